@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Engine.Runtime;
+using Engine.Runtime.Cuda;
+
+namespace Engine.Cli.Commands;
+
+/// <summary>`engine doctor`: what this machine gives the engine (runtime, SIMD, threads, CUDA).</summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var device = new Option<string>("--device") { Description = "Also check this device: cpu (default) or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var cmd = new Command("doctor", "Print the runtime, SIMD level, threads and whether CUDA was found (and why not).") { device };
+        cmd.SetAction(r => Run(r.GetValue(device)!));
+        return cmd;
+    }
+
+    public static string SimdLevel() =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? "AVX-512" :
+        Avx2.IsSupported && Fma.IsSupported ? "AVX2+FMA" :
+        Vector128.IsHardwareAccelerated ? $"Vector<T> ({Vector<float>.Count * 32}-bit)" : "scalar";
+
+    private static int Run(string deviceText)
+    {
+        Device dev;
+        try { dev = Device.Parse(deviceText); }
+        catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
+        Console.WriteLine($"engine      {typeof(Tensor).Assembly.GetName().Version}");
+        Console.WriteLine($"runtime     {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})");
+        Console.WriteLine($"simd        {SimdLevel()} (Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, AVX2 {(Avx2.IsSupported ? "yes" : "no")}, FMA {(Fma.IsSupported ? "yes" : "no")}, AVX512-BF16 {(Avx512Bf16Supported() ? "yes" : "no")})");
+        Console.WriteLine($"threads     {CpuThreads.Count} (of {Environment.ProcessorCount} logical processors; set ENGINE_THREADS to change)");
+        var cuda = CudaProbe.Probe();
+        Console.WriteLine($"cuda        {(cuda.Found ? "found" : "not available")}: {cuda.Detail}");
+        if (dev.Kind == DeviceKind.Cuda && !cuda.Found)
+        {
+            Console.Error.WriteLine($"--device {dev}: CUDA is not available here ({cuda.Detail}).");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static bool Avx512Bf16Supported()
+    {
+        try { return File.ReadAllText("/proc/cpuinfo").Contains("avx512_bf16"); } catch { return false; }
+    }
+}
