@@ -4,4 +4,17 @@ using Engine.Cli.Commands;
 var root = new RootCommand("engine: LLM data synthesis, data selection and data-efficient training on a from-scratch transformer runtime.");
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return await root.Parse(args).InvokeAsync();
+root.Subcommands.Add(InitModelCommand.Create());
+root.Subcommands.Add(ScoreCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(ChatCommand.Create());
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    // Users get the message, not a stack trace; ENGINE_DEBUG=1 shows the full exception.
+    Console.Error.WriteLine(Environment.GetEnvironmentVariable("ENGINE_DEBUG") == "1" ? e.ToString() : $"error: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,96 @@
+using Engine.Models.Scoring;
+using Engine.Models.Tokenizers;
+using Engine.Models.Transformer;
+using Engine.Runtime;
+
+namespace Engine.Models.Generation;
+
+/// <summary>
+/// Batched generation: left-padded prefill, then one decode step per token for all rows with a KV cache.
+/// Rows stop at EOS, a stop string or MaxNewTokens; the batch stops when every row has.
+/// </summary>
+public sealed class TextGenerator(TransformerModel model, ITokenizer tokenizer)
+{
+    public TransformerModel Model { get; } = model;
+    public ITokenizer Tokenizer { get; } = tokenizer;
+
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, SamplingOptions o, Action<int, string>? onText = null, ulong firstRow = 0)
+        => Generate(prompts.Select(p => Tokenizer.Encode(p, addSpecialTokens: true)).ToArray(), o, onText, firstRow);
+
+    /// <param name="onText">Streaming callback (row, newly decoded text).</param>
+    /// <param name="firstRow">Global index of row 0, so a seed gives the same sample for a prompt whatever its batch.</param>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, SamplingOptions o, Action<int, string>? onText = null, ulong firstRow = 0)
+    {
+        o.Validate();
+        if (prompts.Count == 0) return [];
+        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("Prompts must not be empty (encode with special tokens, or add a BOS).");
+        var eos = (o.EosTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
+        int b = prompts.Count;
+        var (ids, mask, pos, t0) = Batching.LeftPad(prompts);
+        var cache = Model.NewCache(b, t0 + o.MaxNewTokens);
+        var maskList = mask.ToList();
+        var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
+        var logps = Enumerable.Range(0, b).Select(_ => new List<double>()).ToArray();
+        var texts = new string[b]; Array.Fill(texts, "");
+        var finish = new string?[b];
+        var nextPos = Enumerable.Range(0, b).Select(i => (long)prompts[i].Length).ToArray();
+        bool anyPad = mask.Any(m => m == 0);
+
+        using var _ = Autograd.NoGrad();
+        var stepIds = Tensor.FromArray(ids, b, t0);
+        var stepPos = pos;
+        int stepLen = t0;
+        for (int step = 0; step < o.MaxNewTokens; step++)
+        {
+            var keyMask = anyPad ? ToDevice(Tensor.FromArray(maskList.ToArray(), b, cache.Length + stepLen)) : null;
+            var hidden = Model.ForwardHidden(ToDevice(stepIds), keyMask, stepPos, cache);
+            var last = hidden.Narrow(1, stepLen - 1, 1).Reshape(b, -1);
+            var logits = Model.Logits(last).To(DType.F32).ToArray<float>();
+            var next = new long[b];
+            int v = Model.Config.VocabSize;
+            for (int r = 0; r < b; r++)
+            {
+                if (finish[r] is not null) { next[r] = eos.Count > 0 ? eos.First() : 0; continue; }
+                var row = logits.AsSpan(r * v, v);
+                double lp0 = double.NaN;
+                var rowCopy = row.ToArray();
+                var context = prompts[r].Concat(generated[r]).ToArray();
+                int tok = TokenSampler.Next(row, o, context, o.Seed, ((firstRow + (ulong)r) << 24) | (uint)step);
+                lp0 = TokenSampler.LogProb(rowCopy, tok);
+                next[r] = tok;
+                if (eos.Contains(tok)) { finish[r] = "eos"; continue; }
+                generated[r].Add(tok); logps[r].Add(lp0);
+                var text = Tokenizer.Decode(generated[r].ToArray(), skipSpecialTokens: true);
+                var cut = StopAt(text, o.StopStrings);
+                if (cut >= 0) { text = text[..cut]; finish[r] = "stop"; }
+                if (text.Length > texts[r].Length && text.StartsWith(texts[r], StringComparison.Ordinal)) onText?.Invoke(r, text[texts[r].Length..]);
+                texts[r] = text;
+            }
+            if (finish.All(f => f is not null)) break;
+            stepIds = Tensor.FromArray(next, b, 1);
+            stepPos = nextPos.ToArray();
+            for (int r = 0; r < b; r++) nextPos[r]++;
+            stepLen = 1;
+            // the new column is real for every row (finished rows are ignored anyway)
+            var grown = new List<long>(maskList.Count + b);
+            int cols = maskList.Count / b;
+            for (int r = 0; r < b; r++) { grown.AddRange(maskList.Skip(r * cols).Take(cols)); grown.Add(1); }
+            maskList = grown;
+        }
+        return Enumerable.Range(0, b).Select(r => new GenerationResult(generated[r].ToArray(), texts[r], logps[r].ToArray(), finish[r] ?? "length")).ToArray();
+    }
+
+    private Tensor ToDevice(Tensor t) => Model.Device.IsCpu ? t : t.To(Model.Device);
+
+    private static int StopAt(string text, IReadOnlyList<string> stops)
+    {
+        int best = -1;
+        foreach (var s in stops)
+        {
+            if (s.Length == 0) continue;
+            int i = text.IndexOf(s, StringComparison.Ordinal);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best;
+    }
+}
