@@ -9,13 +9,14 @@ namespace Engine.Models.Generation;
 /// Batched generation: left-padded prefill, then one decode step per token for all rows with a KV cache.
 /// Rows stop at EOS, a stop string or MaxNewTokens; the batch stops when every row has.
 /// </summary>
-public sealed class TextGenerator(TransformerModel model, ITokenizer tokenizer)
+public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
 {
     public TransformerModel Model { get; } = model;
-    public ITokenizer Tokenizer { get; } = tokenizer;
+    /// <summary>Used to decode text and match stop strings; without one, results carry ids only.</summary>
+    public ITokenizer? Tokenizer { get; } = tokenizer;
 
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, SamplingOptions o, Action<int, string>? onText = null, ulong firstRow = 0)
-        => Generate(prompts.Select(p => Tokenizer.Encode(p, addSpecialTokens: true)).ToArray(), o, onText, firstRow);
+        => Generate(prompts.Select(p => (Tokenizer ?? throw new InvalidOperationException("Text prompts need a tokenizer.")).Encode(p, addSpecialTokens: true)).ToArray(), o, onText, firstRow);
 
     /// <param name="onText">Streaming callback (row, newly decoded text).</param>
     /// <param name="firstRow">Global index of row 0, so a seed gives the same sample for a prompt whatever its batch.</param>
@@ -60,6 +61,7 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer tokenizer)
                 next[r] = tok;
                 if (eos.Contains(tok)) { finish[r] = "eos"; continue; }
                 generated[r].Add(tok); logps[r].Add(lp0);
+                if (Tokenizer is null) continue;
                 var text = Tokenizer.Decode(generated[r].ToArray(), skipSpecialTokens: true);
                 var cut = StopAt(text, o.StopStrings);
                 if (cut >= 0) { text = text[..cut]; finish[r] = "stop"; }
