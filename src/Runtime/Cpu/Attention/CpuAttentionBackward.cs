@@ -78,8 +78,7 @@ internal static unsafe class CpuAttentionBackward
                                 for (int r = 0; r < mq; r++)
                                 {
                                     var dpr = new Span<T>(dpBuf + r * bk, nk);
-                                    TensorPrimitives.Subtract(dpr, delta[bh * p.Tq + i0 + r], dpr);
-                                    TensorPrimitives.Multiply(dpr, new ReadOnlySpan<T>(sBuf + r * bk, nk), dpr);
+                                    TensorPrimitives.AddMultiply(dpr, -delta[bh * p.Tq + i0 + r], new ReadOnlySpan<T>(sBuf + r * bk, nk), dpr);
                                 }
                                 Gemm.Dispatch(true, false, nk, d, mq, p.Scale, dpBuf, bk, qRow, q.St, T.One, dkTile, d);
                                 Gemm.Dispatch(false, false, mq, d, nk, p.Scale, dpBuf, bk, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
