@@ -16,9 +16,10 @@ internal static unsafe class CpuAttentionForward
     {
         int bq = AttentionPlan<T>.BlockQ, bk = AttentionPlan<T>.BlockK, d = p.D;
         int qTiles = p.QTiles;
+        // Tasks run last query tile first: under causal masking those see the most keys, so the long tasks start early.
         CpuThreads.For(p.B * p.Hq * qTiles, task =>
         {
-            int qt = task % qTiles, bh = task / qTiles, h = bh % p.Hq, b = bh / p.Hq, hk = h / p.Group;
+            int bhN = p.B * p.Hq, qt = qTiles - 1 - task / bhN, bh = task % bhN, h = bh % p.Hq, b = bh / p.Hq, hk = h / p.Group;
             int i0 = qt * bq, mq = Math.Min(bq, p.Tq - i0);
             T* oTile = o + ((long)bh * p.Tq + i0) * d;
             T* lseTile = lse + (long)bh * p.Tq + i0;
