@@ -70,6 +70,16 @@ internal sealed unsafe class MappedFile : IDisposable
         _handle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    // A file dropped without Dispose must still give back its reference, or the mapping would outlive
+    // every view. Only the SafeHandle is touched: critical finalizers (the handle's) run after this one.
+    ~MappedFile()
+    {
+        if (_base == null) return;
+        _base = null;
+        _handle.ReleasePointer();
     }
 
     private sealed class MappingLease(SafeHandle handle) : IDisposable

@@ -89,7 +89,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
     /// <summary>
     /// A zero-copy tensor over the mapped file. It keeps the mapping alive on its own, so it stays valid
-    /// after this file is disposed. Writes into it change only this process's copy (copy-on-write).
+    /// after this file is disposed. The mapping is copy-on-write: writing into a view never changes the
+    /// file on disk, but later View/Load calls on this same opened file see the written values.
     /// </summary>
     public Tensor View(string name)
     {
