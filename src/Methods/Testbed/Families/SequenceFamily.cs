@@ -20,7 +20,7 @@ public sealed class SequenceFamily : TaskFamily
         if (difficulty == 1 || (difficulty == 2 && rng.Coin()))
         {
             long step = difficulty == 1 ? rng.Range(1, 9) : -rng.Range(2, 9);
-            long a0 = difficulty == 1 ? rng.Range(1, 20) : rng.Range(40, 90);
+            long a0 = difficulty == 1 ? rng.Range(1, 50) : rng.Range(40, 90);
             for (int i = 0; i < 4; i++) terms.Add(a0 + i * step);
             for (int i = 1; i < 3; i++) steps.Add($"{N(terms[i])} - {N(terms[i - 1])} = {N(step)}");
             next = terms[^1] + step;

@@ -31,7 +31,7 @@ public sealed class UnitConvertFamily : TaskFamily
         if (difficulty == 1)
         {
             var (big, small, f) = rng.Pick(Pairs);
-            long v = rng.Range(2, 20);
+            long v = rng.Range(2, 99);
             quantity = $"{N(v)} {big}"; target = small; answer = v * f;
             steps.Add($"{N(v)} * {N(f)} = {N(answer)}");
         }
