@@ -141,6 +141,8 @@ public static class TestbedReferenceSolvers
             p => p[1].Split(", ").Select(kv => kv.Split(' ')).ToDictionary(kv => kv[0], kv => kv[1]));
         var fwd = Regex.Match(lines[^1], @"^What is the (\w+) of (\w+)\?$");
         if (fwd.Success) return facts[fwd.Groups[2].Value][fwd.Groups[1].Value];
+        var year = Regex.Match(lines[^1], @"^In which year was (\w+) founded\?$");
+        if (year.Success) return facts[year.Groups[1].Value]["founded"];
         var rev = Regex.Match(lines[^1], @"^Which country has (\w+) (\w+)\?$");
         return facts.Single(f => f.Value[rev.Groups[1].Value] == rev.Groups[2].Value).Key;
     }

@@ -50,7 +50,7 @@ public sealed class KbLookupFamily : TaskFamily
         }
         else
         {
-            question = $"What is the {Attributes[ta]} of {countries[te]}?";
+            question = Attributes[ta] == "founded" ? $"In which year was {countries[te]} founded?" : $"What is the {Attributes[ta]} of {countries[te]}?";
             answer = values[te, ta];
             for (int e = 0; e < entities; e++) if (e != te) candidates.Add(values[e, ta]);
             for (int a = 0; a < attrs; a++) if (a != ta) candidates.Add(values[te, a]);
