@@ -133,6 +133,21 @@ public sealed class HfTokenizer : ITokenizer
     public string? IdToToken(int id) =>
         _addedById.TryGetValue(id, out var t) ? t.Content : _model.IdToToken(id);
 
+    /// <summary>The words BPE sees for <paramref name="text"/> (added tokens removed): normalizer + pre-tokenizer.</summary>
+    internal IEnumerable<string> PreTokenize(string text)
+    {
+        foreach (var (start, length, token) in _splitter.Split(text))
+        {
+            if (token is not null) continue;
+            string section = text.Substring(start, length);
+            if (_normalizer is not null) section = _normalizer.Normalize(section);
+            if (section.Length == 0) continue;
+            var pieces = new List<string> { section };
+            _preTokenizer?.Split(pieces, start == 0);
+            foreach (var p in pieces) yield return p;
+        }
+    }
+
     public int[] Encode(string text, bool addSpecialTokens = false)
     {
         var ids = new List<int>(text.Length / 3 + 4);
