@@ -39,7 +39,7 @@ public static class LossCurvePlot
             raw.Color = ScottPlot.Colors.SteelBlue.WithAlpha(train.Steps.Length > 20 ? 0.35 : 1.0);
             if (train.Steps.Length > 20)
             {
-                var smooth = plot.Add.ScatterLine(train.Steps, Ema(train.Values, 2.0 / (1 + Math.Max(5, train.Steps.Length / 25))));
+                var smooth = plot.Add.ScatterLine(train.Steps, Ema(train.Values, 2.0 / (1 + Math.Max(5, train.Steps.Length / 10))));
                 smooth.LegendText = "train loss (smoothed)";
                 smooth.LineWidth = 2;
                 smooth.Color = ScottPlot.Colors.SteelBlue;

@@ -36,7 +36,7 @@ public sealed class MetricsLogger : ITrainingCallbacks, IDisposable
     private readonly Stopwatch _clock = new();
     private StreamWriter? _writer;
     private long _totalSteps, _startStep;
-    private TimeSpan _lastPrint = TimeSpan.MinValue;
+    private TimeSpan? _lastPrint;
     private int _lastLineLength;
     private bool _plotFailed;
 
@@ -66,7 +66,7 @@ public sealed class MetricsLogger : ITrainingCallbacks, IDisposable
         _writer = new StreamWriter(new FileStream(MetricsPath, startStep > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read),
             new UTF8Encoding(false));
         _clock.Restart();
-        _lastPrint = TimeSpan.MinValue;
+        _lastPrint = null;
     }
 
     public void OnStep(StepMetrics m)
@@ -87,7 +87,7 @@ public sealed class MetricsLogger : ITrainingCallbacks, IDisposable
         Write(o);
 
         var now = _clock.Elapsed;
-        if (now - _lastPrint >= _interval || m.Step >= _totalSteps)
+        if (_lastPrint is not { } last || now - last >= _interval || m.Step >= _totalSteps)
         {
             _lastPrint = now;
             Progress(FormatProgress(m, now));
