@@ -151,6 +151,25 @@ public class DatasetReadingTests
     }
 
     [Fact]
+    public void JsonArrayFilesAreReadWithElementNumbers()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("alpaca_data.json", """
+            [
+              {"instruction": "a", "input": "", "output": "b"},
+              {"instruction": "c", "input": "d", "output": "e"},
+              7
+            ]
+            """);
+        var e = Assert.Throws<RecordFormatException>(() => TrainingDataset.LoadSft([path], Plain()));
+        Assert.Equal(3, e.Line);
+        var (examples, report) = TrainingDataset.LoadSft([path], Plain(), new DatasetOptions { SkipBadRecords = true });
+        Assert.Equal(2, examples.Count);
+        Assert.Equal(1, report.Skipped);
+        Assert.Equal(Expect.Parts(("### Instruction:\nc\nd\n\n### Response:\n", false), ("e<eos>", true)).Ids, examples[1].InputIds);
+    }
+
+    [Fact]
     public void NotAParquetFileIsAFormatError()
     {
         using var dir = new TempDir();
