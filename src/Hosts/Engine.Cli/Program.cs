@@ -9,6 +9,7 @@ root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(SelectItCommand.Create());
+root.Subcommands.Add(KernelsCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -35,12 +35,21 @@ public static class DoctorCommand
         Console.WriteLine($"threads     {CpuThreads.Count} (of {Environment.ProcessorCount} logical processors; set ENGINE_THREADS to change)");
         var cuda = CudaProbe.Probe();
         Console.WriteLine($"cuda        {(cuda.Found ? "found" : "not available")}: {cuda.Detail}");
-        if (dev.Kind == DeviceKind.Cuda && !cuda.Found)
+        Console.WriteLine($"nvrtc       {(NvrtcCompiler.IsAvailable(out var nv) ? nv : "not available: " + nv)}");
+        if (dev.Kind != DeviceKind.Cuda) return 0;
+        if (!cuda.Found)
         {
             Console.Error.WriteLine($"--device {dev}: CUDA is not available here ({cuda.Detail}).");
             return 1;
         }
-        return 0;
+        var gpu = CudaDevice.Get(dev.Index);
+        Console.WriteLine($"device      {gpu.Name}, sm_{gpu.ComputeMajor}{gpu.ComputeMinor}, {gpu.Multiprocessors} SMs, {gpu.TotalMemory / (1L << 30)} GiB");
+        var rows = CudaParitySuite.Run(gpu, (ulong)Environment.TickCount64);
+        Console.WriteLine($"{"op",-22} {"shape",-12} {"max rel err",12} {"tol",8}  pass");
+        foreach (var row in rows) Console.WriteLine($"{row.Op,-22} {row.Shape,-12} {row.MaxRelError,12:E2} {row.Tolerance,8:E0}  {(row.Pass ? "yes" : "NO")}");
+        int failed = rows.Count(r => !r.Pass);
+        Console.WriteLine($"{rows.Count - failed} of {rows.Count} parity checks passed; memory peak {gpu.Memory.Peak:N0} bytes");
+        return failed == 0 ? 0 : 1;
     }
 
     private static bool Avx512Bf16Supported()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One-command GPU run (on the GPU machine, from the repository root, after bench/gpu/publish.sh was run
+# where .NET exists and publish/ was carried over): the CUDA parity suite, then the GPU benchmarks,
+# all written into one markdown file bench/results/gpu-<date>.md (or $OUT/ when set, for the device tool).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+engine=publish/linux-x64/engine
+out_dir=${OUT:-bench/results}
+mkdir -p "$out_dir"
+md="$out_dir/gpu-$(date -u +%Y-%m-%d).md"
+{
+  echo "# GPU run $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo '```'
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true
+  echo '```'
+  echo
+  echo "## Parity: engine doctor --device cuda"
+  echo
+  echo '```'
+  "$engine" doctor --device cuda 2>&1; echo "exit $?"
+  echo '```'
+  echo
+  echo "## GEMM (CPU, for reference)"
+  echo '```'
+  "$engine" bench gemm --size 1024 2>&1
+  echo '```'
+} | tee "$md"
+echo "wrote $md"

@@ -1,0 +1,42 @@
+// Shared device helpers for every kernel family. No CUDA toolkit headers: NVRTC on a CPU-only CI
+// machine compiles these sources with nothing but its built-ins.
+#pragma once
+
+typedef unsigned short bf16_t;   // raw bfloat16 bits
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+__device__ __forceinline__ float bf16_to_f32(bf16_t b) { return __uint_as_float(((u32)b) << 16); }
+
+// Round to nearest even, NaN kept quiet: the same rule as the CPU's DTypeConvert.FloatToBf16.
+__device__ __forceinline__ bf16_t f32_to_bf16(float f)
+{
+    u32 bits = __float_as_uint(f);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (bf16_t)((bits >> 16) | 0x40u);
+    u32 lsb = (bits >> 16) & 1u;
+    return (bf16_t)((bits + 0x7fffu + lsb) >> 16);
+}
+
+// Philox4x32-10, word `index` of the stream (seed, offset): bit-identical to Engine.Runtime.Philox.Word.
+__device__ __forceinline__ u32 philox_word(u64 seed, u64 offset, u64 index)
+{
+    u64 ctr = offset + index / 4;
+    u32 c0 = (u32)ctr, c1 = (u32)(ctr >> 32), c2 = 0, c3 = 0;
+    u32 k0 = (u32)seed, k1 = (u32)(seed >> 32);
+    #pragma unroll
+    for (int r = 0; r < 10; r++)
+    {
+        u32 hi0 = __umulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+        u32 hi1 = __umulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+        u32 n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+        c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+        k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
+    }
+    switch (index & 3) { case 0: return c0; case 1: return c1; case 2: return c2; default: return c3; }
+}
+
+// Uniform in [0,1) from the top 24 bits, exactly as Philox.ToUniform on the CPU.
+__device__ __forceinline__ float philox_uniform(u32 w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
+
+// Grid-stride loop over n elements.
+#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (long long)(n); i += (long long)blockDim.x * gridDim.x)

@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+using Engine.Runtime.Cuda.Native;
+
+namespace Engine.Runtime.Cuda;
+
+/// <summary>
+/// One GPU: its primary context, a stream, a device-memory cache and the kernels loaded for its arch.
+/// Kernels are compiled by NVRTC for the device's compute capability on first use and cached on disk.
+/// </summary>
+public sealed unsafe class CudaDevice : IDisposable
+{
+    private static readonly Dictionary<int, CudaDevice> Open = [];
+    private readonly Dictionary<string, IntPtr> _modules = [];
+    private readonly Dictionary<(string, string), IntPtr> _functions = [];
+    private readonly IntPtr _ctx;
+
+    public int Ordinal { get; }
+    public string Name { get; }
+    public int ComputeMajor { get; }
+    public int ComputeMinor { get; }
+    public int Multiprocessors { get; }
+    public long TotalMemory { get; }
+    public IntPtr Stream { get; }
+    public CudaMemoryPool Memory { get; }
+    public string Arch => $"compute_{ComputeMajor}{ComputeMinor}";
+
+    public static string KernelCacheDir =>
+        Environment.GetEnvironmentVariable("ENGINE_KERNEL_CACHE") is { Length: > 0 } d ? d
+        : Path.Combine(Engine.Runtime.Paths.Home, "kernel-cache");
+
+    public static CudaDevice Get(int ordinal)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(ordinal, out var d)) return d;
+            return Open[ordinal] = new CudaDevice(ordinal);
+        }
+    }
+
+    private CudaDevice(int ordinal)
+    {
+        CudaLibraries.EnsureResolver();
+        if (!CudaLibraries.TryLoad("cuda", out _, out var err)) throw new CudaException("CUDA driver not available: " + err);
+        CudaDriver.Check(CudaDriver.cuInit(0), "cuInit");
+        int count;
+        CudaDriver.Check(CudaDriver.cuDeviceGetCount(&count), "cuDeviceGetCount");
+        if (ordinal < 0 || ordinal >= count) throw new CudaException($"cuda:{ordinal} requested but {count} CUDA device(s) are visible.");
+        int dev;
+        CudaDriver.Check(CudaDriver.cuDeviceGet(&dev, ordinal), "cuDeviceGet");
+        Ordinal = ordinal;
+        var name = stackalloc byte[256];
+        CudaDriver.Check(CudaDriver.cuDeviceGetName(name, 256, dev), "cuDeviceGetName");
+        Name = Marshal.PtrToStringUTF8((IntPtr)name) ?? "?";
+        int v;
+        CudaDriver.Check(CudaDriver.cuDeviceGetAttribute(&v, CudaDriver.AttrComputeCapabilityMajor, dev), "cuDeviceGetAttribute(major)"); ComputeMajor = v;
+        CudaDriver.Check(CudaDriver.cuDeviceGetAttribute(&v, CudaDriver.AttrComputeCapabilityMinor, dev), "cuDeviceGetAttribute(minor)"); ComputeMinor = v;
+        CudaDriver.Check(CudaDriver.cuDeviceGetAttribute(&v, CudaDriver.AttrMultiprocessorCount, dev), "cuDeviceGetAttribute(SMs)"); Multiprocessors = v;
+        nuint total;
+        CudaDriver.Check(CudaDriver.cuDeviceTotalMem(&total, dev), "cuDeviceTotalMem");
+        TotalMemory = (long)total;
+        IntPtr ctx;
+        CudaDriver.Check(CudaDriver.cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
+        _ctx = ctx;
+        MakeCurrent();
+        IntPtr s;
+        CudaDriver.Check(CudaDriver.cuStreamCreate(&s, 1 /* non-blocking */), "cuStreamCreate");
+        Stream = s;
+        Memory = new CudaMemoryPool(this);
+    }
+
+    public void MakeCurrent() => CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_ctx), "cuCtxSetCurrent");
+
+    public void Synchronize() => CudaDriver.Check(CudaDriver.cuStreamSynchronize(Stream), "cuStreamSynchronize");
+
+    /// <summary>The kernel <paramref name="function"/> of kernels/<paramref name="file"/>, compiled for this device.</summary>
+    public IntPtr Function(string file, string function)
+    {
+        lock (_functions)
+        {
+            if (_functions.TryGetValue((file, function), out var f)) return f;
+            if (!_modules.TryGetValue(file, out var module))
+            {
+                var ptx = NvrtcCompiler.CompileCached(KernelSources.Source(file), file, KernelSources.Headers(), NvrtcCompiler.DefaultOptions(Arch), KernelCacheDir);
+                var image = new byte[ptx.Length + 1];
+                ptx.CopyTo(image, 0);
+                MakeCurrent();
+                fixed (byte* p = image) CudaDriver.Check(CudaDriver.cuModuleLoadData(&module, p), $"cuModuleLoadData({file})");
+                _modules[file] = module;
+            }
+            var nameBytes = System.Text.Encoding.UTF8.GetBytes(function + "\0");
+            fixed (byte* n = nameBytes) CudaDriver.Check(CudaDriver.cuModuleGetFunction(&f, module, n), $"cuModuleGetFunction({file}:{function})");
+            return _functions[(file, function)] = f;
+        }
+    }
+
+    /// <summary>Launch with a 1-D grid sized for n elements (grid-stride kernels).</summary>
+    public void Launch1D(string file, string function, long n, params object[] args)
+    {
+        int block = 256;
+        long blocks = Math.Clamp((n + block - 1) / block, 1, Multiprocessors * 32L);
+        Launch(file, function, (uint)blocks, 1, 1, (uint)block, 1, 1, 0, args);
+    }
+
+    public void Launch(string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args)
+    {
+        var f = Function(file, function);
+        // Marshal each argument into native memory and pass an array of pointers to them, as cuLaunchKernel wants.
+        var slots = (ulong*)NativeMemory.Alloc((nuint)(args.Length * sizeof(ulong)));
+        var ptrs = (void**)NativeMemory.Alloc((nuint)(args.Length * sizeof(void*)));
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                slots[i] = args[i] switch
+                {
+                    int x => (uint)x, uint x => x, long x => (ulong)x, ulong x => x,
+                    float x => BitConverter.SingleToUInt32Bits(x), double x => BitConverter.DoubleToUInt64Bits(x),
+                    CudaPointer p => p.Address,
+                    _ => throw new ArgumentException($"Unsupported kernel argument type {args[i].GetType().Name} for {function}."),
+                };
+                ptrs[i] = &slots[i];
+            }
+            MakeCurrent();
+            CudaDriver.Check(CudaDriver.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, Stream, ptrs, null), $"cuLaunchKernel({function})");
+        }
+        finally { NativeMemory.Free(slots); NativeMemory.Free(ptrs); }
+    }
+
+    public void Dispose()
+    {
+        lock (Open) Open.Remove(Ordinal);
+        MakeCurrent();
+        foreach (var m in _modules.Values) CudaDriver.cuModuleUnload(m);
+        Memory.Dispose();
+        CudaDriver.cuStreamDestroy(Stream);
+    }
+}
+
+/// <summary>A device address passed to a kernel.</summary>
+public readonly record struct CudaPointer(ulong Address);

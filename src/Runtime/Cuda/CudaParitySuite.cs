@@ -1,0 +1,74 @@
+using Engine.Runtime.Cpu;
+
+namespace Engine.Runtime.Cuda;
+
+/// <summary>
+/// Every CUDA kernel against its CPU reference on fresh random inputs (odd sizes, poisoned outputs).
+/// `engine doctor --device cuda` prints the table and fails on any row over tolerance or any NaN.
+/// </summary>
+public static class CudaParitySuite
+{
+    public sealed record Row(string Op, string Shape, double MaxRelError, double Tolerance)
+    {
+        public bool Pass => MaxRelError <= Tolerance && !double.IsNaN(MaxRelError);
+    }
+
+    public static IReadOnlyList<Row> Run(CudaDevice dev, ulong seed)
+    {
+        var rows = new List<Row>();
+        foreach (var n in new[] { 1, 1000, 65_537 })
+        {
+            var a = Tensor.RandN([n], seed + 1).ToArray<float>();
+            var b = Tensor.RandN([n], seed + 2).ToArray<float>().Select(v => v + (v >= 0 ? 0.5f : -0.5f)).ToArray(); // no division by ~0
+            using var da = CudaBuffer<float>.From(dev, a);
+            using var db = CudaBuffer<float>.From(dev, b);
+            foreach (var op in Enum.GetValues<BinaryOp>())
+            {
+                using var dy = new CudaBuffer<float>(dev, n);
+                dev.Launch1D("elementwise.cu", "binary_f32", n, (int)op, da.Ptr, db.Ptr, dy.Ptr, (long)n);
+                var want = new float[n];
+                for (int i = 0; i < n; i++) want[i] = op switch { BinaryOp.Add => a[i] + b[i], BinaryOp.Sub => a[i] - b[i], BinaryOp.Mul => a[i] * b[i], _ => a[i] / b[i] };
+                rows.Add(new Row($"binary.{op}", $"[{n}]", RelError(want, dy.ToArray()), 1e-6));
+            }
+            foreach (var op in Enum.GetValues<UnaryOp>())
+            {
+                var x = op is UnaryOp.Log or UnaryOp.Sqrt ? a.Select(v => Math.Abs(v) + 0.1f).ToArray() : a;
+                using var dx = CudaBuffer<float>.From(dev, x);
+                using var dy = new CudaBuffer<float>(dev, n);
+                dev.Launch1D("elementwise.cu", "unary_f32", n, (int)op, dx.Ptr, dy.Ptr, (long)n);
+                var want = new float[n];
+                CpuElementwise.Unary<float>(op, x, want);
+                rows.Add(new Row($"unary.{op}", $"[{n}]", RelError(want, dy.ToArray()), 1e-5));
+            }
+            using (var dbf = new CudaBuffer<ushort>(dev, n))
+            {
+                dev.Launch1D("elementwise.cu", "cast_f32_bf16", n, da.Ptr, dbf.Ptr, (long)n);
+                var got = dbf.ToArray();
+                var want = new ushort[n];
+                DTypeConvert.FloatToBf16(a, want);
+                rows.Add(new Row("cast.f32→bf16", $"[{n}]", got.SequenceEqual(want) ? 0 : 1, 0));
+            }
+            using (var dw = new CudaBuffer<uint>(dev, n))
+            {
+                dev.Launch1D("elementwise.cu", "philox_words", n, seed, 17UL, dw.Ptr, (long)n);
+                var want = new uint[n];
+                Philox.Fill(seed, 17, want);
+                rows.Add(new Row("philox.words", $"[{n}]", dw.ToArray().SequenceEqual(want) ? 0 : 1, 0));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>max |want − got| / max(|want|, 1e-6·max|want|), NaN when any output is NaN/inf.</summary>
+    public static double RelError(float[] want, float[] got)
+    {
+        double scale = want.Length == 0 ? 1 : want.Max(v => Math.Abs((double)v));
+        double worst = 0;
+        for (int i = 0; i < want.Length; i++)
+        {
+            if (!float.IsFinite(got[i]) && float.IsFinite(want[i])) return double.NaN;
+            worst = Math.Max(worst, Math.Abs(want[i] - got[i]) / Math.Max(Math.Abs(want[i]), 1e-3 * scale));
+        }
+        return worst;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Engine.Runtime.Cuda.Native;
+
+/// <summary>
+/// Resolves the logical library names used by our [LibraryImport]s ("cuda", "nvrtc", "cublas", "cublasLt")
+/// to whatever this machine has: CUDA 13, 12 or 11 sonames, under CUDA_PATH, /usr/local/cuda*/lib64,
+/// the NVIDIA pip wheels' folders, or the loader's default search path. Failures name what was tried.
+/// </summary>
+public static class CudaLibraries
+{
+    private static readonly Dictionary<string, string[]> Names = new()
+    {
+        ["cuda"] = ["libcuda.so.1", "libcuda.so", "nvcuda.dll"],
+        ["nvrtc"] = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so", "nvrtc64_130_0.dll", "nvrtc64_120_0.dll", "nvrtc64_112_0.dll"],
+        ["cublas"] = ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so", "cublas64_13.dll", "cublas64_12.dll", "cublas64_11.dll"],
+        ["cublasLt"] = ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so", "cublasLt64_13.dll", "cublasLt64_12.dll", "cublasLt64_11.dll"],
+    };
+
+    private static readonly Dictionary<string, string> Resolved = [];
+    private static readonly Dictionary<string, string> Failures = [];
+    private static int _installed;
+
+    /// <summary>Install the resolver once for this assembly (idempotent).</summary>
+    public static void EnsureResolver()
+    {
+        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+        NativeLibrary.SetDllImportResolver(typeof(CudaLibraries).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly asm, DllImportSearchPath? path)
+    {
+        if (!Names.ContainsKey(name)) return IntPtr.Zero;
+        return TryLoad(name, out var h, out _) ? h : IntPtr.Zero;
+    }
+
+    public static IEnumerable<string> SearchDirectories()
+    {
+        if (Environment.GetEnvironmentVariable("CUDA_PATH") is { Length: > 0 } cp)
+        {
+            yield return Path.Combine(cp, "lib64");
+            yield return Path.Combine(cp, "lib");
+            yield return Path.Combine(cp, "bin");
+        }
+        foreach (var d in new[] { "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib" }) yield return d;
+        if (Directory.Exists("/usr/local"))
+            foreach (var d in Directory.GetDirectories("/usr/local", "cuda-*").OrderDescending()) yield return Path.Combine(d, "lib64");
+        // pip wheels: site-packages/nvidia/<component>/lib
+        foreach (var root in new[] { "/usr/local/lib", "/usr/lib", Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local/lib") })
+        {
+            if (!Directory.Exists(root)) continue;
+            foreach (var py in Directory.GetDirectories(root, "python3*"))
+                foreach (var site in new[] { "site-packages", "dist-packages" })
+                {
+                    var nv = Path.Combine(py, site, "nvidia");
+                    if (!Directory.Exists(nv)) continue;
+                    foreach (var comp in Directory.GetDirectories(nv)) yield return Path.Combine(comp, "lib");
+                }
+        }
+        yield return "/usr/lib/x86_64-linux-gnu";
+    }
+
+    /// <summary>Load a logical library; on failure <paramref name="error"/> lists every file tried.</summary>
+    public static bool TryLoad(string logical, out IntPtr handle, out string error)
+    {
+        lock (Resolved)
+        {
+            handle = IntPtr.Zero; error = "";
+            if (Resolved.TryGetValue(logical, out var done) && NativeLibrary.TryLoad(done, out handle)) return true;
+            if (Failures.TryGetValue(logical, out var f)) { error = f; return false; }
+            var tried = new List<string>();
+            foreach (var n in Names[logical])
+            {
+                tried.Add(n);
+                if (NativeLibrary.TryLoad(n, out handle)) { Resolved[logical] = n; return true; }
+            }
+            foreach (var dir in SearchDirectories().Distinct())
+            {
+                if (!Directory.Exists(dir)) continue;
+                foreach (var n in Names[logical])
+                {
+                    var p = Path.Combine(dir, n);
+                    if (!File.Exists(p)) continue;
+                    tried.Add(p);
+                    if (NativeLibrary.TryLoad(p, out handle)) { Resolved[logical] = p; return true; }
+                }
+            }
+            error = $"{logical}: not found (tried {string.Join(", ", tried)}; set CUDA_PATH or LD_LIBRARY_PATH).";
+            Failures[logical] = error;
+            return false;
+        }
+    }
+
+    public static string? Path_(string logical) { lock (Resolved) return Resolved.GetValueOrDefault(logical); }
+}
