@@ -74,6 +74,15 @@ public abstract class TrainerBase<TExample> where TExample : class
     /// <summary>Work before the first step (and again after a resume), e.g. caching reference log-probs.</summary>
     protected virtual void BeforeTraining() { }
 
+    private bool _prepared;
+
+    private void EnsurePrepared()
+    {
+        if (_prepared) return;
+        BeforeTraining();
+        _prepared = true;
+    }
+
     /// <summary>Called with all examples of a step (or the whole held-out set) before its micro-batches, for step-level counts.</summary>
     protected virtual void BeginStep(IReadOnlyList<TExample> stepExamples) { }
 
@@ -100,7 +109,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             LoadCheckpoint(latest);
         }
         foreach (var c in Callbacks) c.OnTrainBegin(TotalSteps, Step);
-        BeforeTraining();
+        EnsurePrepared();
 
         IReadOnlyList<int[]>? epochBatches = null; int batchesOfEpoch = -1;
         double windowLoss = 0; int windowSteps = 0; var windowExtra = new Dictionary<string, double>();
@@ -200,6 +209,7 @@ public abstract class TrainerBase<TExample> where TExample : class
     public EvalMetrics Evaluate()
     {
         var set = EvalSet ?? throw new InvalidOperationException("No held-out set to evaluate on.");
+        EnsurePrepared();
         Model.Training = false;
         try
         {
