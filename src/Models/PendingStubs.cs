@@ -1,19 +1,5 @@
 // TEMPORARY: signatures of types being written on other branches; deleted when they merge.
 using Engine.Runtime;
-namespace Engine.Models.Checkpoints
-{
-    public sealed record TensorEntry(string Name, string DTypeName, DType? DType, int[] Shape, long Begin, long End);
-    public sealed class CheckpointFolder : IDisposable
-    {
-        public static CheckpointFolder Open(string dir) => throw new NotImplementedException();
-        public IEnumerable<string> Names => throw new NotImplementedException();
-        public TensorEntry Entry(string name) => throw new NotImplementedException();
-        public Tensor Load(string name, DType? convertTo = null) => throw new NotImplementedException();
-        public bool Contains(string name) => throw new NotImplementedException();
-        public static void Save(string dir, IEnumerable<KeyValuePair<string, Tensor>> tensors, long maxShardBytes = 5_000_000_000, IReadOnlyDictionary<string, string>? metadata = null) => throw new NotImplementedException();
-        public void Dispose() { }
-    }
-}
 namespace Engine.Models.Chat
 {
     public sealed record ChatMessage(string Role, string Content);

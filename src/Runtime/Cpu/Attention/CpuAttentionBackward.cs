@@ -1,0 +1,120 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace Engine.Runtime.Cpu;
+
+/// <summary>
+/// Flash-style attention backward. Probabilities are recomputed tile by tile from the saved log-sum-exp:
+/// P = exp(S − lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − δ) with δ = rowsum(dO∘O), dQ += scale·dS·K,
+/// dK += scale·dSᵀ·Q.
+///
+/// Determinism without atomics: a task owns (batch, kv head, a fixed set of key tiles). It alone writes
+/// those dK/dV rows, looping over every query head of the GQA group. dQ contributions from different key
+/// sets go to separate partial buffers that are summed in a fixed order afterwards. The number of key
+/// sets depends only on the shapes, so results are bit-identical for any thread count.
+/// </summary>
+internal static unsafe class CpuAttentionBackward
+{
+    /// <summary>Aim for about this many independent tasks (B·Hkv·sets) so wide machines stay busy.</summary>
+    private const int TargetTasks = 32;
+
+    public static void Run<T>(AttentionPlan<T> p, HeadRows<T> q, HeadRows<T> k, HeadRows<T> v, T* o, T* lse, HeadRows<T> dO,
+        T* dq, T* dk, T* dv) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int bq = AttentionPlan<T>.BlockQ, bk = AttentionPlan<T>.BlockK, d = p.D;
+        long qElems = (long)p.B * p.Hq * p.Tq * d;
+        // δ_i = Σ_d dO∘O (O is the contiguous forward output).
+        var delta = (T*)NativeMemory.AlignedAlloc((nuint)(Math.Max(1L, (long)p.B * p.Hq * p.Tq) * sizeof(T)), 64);
+        int kTiles = p.KTiles;
+        int sets = Math.Clamp((TargetTasks + p.B * p.Hkv - 1) / (p.B * p.Hkv), 1, Math.Max(1, kTiles));
+        T* dqParts = sets == 1 ? dq : (T*)NativeMemory.AlignedAlloc((nuint)(sets * qElems * sizeof(T)), 64);
+        try
+        {
+            CpuThreads.For(p.B * p.Hq, bh =>
+            {
+                int b = bh / p.Hq, h = bh % p.Hq;
+                for (int i = 0; i < p.Tq; i++)
+                    delta[(long)bh * p.Tq + i] = TensorPrimitives.Dot(new ReadOnlySpan<T>(dO.Row(b, h, i), d), new ReadOnlySpan<T>(o + ((long)bh * p.Tq + i) * d, d));
+            });
+            new Span<T>(dk, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
+            new Span<T>(dv, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
+            for (int c = 0; c < sets; c++) new Span<T>(dqParts + c * qElems, checked((int)qElems)).Clear();
+
+            CpuThreads.For(p.B * p.Hkv * sets, task =>
+            {
+                int set = task % sets, bhk = task / sets, b = bhk / p.Hkv, hk = bhk % p.Hkv;
+                var sBuf = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
+                T* dpBuf = sBuf + bq * bk;
+                T* dqBase = dqParts + set * qElems;
+                try
+                {
+                    for (int kt = 0; kt < kTiles; kt++)
+                    {
+                        if (SetOf(kt, sets) != set) continue;
+                        int j0 = kt * bk, nk = Math.Min(bk, p.Tk - j0);
+                        if (!p.AnyVisible(b, j0, nk)) continue;
+                        T* kRow = k.Row(b, hk, j0), vRow = v.Row(b, hk, j0);
+                        T* dkTile = dk + (((long)b * p.Hkv + hk) * p.Tk + j0) * d;
+                        T* dvTile = dv + (((long)b * p.Hkv + hk) * p.Tk + j0) * d;
+                        int iFirst = p.Causal ? Math.Max(0, j0 - p.Offset) : 0; // earlier queries cannot see this tile
+                        for (int h = hk * p.Group; h < (hk + 1) * p.Group; h++)
+                        {
+                            long bh = (long)b * p.Hq + h;
+                            for (int i0 = iFirst / bq * bq; i0 < p.Tq; i0 += bq)
+                            {
+                                int mq = Math.Min(bq, p.Tq - i0);
+                                T* qRow = q.Row(b, h, i0), doRow = dO.Row(b, h, i0);
+                                p.Scores(qRow, q.St, kRow, k.St, b, i0, mq, j0, nk, sBuf);
+                                for (int r = 0; r < mq; r++)
+                                {
+                                    // P = exp(S − lse); masked entries are −inf and fully hidden rows have lse = +inf: both give 0.
+                                    var row = new Span<T>(sBuf + r * bk, nk);
+                                    TensorPrimitives.Subtract(row, lse[bh * p.Tq + i0 + r], row);
+                                    TensorPrimitives.Exp(row, row);
+                                }
+                                Gemm.Dispatch(true, false, nk, d, mq, T.One, sBuf, bk, doRow, dO.St, T.One, dvTile, d);
+                                Gemm.Dispatch(false, true, mq, nk, d, T.One, doRow, dO.St, vRow, v.St, T.Zero, dpBuf, bk);
+                                for (int r = 0; r < mq; r++)
+                                {
+                                    var dpr = new Span<T>(dpBuf + r * bk, nk);
+                                    TensorPrimitives.AddMultiply(dpr, -delta[bh * p.Tq + i0 + r], new ReadOnlySpan<T>(sBuf + r * bk, nk), dpr);
+                                }
+                                Gemm.Dispatch(true, false, nk, d, mq, p.Scale, dpBuf, bk, qRow, q.St, T.One, dkTile, d);
+                                Gemm.Dispatch(false, false, mq, d, nk, p.Scale, dpBuf, bk, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
+                            }
+                        }
+                    }
+                }
+                finally { NativeMemory.AlignedFree(sBuf); }
+            });
+
+            if (sets > 1)
+            {
+                // dq = Σ_set partial[set], summed in set order (fixed, so deterministic).
+                const int chunk = 1 << 14;
+                int chunks = (int)((qElems + chunk - 1) / chunk);
+                CpuThreads.For(chunks, ci =>
+                {
+                    long s0 = (long)ci * chunk;
+                    int n = (int)Math.Min(chunk, qElems - s0);
+                    var dst = new Span<T>(dq + s0, n);
+                    new ReadOnlySpan<T>(dqParts + s0, n).CopyTo(dst);
+                    for (int c = 1; c < sets; c++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(dqParts + c * qElems + s0, n), dst);
+                });
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(delta);
+            if (sets > 1) NativeMemory.AlignedFree(dqParts);
+        }
+    }
+
+    /// <summary>Key tile → set, in a snake order (0,1,..,n−1,n−1,..,0,...) so causal work, which shrinks with the tile index, balances.</summary>
+    private static int SetOf(int kt, int sets)
+    {
+        int round = kt / sets, pos = kt % sets;
+        return round % 2 == 0 ? pos : sets - 1 - pos;
+    }
+}

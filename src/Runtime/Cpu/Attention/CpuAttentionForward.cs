@@ -1,0 +1,65 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace Engine.Runtime.Cpu;
+
+/// <summary>
+/// Flash-style attention forward: one task per (batch, query head, query tile); key tiles stream through
+/// an online softmax (running max m and sum l per row), so no [Tq, Tk] matrix is ever stored. Key tiles
+/// wholly hidden by the causal mask or by padding are skipped. Keeps only the log-sum-exp for backward.
+/// </summary>
+internal static unsafe class CpuAttentionForward
+{
+    public static void Run<T>(AttentionPlan<T> p, HeadRows<T> q, HeadRows<T> k, HeadRows<T> v, T* o, T* lse)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int bq = AttentionPlan<T>.BlockQ, bk = AttentionPlan<T>.BlockK, d = p.D;
+        int qTiles = p.QTiles;
+        // Tasks run last query tile first: under causal masking those see the most keys, so the long tasks start early.
+        CpuThreads.For(p.B * p.Hq * qTiles, task =>
+        {
+            int bhN = p.B * p.Hq, qt = qTiles - 1 - task / bhN, bh = task % bhN, h = bh % p.Hq, b = bh / p.Hq, hk = h / p.Group;
+            int i0 = qt * bq, mq = Math.Min(bq, p.Tq - i0);
+            T* oTile = o + ((long)bh * p.Tq + i0) * d;
+            T* lseTile = lse + (long)bh * p.Tq + i0;
+            new Span<T>(oTile, mq * d).Clear();
+            var s = (T*)NativeMemory.AlignedAlloc((nuint)(bq * bk * sizeof(T)), 64);
+            Span<T> m = stackalloc T[bq], l = stackalloc T[bq];
+            try
+            {
+                m.Fill(T.NegativeInfinity); l.Clear();
+                int kEnd = p.KeyEnd(i0, mq);
+                T* qRow = q.Row(b, h, i0);
+                for (int j0 = 0; j0 < kEnd; j0 += bk)
+                {
+                    int nk = Math.Min(bk, kEnd - j0);
+                    if (!p.AnyVisible(b, j0, nk)) continue;
+                    p.Scores(qRow, q.St, k.Row(b, hk, j0), k.St, b, i0, mq, j0, nk, s);
+                    bool any = false;
+                    for (int r = 0; r < mq; r++)
+                    {
+                        var row = new Span<T>(s + r * bk, nk);
+                        var mNew = T.Max(m[r], TensorPrimitives.Max<T>(row));
+                        if (T.IsNegativeInfinity(mNew)) { row.Clear(); continue; } // nothing visible yet in this row
+                        any = true;
+                        var alpha = T.Exp(m[r] - mNew);
+                        TensorPrimitives.Subtract(row, mNew, row);
+                        TensorPrimitives.Exp(row, row);
+                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(row);
+                        m[r] = mNew;
+                        if (alpha != T.One) { var orow = new Span<T>(oTile + r * d, d); TensorPrimitives.Multiply(orow, alpha, orow); }
+                    }
+                    if (any) Gemm.Dispatch(false, false, mq, d, nk, T.One, s, bk, v.Row(b, hk, j0), v.St, T.One, oTile, d);
+                }
+                for (int r = 0; r < mq; r++)
+                {
+                    var orow = new Span<T>(oTile + r * d, d);
+                    if (l[r] > T.Zero) { TensorPrimitives.Multiply(orow, T.One / l[r], orow); lseTile[r] = m[r] + T.Log(l[r]); }
+                    else { orow.Clear(); lseTile[r] = T.PositiveInfinity; } // no visible key: zeros, and backward sees p = 0
+                }
+            }
+            finally { NativeMemory.AlignedFree(s); }
+        });
+    }
+}

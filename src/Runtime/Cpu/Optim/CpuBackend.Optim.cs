@@ -1,0 +1,34 @@
+using Engine.Runtime.Cpu;
+
+namespace Engine.Runtime;
+
+public sealed unsafe partial class CpuBackend
+{
+    public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        RequireSameDType("AdamWStep", param, grad, m, v);
+        RequireSameShape("AdamWStep", param, grad, m, v);
+        foreach (var t in new[] { param, grad, m, v })
+            if (!t.IsContiguous) throw new ArgumentException($"AdamWStep: every tensor must be contiguous ({t} is not).");
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"AdamWStep: step counts from 1, got {step}.");
+        if (param.DType == DType.F32)
+            CpuAdamW.Step(param.Ptr<float>(), grad.Ptr<float>(), m.Ptr<float>(), v.Ptr<float>(), param.NumElements, lr, beta1, beta2, eps, weightDecay, step);
+        else
+            CpuAdamW.Step(param.Ptr<double>(), grad.Ptr<double>(), m.Ptr<double>(), v.Ptr<double>(), param.NumElements, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    public double SumOfSquares(Tensor x)
+    {
+        RequireFloat(x, "SumOfSquares");
+        var c = x.Contiguous();
+        return c.DType == DType.F32 ? CpuAdamW.SumOfSquares(c.Ptr<float>(), c.NumElements) : CpuAdamW.SumOfSquares(c.Ptr<double>(), c.NumElements);
+    }
+
+    public void ScaleInPlace(Tensor x, double factor)
+    {
+        RequireFloat(x, "ScaleInPlace");
+        if (!x.IsContiguous) throw new ArgumentException($"ScaleInPlace: {x} is not contiguous.");
+        if (x.DType == DType.F32) CpuAdamW.Scale(x.Ptr<float>(), x.NumElements, (float)factor);
+        else CpuAdamW.Scale(x.Ptr<double>(), x.NumElements, factor);
+    }
+}
