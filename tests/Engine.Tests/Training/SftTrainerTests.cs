@@ -51,16 +51,19 @@ public class SftTrainerTests
     [Fact]
     public void GradientAccumulationEqualsOneBigBatch()
     {
-        var data = ReverseTask(8);
+        // Different lengths, so micro-batches hold different token counts: the step must average over all of them.
+        var data = new[] { "a", "bc", "def", "ghij", "klmno", "pq", "rstuvw", "x" }.Select(w => Sft(w + ".", new string(w.Reverse().ToArray()) + ".")).ToList();
         float[][] Run(int bs, int ga)
         {
             var m = new TrainableModel(Model(7));
-            new SftTrainer(m, data, new TrainerOptions { LearningRate = 3e-3, BatchSize = bs, GradientAccumulation = ga, MaxSteps = 3, LogSteps = 0, Seed = 4 }).Train();
+            // A large Adam ε makes the update ≈ lr·m (near-linear in the gradient); with the usual ε the first steps are
+            // ≈ lr·sign(g), where float-rounding differences of tiny gradients flip whole steps.
+            new SftTrainer(m, data, new TrainerOptions { LearningRate = 3e-2, AdamEpsilon = 1.0, BatchSize = bs, GradientAccumulation = ga, MaxSteps = 3, LogSteps = 0, Seed = 4 }).Train();
             return Snapshot(m);
         }
         var big = Run(4, 1); var acc = Run(2, 2);
         for (int i = 0; i < big.Length; i++)
-            for (int j = 0; j < big[i].Length; j++) Assert.Equal(big[i][j], acc[i][j], 5);
+            for (int j = 0; j < big[i].Length; j++) Assert.Equal(big[i][j], acc[i][j], 6);
         var moved = Snapshot(new TrainableModel(Model(7)));
         Assert.Contains(Enumerable.Range(0, big.Length), i => !big[i].SequenceEqual(moved[i]));
     }
