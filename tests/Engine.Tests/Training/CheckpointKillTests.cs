@@ -19,7 +19,7 @@ public class CheckpointKillTests
     {
         var dir = Path.Combine(root, "model");
         var corpus = ToyTraining.Words.Select(w => w + ". " + new string(w.Reverse().ToArray()) + ".").ToArray();
-        var tok = BpeTrainer.Train(corpus, vocabSize: 48, specialTokens: ["<|endoftext|>"]);
+        var tok = BpeTrainer.Train(corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"]);
         var cfg = ToyTraining.Config(vocab: tok.VocabSize) with { EosTokenIds = tok.EosTokenId is { } e ? [e] : [] };
         TransformerModel.CreateRandom(cfg, 3).Save(dir);
         tok.Save(dir);
