@@ -1,5 +1,3 @@
-using Engine.Runtime.Cpu;
-
 namespace Engine.Runtime;
 
 public static partial class Ops
@@ -116,9 +114,9 @@ public static partial class Ops
     private static long CountNotIgnored(Tensor targets, long ignoreIndex)
     {
         var host = targets.Device.IsCpu ? targets : targets.To(Device.Cpu);
-        long n = 0;
-        for (long i = 0; i < host.NumElements; i++) if (CpuEmbedding.IdAt(host, i) != ignoreIndex) n++;
-        return n;
+        return host.DType == DType.I64
+            ? host.ToArray<long>().LongCount(t => t != ignoreIndex)
+            : host.ToArray<int>().LongCount(t => t != ignoreIndex);
     }
 
     private static Tensor ReshapeNoGrad(Tensor t, int[] shape)

@@ -9,11 +9,23 @@ public interface IChatRenderer
     string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt);
 }
 
-/// <summary>The model's own chat template (tokenizer_config.json), with bos/eos token strings passed in.</summary>
+/// <summary>
+/// The model's own chat template (tokenizer_config.json), with bos/eos token strings passed in. A template that
+/// refuses a conversation (raise_exception, e.g. "roles must alternate") surfaces as <see cref="FormatException"/>,
+/// so the loader reports it against the record.
+/// </summary>
 public sealed class TemplateChatRenderer(ChatTemplate template, IReadOnlyDictionary<string, object?>? extra = null) : IChatRenderer
 {
     public ChatTemplate Template { get; } = template;
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) => Template.Render(messages, addGenerationPrompt, extra);
+
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    {
+        try { return Template.Render(messages, addGenerationPrompt, extra); }
+        catch (Exception e) when (e is not (FormatException or OutOfMemoryException or NotImplementedException))
+        {
+            throw new FormatException("chat template: " + e.Message, e);
+        }
+    }
 }
 
 /// <summary>

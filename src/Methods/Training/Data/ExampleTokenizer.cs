@@ -50,7 +50,8 @@ public sealed class ExampleTokenizer
     {
         if (tok.ChatTemplate is { } template)
         {
-            var extra = new Dictionary<string, object?> { ["bos_token"] = tok.BosToken ?? "", ["eos_token"] = tok.EosToken ?? "" };
+            // "now" pins strftime_now (Llama 3.x writes today's date) so every prefix of a record renders alike.
+            var extra = new Dictionary<string, object?> { ["bos_token"] = tok.BosToken ?? "", ["eos_token"] = tok.EosToken ?? "", ["now"] = DateTime.Now };
             return new ExampleTokenizer(tok, new TemplateChatRenderer(template, extra), tok.EosTokenId, null, options, endOfTurnIds);
         }
         var specials = tok.Encode("", addSpecialTokens: true);
@@ -155,8 +156,9 @@ public sealed class ExampleTokenizer
         void Extend(string rendered, bool trained, int turn)
         {
             if (!rendered.StartsWith(done, StringComparison.Ordinal))
-                throw new FormatException($"the chat template's rendering of turns 0..{turn} does not extend its rendering of the " +
-                    "earlier turns, so completion tokens cannot be located by prefix (the template rewrites earlier turns)");
+                throw new FormatException($"the chat template renders the conversation up to turn {turn} so that it does not extend its " +
+                    "rendering of the earlier turns (it rewrites earlier turns, e.g. moves the system prompt to the last user turn), " +
+                    "so the assistant tokens cannot be located by prefix; put the system prompt into the first user turn or use another template");
             var piece = rendered[done.Length..];
             if (piece.Length > 0)
             {

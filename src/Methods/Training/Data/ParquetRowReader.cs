@@ -20,10 +20,12 @@ public static class ParquetRowReader
         int groups;
         try
         {
-            using var probe = File.OpenRead(path);
-            var reader = ParquetReader.CreateAsync(probe).GetAwaiter().GetResult();
-            groups = reader.RowGroupCount;
-            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            groups = Sync(async () =>
+            {
+                await using var probe = File.OpenRead(path);
+                await using var reader = await ParquetReader.CreateAsync(probe);
+                return reader.RowGroupCount;
+            });
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException)
         {
@@ -33,9 +35,12 @@ public static class ParquetRowReader
         long row = 0;
         for (int g = 0; g < groups; g++)
         {
-            IList<Dictionary<string, object>> data;
-            using (var stream = File.OpenRead(path))
-                data = ParquetSerializer.DeserializeUntypedAsync(stream, null, g).GetAwaiter().GetResult().Data;
+            int group = g;
+            var data = Sync(async () =>
+            {
+                await using var stream = File.OpenRead(path);
+                return (await ParquetSerializer.DeserializeUntypedAsync(stream, null, group)).Data;
+            });
             foreach (var dict in data)
             {
                 row++;
@@ -43,6 +48,9 @@ public static class ParquetRowReader
             }
         }
     }
+
+    /// <summary>Runs Parquet.Net's async API to completion off any synchronisation context (no deadlock under UI/test contexts).</summary>
+    private static T Sync<T>(Func<Task<T>> work) => Task.Run(work).GetAwaiter().GetResult();
 
     private static JsonObject ToObject(IEnumerable<KeyValuePair<string, object>> dict)
     {

@@ -21,14 +21,14 @@ public sealed unsafe partial class CpuBackend
     {
         RequireFloat(x, "SumOfSquares");
         var c = x.Contiguous();
-        return c.DType == DType.F32 ? CpuAdamW.SumOfSquares(c.Ptr<float>(), c.NumElements) : CpuAdamW.SumOfSquares(c.Ptr<double>(), c.NumElements);
+        return c.DType == DType.F32 ? CpuGradClip.SumOfSquares(c.Ptr<float>(), c.NumElements) : CpuGradClip.SumOfSquares(c.Ptr<double>(), c.NumElements);
     }
 
     public void ScaleInPlace(Tensor x, double factor)
     {
         RequireFloat(x, "ScaleInPlace");
         if (!x.IsContiguous) throw new ArgumentException($"ScaleInPlace: {x} is not contiguous.");
-        if (x.DType == DType.F32) CpuAdamW.Scale(x.Ptr<float>(), x.NumElements, (float)factor);
-        else CpuAdamW.Scale(x.Ptr<double>(), x.NumElements, factor);
+        if (x.DType == DType.F32) CpuGradClip.Scale(x.Ptr<float>(), x.NumElements, (float)factor);
+        else CpuGradClip.Scale(x.Ptr<double>(), x.NumElements, factor);
     }
 }
