@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
+using Engine.Methods.Training.Observability;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Preference;
 using Engine.Models.Transformer;
@@ -28,7 +29,9 @@ public static class DpoCommand
             var refModel = r.GetValue(reference) is { } rp ? TransformerModel.Load(rp, bundle.Model.Device) : null;
             var dpo = new DpoOptions { Beta = r.GetValue(beta), SftAlpha = r.GetValue(alpha), PrecomputeReference = !r.GetValue(perBatch) };
             var trainer = new DpoTrainer(trainable, train, o.TrainerOptions(r, TrainingCliOptions.PadId(bundle)), dpo, refModel, eval: eval);
-            trainer.Callbacks.Add(new ConsoleTrainingCallbacks("dpo"));
+            using var metrics = new MetricsLogger(r.GetValue(o.Output)!);
+            trainer.Callbacks.Add(new RunBanner("dpo"));
+            trainer.Callbacks.Add(metrics);
             Console.Error.WriteLine($"dpo: {train.Count} pairs, {eval.Count} held out; reference = {trainer.ReferenceDescription}");
             var result = trainer.Train(r.GetValue(o.Resume));
             TrainingCliOptions.FinishOutput(r, o, bundle);

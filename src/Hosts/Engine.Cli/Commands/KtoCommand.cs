@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
+using Engine.Methods.Training.Observability;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Preference;
 using Engine.Models.Transformer;
@@ -29,7 +30,9 @@ public static class KtoCommand
             var refModel = r.GetValue(reference) is { } rp ? TransformerModel.Load(rp, bundle.Model.Device) : null;
             var kto = new KtoOptions { Beta = r.GetValue(beta), DesirableWeight = r.GetValue(wd), UndesirableWeight = r.GetValue(wu), PrecomputeReference = !r.GetValue(perBatch) };
             var trainer = new KtoTrainer(trainable, train, o.TrainerOptions(r, TrainingCliOptions.PadId(bundle)), kto, refModel, eval: eval);
-            trainer.Callbacks.Add(new ConsoleTrainingCallbacks("kto"));
+            using var metrics = new MetricsLogger(r.GetValue(o.Output)!);
+            trainer.Callbacks.Add(new RunBanner("kto"));
+            trainer.Callbacks.Add(metrics);
             Console.Error.WriteLine($"kto: {train.Count} examples ({train.Count(e => e.Desirable)} desirable), {eval.Count} held out");
             var result = trainer.Train(r.GetValue(o.Resume));
             TrainingCliOptions.FinishOutput(r, o, bundle);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
+using Engine.Methods.Training.Observability;
 using Engine.Methods.Training;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Sampling;
@@ -29,7 +30,9 @@ public static class SftCommand
                 var x => throw new ArgumentException($"Unknown --sampler '{x}' (random, group)."),
             };
             var trainer = new SftTrainer(trainable, train, opts, s, eval);
-            trainer.Callbacks.Add(new ConsoleTrainingCallbacks("sft"));
+            using var metrics = new MetricsLogger(r.GetValue(o.Output)!);
+            trainer.Callbacks.Add(new RunBanner("sft"));
+            trainer.Callbacks.Add(metrics);
             Console.Error.WriteLine($"sft: {train.Count} training examples, {eval.Count} held out; {(trainable.Lora is null ? "full fine-tuning" : $"LoRA r={trainable.Lora.Config.Rank} on {trainable.Lora.Layers.Count} layers")}");
             var result = trainer.Train(r.GetValue(o.Resume));
             TrainingCliOptions.FinishOutput(r, o, bundle);

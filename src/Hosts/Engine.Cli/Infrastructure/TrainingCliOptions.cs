@@ -129,23 +129,13 @@ public sealed class TrainingCliOptions
     }
 }
 
-/// <summary>Training progress on stderr: one line per log step and per evaluation.</summary>
-public sealed class ConsoleTrainingCallbacks(string method) : ITrainingCallbacks
+/// <summary>The one line MetricsLogger does not print: whether the run starts fresh or resumes, and where.</summary>
+public sealed class RunBanner(string method) : ITrainingCallbacks
 {
-    private long _total;
-    public void OnTrainBegin(long totalSteps, long startStep)
-    {
-        _total = totalSteps;
+    public void OnTrainBegin(long totalSteps, long startStep) =>
         Console.Error.WriteLine(startStep > 0 ? $"{method}: resuming at step {startStep}/{totalSteps}" : $"{method}: {totalSteps} steps");
-    }
-
-    public void OnStep(StepMetrics m) =>
-        Console.Error.WriteLine($"{method}: step {m.Step}/{_total} epoch {m.Epoch} loss {m.Loss:F4} lr {m.LearningRate:E2} grad-norm {m.GradNorm:F3} {m.TokensPerSecond:F0} tok/s"
-            + string.Concat(m.Extra.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $" {kv.Key} {kv.Value:F4}")));
-
-    public void OnEval(EvalMetrics m) =>
-        Console.Error.WriteLine($"{method}: eval at step {m.Step} loss {m.Loss:F4}" + string.Concat(m.Extra.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $" {kv.Key} {kv.Value:F4}")));
-
-    public void OnCheckpoint(string directory, long step) => Console.Error.WriteLine($"{method}: saved {directory}");
-    public void OnTrainEnd(long step) => Console.Error.WriteLine($"{method}: done at step {step}");
+    public void OnStep(StepMetrics m) { }
+    public void OnEval(EvalMetrics m) { }
+    public void OnCheckpoint(string directory, long step) { }
+    public void OnTrainEnd(long step) { }
 }
