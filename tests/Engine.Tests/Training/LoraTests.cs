@@ -126,4 +126,40 @@ public class LoraTests
         Assert.Equal(on, lin.Forward(x).ToDoubleArray());
         Assert.NotEqual(on, Ops.Linear(x, lin.Weight).ToDoubleArray());
     }
+
+    [Fact]
+    public void MergedModelFolderAndReloadedAdapterGiveTheAdaptedLogits()
+    {
+        var model = TransformerModel.CreateRandom(Tiny(), 8);
+        var lora = LoraModel.Apply(model, new LoraConfig { Rank = 2, Alpha = 7, TargetModules = ["all-linear"] });
+        Randomise(lora, 21);
+        var ids = Tensor.FromArray(new long[] { 1, 4, 9, 2, 12, 7, 3, 5 }, 2, 4);
+        float[] adapted, baseLogits;
+        using (Autograd.NoGrad())
+        {
+            adapted = model.Forward(ids).ToArray<float>();
+            using (lora.DisableAdapters()) baseLogits = model.Forward(ids).ToArray<float>();
+        }
+        Assert.NotEqual(adapted, baseLogits);
+        var merged = TempDir(); var adapterDir = TempDir();
+        try
+        {
+            var trainable = new Engine.Methods.Training.TrainableModel(model, lora, "base");
+            trainable.SaveFinal(merged, Engine.Methods.Training.FinalSaveMode.Merged);
+            trainable.SaveFinal(adapterDir, Engine.Methods.Training.FinalSaveMode.Adapter);
+            using var _ = Autograd.NoGrad();
+            // The live model is untouched by saving a merged copy.
+            Assert.Equal(adapted, model.Forward(ids).ToArray<float>());
+            var fromMerged = TransformerModel.Load(merged).Forward(ids).ToDoubleArray();
+            var fresh = TransformerModel.CreateRandom(Tiny(), 8);
+            LoraModel.Load(fresh, adapterDir);
+            var fromAdapter = fresh.Forward(ids).ToDoubleArray();
+            for (int i = 0; i < adapted.Length; i++)
+            {
+                Assert.Equal(adapted[i], fromMerged[i], 4);
+                Assert.Equal(adapted[i], fromAdapter[i], 5);
+            }
+        }
+        finally { Directory.Delete(merged, true); Directory.Delete(adapterDir, true); }
+    }
 }
