@@ -4,6 +4,7 @@ using Engine.Cli.Commands;
 var root = new RootCommand("engine: LLM data synthesis, data selection and data-efficient training on a from-scratch transformer runtime.");
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(TestbedCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());

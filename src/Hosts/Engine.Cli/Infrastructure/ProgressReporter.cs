@@ -13,7 +13,7 @@ public sealed class ProgressReporter : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private long _done, _tokens, _startDone;
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private double _lastDraw = double.NegativeInfinity;
 
     public ProgressReporter(string label, long? total, long alreadyDone = 0)
     {
@@ -23,8 +23,8 @@ public sealed class ProgressReporter : IDisposable
     public void Add(long items, long tokens = 0)
     {
         _done += items; _tokens += tokens;
-        var now = _clock.Elapsed;
-        if (now - _lastDraw < TimeSpan.FromSeconds(_interactive ? 0.2 : 5)) return;
+        var now = _clock.Elapsed.TotalSeconds;
+        if (now - _lastDraw < (_interactive ? 0.2 : 5)) return;
         _lastDraw = now;
         Draw(final: false);
     }
