@@ -14,7 +14,7 @@ internal readonly record struct GemmBlocking(int MC, int KC, int NC)
     {
         int kc = sizeof(T) == 4 ? 384 : 256;
         int nc = Math.Max(nr, L2Budget / (kc * sizeof(T)) / nr * nr);
-        int mc = Math.Max(mr, 480 / mr * mr);
+        int mc = Math.Max(mr, 1536 / mr * mr); // A block lives in L3; large so B is rarely re-packed
         return new GemmBlocking(mc, kc, nc);
     }
 

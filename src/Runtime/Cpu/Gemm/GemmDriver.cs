@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Engine.Runtime.Cpu;
 
 /// <summary>
-/// The packed, cache-blocked GEMM: loops jc (NC) → pc (KC, pack B) → ic (MC, pack A) → ir (MR) → jr (NR) → microkernel.
+/// The packed, cache-blocked GEMM: loops ic (MC) → pc (KC, pack A) → jc (NC, pack B) → ir (MR) → jr (NR) → microkernel.
 /// Threads split the rows of C; each packs its own B block so that block lands in its own core's L2, and no barriers
 /// are needed (the duplicated B packing is O(k·n) against O(m·n·k/threads) math).
 /// </summary>
@@ -57,18 +57,19 @@ internal static unsafe class GemmDriver
         T* ap = GemmScratch.A<T>((long)MC * KC);
         T* tmp = stackalloc T[mr * nr];
 
-        for (int jc = j0; jc < j1; jc += NC)
+        // A is packed once per (MC, KC) block and reused for every NC block; B is packed once per (MC, KC, NC) block.
+        for (int ic = i0; ic < i1; ic += MC)
         {
-            int nc = Math.Min(NC, j1 - jc);
+            int mc = Math.Min(MC, i1 - ic);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
                 T betaEff = pc == 0 ? beta : T.One; // later K blocks accumulate onto the first
-                b.Pack(pc, kc, jc, nc, nr, bp);
-                for (int ic = i0; ic < i1; ic += MC)
+                GemmPackA.Pack(transA, a, lda, ic, mc, pc, kc, mr, ap);
+                for (int jc = j0; jc < j1; jc += NC)
                 {
-                    int mc = Math.Min(MC, i1 - ic);
-                    GemmPackA.Pack(transA, a, lda, ic, mc, pc, kc, mr, ap);
+                    int nc = Math.Min(NC, j1 - jc);
+                    b.Pack(pc, kc, jc, nc, nr, bp);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);

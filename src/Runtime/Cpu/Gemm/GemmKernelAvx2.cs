@@ -22,6 +22,9 @@ internal readonly unsafe struct GemmKernelAvx2<T> : IGemmKernel<T> where T : unm
         Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
         Vector256<T> c4_0 = default; Vector256<T> c4_1 = default;
         Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
+        // Pull the C tile toward L1 now; it is needed only after the k loop, which hides the miss.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            for (int i = 0; i < 6; i++) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc + 2 * w - 1); }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);

@@ -28,6 +28,9 @@ internal readonly unsafe struct GemmKernelAvx512<T> : IGemmKernel<T> where T : u
         Vector512<T> c9_0 = default; Vector512<T> c9_1 = default;
         Vector512<T> c10_0 = default; Vector512<T> c10_1 = default;
         Vector512<T> c11_0 = default; Vector512<T> c11_1 = default;
+        // Pull the C tile toward L1 now; it is needed only after the k loop, which hides the miss.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            for (int i = 0; i < 12; i++) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc + 2 * w - 1); }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);

@@ -19,6 +19,9 @@ internal readonly unsafe struct GemmKernelPortable<T> : IGemmKernel<T> where T :
         Vector<T> c1_0 = default; Vector<T> c1_1 = default;
         Vector<T> c2_0 = default; Vector<T> c2_1 = default;
         Vector<T> c3_0 = default; Vector<T> c3_1 = default;
+        // Pull the C tile toward L1 now; it is needed only after the k loop, which hides the miss.
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            for (int i = 0; i < 4; i++) { System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc); System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + i * ldc + 2 * w - 1); }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Unsafe.ReadUnaligned<Vector<T>>(b);

@@ -29,13 +29,8 @@ internal static unsafe class GemmPackA
             }
             else
             {
-                // Read each A row contiguously, scatter with stride mr (the panel stays in L1 while written).
-                for (int r = 0; r < rows; r++)
-                {
-                    T* s = a + (long)(i0 + ip + r) * lda + p0;
-                    T* dr = d + r;
-                    for (int p = 0; p < kc; p++) dr[(long)p * mr] = s[p];
-                }
+                // Read each A row contiguously, interleave with stride mr (the panel stays in L1 while written).
+                GemmTranspose.Rows(a + (long)(i0 + ip) * lda + p0, lda, rows, kc, d, mr);
                 for (int r = rows; r < mr; r++)
                     for (int p = 0; p < kc; p++) d[(long)p * mr + r] = T.Zero;
             }

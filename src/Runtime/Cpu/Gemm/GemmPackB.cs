@@ -39,13 +39,8 @@ internal readonly unsafe struct DenseB<T> : IGemmBSource<T> where T : unmanaged,
             }
             else
             {
-                // Columns of op(B) are rows of B: read each contiguously, scatter with stride nr.
-                for (int j = 0; j < cols; j++)
-                {
-                    T* s = _b + (long)(j0 + jp + j) * _ldb + p0;
-                    T* dj = d + j;
-                    for (int p = 0; p < kc; p++) dj[(long)p * nr] = s[p];
-                }
+                // Columns of op(B) are rows of B: read each contiguously, interleave with stride nr.
+                GemmTranspose.Rows(_b + (long)(j0 + jp) * _ldb + p0, _ldb, cols, kc, d, nr);
                 for (int j = cols; j < nr; j++)
                     for (int p = 0; p < kc; p++) d[(long)p * nr + j] = T.Zero;
             }
