@@ -32,7 +32,7 @@ internal static unsafe class GemmDriver
         bool splitRows = mUnits >= 2 * threads;
         int units = splitRows ? mUnits : nUnits, unit = splitRows ? mr : nr, extent = splitRows ? m : n;
         int t = threads;
-        Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t }, w =>
+        GemmWorkers.Run(t, w =>
         {
             int lo = Math.Min(extent, (int)((long)units * w / t) * unit);
             int hi = Math.Min(extent, (int)((long)units * (w + 1) / t) * unit);
