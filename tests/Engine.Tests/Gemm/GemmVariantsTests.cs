@@ -49,6 +49,7 @@ public unsafe class GemmVariantsTests
 
     [Theory]
     [InlineData(1, 40, 30)]
+    [InlineData(2, 600, 500)]
     [InlineData(5, 33, 17)]
     [InlineData(13, 65, 385)]
     [InlineData(70, 45, 64)]

@@ -39,7 +39,7 @@ public static unsafe partial class Gemm
         if (k == 0 || alpha == T.Zero) { ScaleC(m, n, beta, c, ldc); return; }
         if (isa == GemmIsa.Auto && GemmSmall.Suits(m, n, k))
         {
-            GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+            GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, new DenseB<T>(b, ldb, transB), beta, c, ldc, threads);
             return;
         }
         Packed(transA, m, n, k, alpha, a, lda, new DenseB<T>(b, ldb, transB), beta, c, ldc, threads, isa);
@@ -51,6 +51,11 @@ public static unsafe partial class Gemm
         Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        if (isa == GemmIsa.Auto && GemmSmall.Suits(m, n, k))
+        {
+            GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, new Bf16B(b, ldb, transB), beta, c, ldc, threads);
+            return;
+        }
         Packed(transA, m, n, k, alpha, a, lda, new Bf16B(b, ldb, transB), beta, c, ldc, threads, isa);
     }
 

@@ -10,6 +10,9 @@ namespace Engine.Runtime.Cpu;
 internal unsafe interface IGemmBSource<T> where T : unmanaged
 {
     void Pack(int p0, int kc, int j0, int nc, int nr, T* dst);
+
+    /// <summary>Stored row r of B, elements c0..c0+len, as T: in place when possible, else widened into scratch.</summary>
+    T* Row(int r, int c0, int len, T* scratch);
 }
 
 /// <summary>Dense B of the compute type: op(B)[p,j] = trans ? b[j·ldb+p] : b[p·ldb+j].</summary>
@@ -20,6 +23,8 @@ internal readonly unsafe struct DenseB<T> : IGemmBSource<T> where T : unmanaged,
     private readonly bool _trans;
 
     public DenseB(T* b, int ldb, bool trans) { _b = b; _ldb = ldb; _trans = trans; }
+
+    public T* Row(int r, int c0, int len, T* scratch) => _b + (long)r * _ldb + c0;
 
     public void Pack(int p0, int kc, int j0, int nc, int nr, T* dst)
     {
@@ -56,6 +61,12 @@ internal readonly unsafe struct Bf16B : IGemmBSource<float>
     private readonly bool _trans;
 
     public Bf16B(ushort* b, int ldb, bool trans) { _b = b; _ldb = ldb; _trans = trans; }
+
+    public float* Row(int r, int c0, int len, float* scratch)
+    {
+        DTypeConvert.Bf16ToFloat(new ReadOnlySpan<ushort>(_b + (long)r * _ldb + c0, len), new Span<float>(scratch, len));
+        return scratch;
+    }
 
     public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
     {

@@ -13,18 +13,18 @@ internal static unsafe class GemmSmall
 
     public static bool Suits(int m, int n, int k) => m < 4 || (long)m * n * k <= 16 * 16 * 16;
 
-    public static void Run<T>(bool transA, bool transB, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc, int threads)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Run<T, TB>(bool transA, bool transB, int m, int n, int k, T alpha, T* a, int lda, TB b, T beta, T* c, int ldc, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T> where TB : struct, IGemmBSource<T>
     {
         int t = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, Math.Min(threads, n / 16)));
-        if (t <= 1) { Columns(transA, transB, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }
+        if (t <= 1) { Columns(transA, transB, m, 0, n, k, alpha, a, lda, b, beta, c, ldc); return; }
         Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t },
-            w => Columns(transA, transB, m, (int)((long)n * w / t), (int)((long)n * (w + 1) / t), k, alpha, a, lda, b, ldb, beta, c, ldc));
+            w => Columns(transA, transB, m, (int)((long)n * w / t), (int)((long)n * (w + 1) / t), k, alpha, a, lda, b, beta, c, ldc));
     }
 
     /// <summary>C[:, j0..j1].</summary>
-    private static void Columns<T>(bool transA, bool transB, int m, int j0, int j1, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Columns<T, TB>(bool transA, bool transB, int m, int j0, int j1, int k, T alpha, T* a, int lda, TB b, T beta, T* c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T> where TB : struct, IGemmBSource<T>
     {
         int w = j1 - j0;
         if (w <= 0) return;
@@ -38,6 +38,7 @@ internal static unsafe class GemmSmall
             for (int p = 0; p < k; p++) for (int i = 0; i < m; i++) ar[(long)i * k + p] = a[(long)p * lda + i];
         }
 
+        T* scratch = GemmScratch.B<T>(transB ? k : w); // only non-f32 B (bf16) is widened into it, one row at a time
         if (!transB)
         {
             for (int i = 0; i < m; i++)
@@ -47,7 +48,7 @@ internal static unsafe class GemmSmall
             }
             for (int p = 0; p < k; p++)
             {
-                var bp = new ReadOnlySpan<T>(b + (long)p * ldb + j0, w);
+                var bp = new ReadOnlySpan<T>(b.Row(p, j0, w, scratch), w);
                 for (int i = 0; i < m; i++)
                 {
                     var ci = new Span<T>(c + (long)i * ldc + j0, w);
@@ -59,7 +60,7 @@ internal static unsafe class GemmSmall
         {
             for (int j = j0; j < j1; j++)
             {
-                var bj = new ReadOnlySpan<T>(b + (long)j * ldb, k);
+                var bj = new ReadOnlySpan<T>(b.Row(j, 0, k, scratch), k);
                 for (int i = 0; i < m; i++)
                 {
                     T dot = TensorPrimitives.Dot(new ReadOnlySpan<T>(ar + i * lar, k), bj);
