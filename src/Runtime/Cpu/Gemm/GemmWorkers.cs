@@ -25,11 +25,16 @@ internal static class GemmWorkers
     public static void Run(int t, Action<int> body)
     {
         if (t <= 1) { body(0); return; }
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
-        {
-            Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t }, body);
-            return;
-        }
+        if (!TryRun(t, body)) Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t }, body);
+    }
+
+    /// <summary>
+    /// Like Run, but every body(i) is guaranteed its own thread, so bodies may wait on each other (a barrier).
+    /// Returns false, running nothing, when another caller owns the workers.
+    /// </summary>
+    public static bool TryRun(int t, Action<int> body)
+    {
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
             while (Threads.Count < t - 1)
@@ -51,6 +56,7 @@ internal static class GemmWorkers
             while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
             _job = null;
             if (mine is not null || _error is not null) throw mine ?? _error!;
+            return true;
         }
         finally { Volatile.Write(ref _busy, 0); }
     }
