@@ -25,7 +25,7 @@ internal static unsafe class GemmVsOpenBlas
         CpuThreads.Count = threads;
         OpenBlas.SetNumThreads(threads);
         Console.WriteLine($"OpenBLAS: {OpenBlas.Describe()}");
-        Console.WriteLine($"ours: kernel={Gemm.Resolve<float>(GemmIsa.Auto)} threads={threads} (OPENBLAS_NUM_THREADS={Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS")})");
+        Console.WriteLine($"ours: kernel={Gemm.Resolve<float>(GemmIsa.Auto)} threads={threads}");
         Console.WriteLine("GFLOP/s from wall time (best and median of interleaved calls), and from process CPU time ÷ threads (load-robust).");
         Console.WriteLine($"{"size",6} {"thr",4} {"ours best",10} {"blas best",10} {"ratio",6} {"ours med",10} {"blas med",10} {"ratio",6} {"ours cpu",9} {"blas cpu",9} {"ratio",6}  maxdiff");
         foreach (var n in sizes) Compare(n, threads);
