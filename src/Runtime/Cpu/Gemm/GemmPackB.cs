@@ -70,6 +70,7 @@ internal readonly unsafe struct Bf16B : IGemmBSource<float>
 
     public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        float* wide = stackalloc float[_trans ? 4 * kc : 0]; // kc ≤ KC (384): at most 6 KiB
         for (int jp = 0; jp < nc; jp += nr)
         {
             int cols = Math.Min(nr, nc - jp);
@@ -85,11 +86,14 @@ internal readonly unsafe struct Bf16B : IGemmBSource<float>
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                // Widen 4 stored rows (= 4 columns of op(B)) at a time into a small buffer, then interleave them
+                // with the same 4×4 transposes as the f32 path.
+                for (int j = 0; j < cols; j += 4)
                 {
-                    ushort* s = _b + (long)(j0 + jp + j) * _ldb + p0;
-                    float* dj = d + j;
-                    for (int p = 0; p < kc; p++) dj[(long)p * nr] = BitConverter.Int32BitsToSingle(s[p] << 16);
+                    int group = Math.Min(4, cols - j);
+                    for (int g = 0; g < group; g++)
+                        DTypeConvert.Bf16ToFloat(new ReadOnlySpan<ushort>(_b + (long)(j0 + jp + j + g) * _ldb + p0, kc), new Span<float>(wide + g * kc, kc));
+                    GemmTranspose.Rows(wide, kc, group, kc, d + j, nr);
                 }
                 for (int j = cols; j < nr; j++)
                     for (int p = 0; p < kc; p++) d[(long)p * nr + j] = 0f;
