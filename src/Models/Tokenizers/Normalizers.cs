@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace Engine.Models.Tokenizers;
 
-/// <summary>tokenizer.json "normalizer": text → text before pre-tokenization.</summary>
+/// <summary>tokenizer.json "normalizer": text → text before pre-tokenization.
+/// Unicode normalization forms (NFC etc.) use string.Normalize, which does nothing when the host runs with
+/// InvariantGlobalization (as this repo's hosts do): text that is not already in that form then differs from HF.</summary>
 abstract class Normalizer
 {
     public abstract string Normalize(string text);
