@@ -76,4 +76,15 @@ public class ByteLevelBpeTests
             Assert.True(reference.EncodeToIds(text).SequenceEqual(first));
         }
     }
+
+    [Fact]
+    public void ParallelEncoding_MatchesSequential()
+    {
+        var tok = TiktokenFixtures.Cl100k;
+        var texts = Enumerable.Range(0, 400).Select(i => TiktokenFixtures.Corpus[i % TiktokenFixtures.Corpus.Length] + " #" + i).ToArray();
+        var sequential = texts.Select(t => tok.Encode(t)).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, i => parallel[i] = tok.Encode(texts[i]));
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(sequential[i], parallel[i]);
+    }
 }
