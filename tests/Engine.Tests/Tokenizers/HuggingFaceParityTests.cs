@@ -45,6 +45,13 @@ public class HuggingFaceParityTests
     }
 
     [Fact]
+    public void NfcNormalizer_MatchesHf()
+    {
+        string json = SentencePieceBpeTests.Json().Replace("\"normalizers\":[", "\"normalizers\":[{\"type\":\"NFC\"},");
+        AssertSameIds(WriteTemp(json), HfTokenizer.FromJson(json), ["cafe\u0301 hello", "A\u030A\u0323 world", "\u1100\u1161\u11A8", "e\u0301\u0301"], true);
+    }
+
+    [Fact]
     public void SentencePieceStyle_Metaspace_NoByteFallback()
     {
         string json = SentencePieceBpeTests.Json(byteFallback: false, fuseUnk: true, metaspace: true);
