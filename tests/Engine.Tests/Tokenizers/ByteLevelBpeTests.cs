@@ -39,7 +39,9 @@ public class ByteLevelBpeTests
     {
         var ours = TiktokenFixtures.Cl100k;
         var reference = TiktokenFixtures.Cl100kReference;
-        foreach (var text in TiktokenFixtures.Corpus)
+        // Microsoft.ML.Tokenizers runs .NET regex on UTF-16, so astral digits (𝟏) are not \p{N} there; HF sees code
+        // points. We follow HF (HuggingFaceParityTests covers that text), so such text is left out of this comparison.
+        foreach (var text in TiktokenFixtures.Corpus.Where(t => !t.Contains("𝟏")))
             Assert.True(reference.EncodeToIds(text).SequenceEqual(ours.Encode(text)), $"cl100k ids differ for {text}");
     }
 

@@ -139,5 +139,6 @@ static class TiktokenFixtures
         "",
         "ThisIsAVeryLongIdentifierWithoutSpacesThatShouldStillTokenizeFine_1234_abcd",
         "Mixed123abc456DEF!!!???...,,,;;;",
+        "Astral letters 𝐀𝐁c and 𠀀𠀁x, digits 𝟏𝟐3, emoji 😀x",
     ];
 }
