@@ -5,7 +5,8 @@ using System.Runtime.InteropServices;
 namespace Engine.Runtime.Cpu;
 
 /// <summary>
-/// Flash-style attention backward. Probabilities are recomputed tile by tile from the saved log-sum-exp:
+/// Flash-style attention backward. Probabilities are recomputed tile by tile from the saved log-sum-exp, in key-major
+/// (transposed) tiles so that four of the five products are plain NN/NT GEMMs:
 /// P = exp(S − lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − δ) with δ = rowsum(dO∘O), dQ += scale·dS·K,
 /// dK += scale·dSᵀ·Q.
 ///
@@ -44,8 +45,9 @@ internal static unsafe class CpuAttentionBackward
             CpuThreads.For(p.B * p.Hkv * sets, task =>
             {
                 int set = task % sets, bhk = task / sets, b = bhk / p.Hkv, hk = bhk % p.Hkv;
-                var sBuf = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
-                T* dpBuf = sBuf + bq * bk;
+                // Key-major tiles [nk × mq] (Pᵀ, then dPᵀ → dSᵀ): dV and dK become plain NN products and only dQ needs a transposed operand.
+                var pT = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
+                T* dsT = pT + bq * bk;
                 T* dqBase = dqParts + set * qElems;
                 try
                 {
@@ -65,28 +67,24 @@ internal static unsafe class CpuAttentionBackward
                             {
                                 int mq = Math.Min(bq, p.Tq - i0);
                                 T* qRow = q.Row(b, h, i0), doRow = dO.Row(b, h, i0);
-                                p.Scores(qRow, q.St, kRow, k.St, b, i0, mq, j0, nk, sBuf);
-                                for (int r = 0; r < mq; r++)
+                                T* lseRow = lse + bh * p.Tq + i0, deltaRow = delta + bh * p.Tq + i0;
+                                ProbabilitiesT(p, qRow, q.St, kRow, k.St, lseRow, b, i0, mq, j0, nk, pT);
+                                Gemm.Dispatch(false, false, nk, d, mq, T.One, pT, bq, doRow, dO.St, T.One, dvTile, d);
+                                Gemm.Dispatch(false, true, nk, mq, d, T.One, vRow, v.St, doRow, dO.St, T.Zero, dsT, bq);
+                                var deltas = new ReadOnlySpan<T>(deltaRow, mq);
+                                for (int r = 0; r < nk; r++)
                                 {
-                                    // P = exp(S − lse); masked entries are −inf and fully hidden rows have lse = +inf: both give 0.
-                                    var row = new Span<T>(sBuf + r * bk, nk);
-                                    TensorPrimitives.Subtract(row, lse[bh * p.Tq + i0 + r], row);
-                                    TensorPrimitives.Exp(row, row);
+                                    var row = new Span<T>(dsT + r * bq, mq);
+                                    TensorPrimitives.Subtract(row, deltas, row);
+                                    TensorPrimitives.Multiply(row, new ReadOnlySpan<T>(pT + r * bq, mq), row);
                                 }
-                                Gemm.Dispatch(true, false, nk, d, mq, T.One, sBuf, bk, doRow, dO.St, T.One, dvTile, d);
-                                Gemm.Dispatch(false, true, mq, nk, d, T.One, doRow, dO.St, vRow, v.St, T.Zero, dpBuf, bk);
-                                for (int r = 0; r < mq; r++)
-                                {
-                                    var dpr = new Span<T>(dpBuf + r * bk, nk);
-                                    TensorPrimitives.AddMultiply(dpr, -delta[bh * p.Tq + i0 + r], new ReadOnlySpan<T>(sBuf + r * bk, nk), dpr);
-                                }
-                                Gemm.Dispatch(true, false, nk, d, mq, p.Scale, dpBuf, bk, qRow, q.St, T.One, dkTile, d);
-                                Gemm.Dispatch(false, false, mq, d, nk, p.Scale, dpBuf, bk, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
+                                Gemm.Dispatch(false, false, nk, d, mq, p.Scale, dsT, bq, qRow, q.St, T.One, dkTile, d);
+                                Gemm.Dispatch(true, false, mq, d, nk, p.Scale, dsT, bq, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
                             }
                         }
                     }
                 }
-                finally { NativeMemory.AlignedFree(sBuf); }
+                finally { NativeMemory.AlignedFree(pT); }
             });
 
             if (sets > 1)
@@ -108,6 +106,31 @@ internal static unsafe class CpuAttentionBackward
         {
             NativeMemory.AlignedFree(delta);
             if (sets > 1) NativeMemory.AlignedFree(dqParts);
+        }
+    }
+
+    /// <summary>
+    /// Pᵀ[r, c] = exp(scale·k_{j0+r}·q_{i0+c} − lse_{i0+c}) for a key tile × query tile, key-major with row stride BlockQ.
+    /// Hidden pairs (padding key, or key after the causal limit of the query) are 0; queries with no visible key have lse = +inf, so 0 too.
+    /// </summary>
+    private static void ProbabilitiesT<T>(AttentionPlan<T> p, T* q, int ldq, T* k, int ldk, T* lseRow, int b, int i0, int mq, int j0, int nk, T* pT)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ld = AttentionPlan<T>.BlockQ;
+        Gemm.Dispatch(false, true, nk, mq, p.D, p.Scale, k, ldk, q, ldq, T.Zero, pT, ld);
+        var lses = new ReadOnlySpan<T>(lseRow, mq);
+        for (int r = 0; r < nk; r++)
+        {
+            var row = new Span<T>(pT + r * ld, mq);
+            int j = j0 + r;
+            if (p.KeyBias is not null && T.IsNegativeInfinity(p.KeyBias[b * p.Tk + j])) { row.Clear(); continue; }
+            TensorPrimitives.Subtract(row, lses, row);
+            TensorPrimitives.Exp(row, row);
+            if (p.Causal)
+            {
+                int hidden = Math.Min(mq, j - p.Offset - i0); // queries i < j − offset cannot see key j
+                if (hidden > 0) row[..hidden].Clear();
+            }
         }
     }
 
