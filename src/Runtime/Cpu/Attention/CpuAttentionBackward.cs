@@ -48,6 +48,7 @@ internal static unsafe class CpuAttentionBackward
                 // Key-major tiles [nk × mq] (Pᵀ, then dPᵀ → dSᵀ): dV and dK become plain NN products and only dQ needs a transposed operand.
                 var pT = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
                 T* dsT = pT + bq * bk;
+                Span<T> negDelta = stackalloc T[bq];
                 T* dqBase = dqParts + set * qElems;
                 try
                 {
@@ -71,12 +72,12 @@ internal static unsafe class CpuAttentionBackward
                                 ProbabilitiesT(p, qRow, q.St, kRow, k.St, lseRow, b, i0, mq, j0, nk, pT);
                                 Gemm.Dispatch(false, false, nk, d, mq, T.One, pT, bq, doRow, dO.St, T.One, dvTile, d);
                                 Gemm.Dispatch(false, true, nk, mq, d, T.One, vRow, v.St, doRow, dO.St, T.Zero, dsT, bq);
-                                var deltas = new ReadOnlySpan<T>(deltaRow, mq);
+                                TensorPrimitives.Negate(new ReadOnlySpan<T>(deltaRow, mq), negDelta[..mq]);
                                 for (int r = 0; r < nk; r++)
                                 {
+                                    // dSᵀ = (dPᵀ − δ) ∘ Pᵀ, one fused pass per key row
                                     var row = new Span<T>(dsT + r * bq, mq);
-                                    TensorPrimitives.Subtract(row, deltas, row);
-                                    TensorPrimitives.Multiply(row, new ReadOnlySpan<T>(pT + r * bq, mq), row);
+                                    TensorPrimitives.AddMultiply(row, negDelta[..mq], new ReadOnlySpan<T>(pT + r * bq, mq), row);
                                 }
                                 Gemm.Dispatch(false, false, nk, d, mq, p.Scale, dsT, bq, qRow, q.St, T.One, dkTile, d);
                                 Gemm.Dispatch(true, false, mq, d, nk, p.Scale, dsT, bq, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
@@ -119,17 +120,17 @@ internal static unsafe class CpuAttentionBackward
         int ld = AttentionPlan<T>.BlockQ;
         Gemm.Dispatch(false, true, nk, mq, p.D, p.Scale, k, ldk, q, ldq, T.Zero, pT, ld);
         var lses = new ReadOnlySpan<T>(lseRow, mq);
+        for (int r = 0; r < nk; r++) { var row = new Span<T>(pT + r * ld, mq); TensorPrimitives.Subtract(row, lses, row); }
+        var tile = new Span<T>(pT, (nk - 1) * ld + mq);
+        TensorPrimitives.Exp(tile, tile); // one call over the tile: long vector runs
         for (int r = 0; r < nk; r++)
         {
-            var row = new Span<T>(pT + r * ld, mq);
             int j = j0 + r;
-            if (p.KeyBias is not null && T.IsNegativeInfinity(p.KeyBias[b * p.Tk + j])) { row.Clear(); continue; }
-            TensorPrimitives.Subtract(row, lses, row);
-            TensorPrimitives.Exp(row, row);
+            if (p.KeyBias is not null && T.IsNegativeInfinity(p.KeyBias[b * p.Tk + j])) { new Span<T>(pT + r * ld, mq).Clear(); continue; }
             if (p.Causal)
             {
                 int hidden = Math.Min(mq, j - p.Offset - i0); // queries i < j − offset cannot see key j
-                if (hidden > 0) row[..hidden].Clear();
+                if (hidden > 0) new Span<T>(pT + r * ld, hidden).Clear();
             }
         }
     }
