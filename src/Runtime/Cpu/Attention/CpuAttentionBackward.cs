@@ -29,7 +29,8 @@ internal static unsafe class CpuAttentionBackward
         var delta = (T*)NativeMemory.AlignedAlloc((nuint)(Math.Max(1L, (long)p.B * p.Hq * p.Tq) * sizeof(T)), 64);
         int kTiles = p.KTiles;
         int sets = Math.Clamp((TargetTasks + p.B * p.Hkv - 1) / (p.B * p.Hkv), 1, Math.Max(1, kTiles));
-        T* dqParts = sets == 1 ? dq : (T*)NativeMemory.AlignedAlloc((nuint)(sets * qElems * sizeof(T)), 64);
+        // Set 0 accumulates straight into dq; sets 1.. get partial buffers (extra[c − 1]).
+        T* extra = sets == 1 ? null : (T*)NativeMemory.AlignedAlloc((nuint)((sets - 1) * qElems * sizeof(T)), 64);
         try
         {
             CpuThreads.For(p.B * p.Hq, bh =>
@@ -40,7 +41,8 @@ internal static unsafe class CpuAttentionBackward
             });
             new Span<T>(dk, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
             new Span<T>(dv, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
-            for (int c = 0; c < sets; c++) new Span<T>(dqParts + c * qElems, checked((int)qElems)).Clear();
+            new Span<T>(dq, checked((int)qElems)).Clear();
+            for (int c = 1; c < sets; c++) new Span<T>(extra + (c - 1) * qElems, checked((int)qElems)).Clear();
 
             CpuThreads.For(p.B * p.Hkv * sets, task =>
             {
@@ -49,7 +51,7 @@ internal static unsafe class CpuAttentionBackward
                 var pT = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
                 T* dsT = pT + bq * bk;
                 Span<T> negDelta = stackalloc T[bq];
-                T* dqBase = dqParts + set * qElems;
+                T* dqBase = set == 0 ? dq : extra + (set - 1) * qElems;
                 try
                 {
                     for (int kt = 0; kt < kTiles; kt++)
@@ -90,7 +92,7 @@ internal static unsafe class CpuAttentionBackward
 
             if (sets > 1)
             {
-                // dq = Σ_set partial[set], summed in set order (fixed, so deterministic).
+                // dq += Σ_{set ≥ 1} partial[set], summed in set order (fixed, so deterministic).
                 const int chunk = 1 << 14;
                 int chunks = (int)((qElems + chunk - 1) / chunk);
                 CpuThreads.For(chunks, ci =>
@@ -98,15 +100,14 @@ internal static unsafe class CpuAttentionBackward
                     long s0 = (long)ci * chunk;
                     int n = (int)Math.Min(chunk, qElems - s0);
                     var dst = new Span<T>(dq + s0, n);
-                    new ReadOnlySpan<T>(dqParts + s0, n).CopyTo(dst);
-                    for (int c = 1; c < sets; c++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(dqParts + c * qElems + s0, n), dst);
+                    for (int c = 1; c < sets; c++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(extra + (c - 1) * qElems + s0, n), dst);
                 });
             }
         }
         finally
         {
             NativeMemory.AlignedFree(delta);
-            if (sets > 1) NativeMemory.AlignedFree(dqParts);
+            if (extra != null) NativeMemory.AlignedFree(extra);
         }
     }
 
