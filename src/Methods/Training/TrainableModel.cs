@@ -1,0 +1,104 @@
+using Engine.Models.Lora;
+using Engine.Models.Transformer;
+using Engine.Runtime;
+using Engine.Runtime.Optim;
+
+namespace Engine.Methods.Training;
+
+/// <summary>
+/// The model a trainer updates: a full <see cref="TransformerModel"/>, or its LoRA adapters with the base frozen.
+/// Owns the trainable tensors by name and their optimizer groups.
+///
+/// Precision: on CPU everything is f32 and the model's own tensors are the optimizer's master weights. For the
+/// CUDA backend (bf16 compute) the plan is that <see cref="Trainable"/> holds the f32 masters the optimizer
+/// steps and checkpoints save, while the model keeps bf16 compute copies: gradients are cast to f32 onto the
+/// masters before clipping, and <see cref="SyncComputeCopies"/> casts masters back after each step. The
+/// trainer already goes through these two points only, so that change stays inside this class.
+/// </summary>
+public sealed class TrainableModel
+{
+    public TransformerModel Model { get; }
+    public LoraModel? Lora { get; }
+    /// <summary>Where the base weights came from (written into adapter_config.json).</summary>
+    public string? BaseModelPath { get; }
+    /// <summary>Trainable tensors by name (HF names, or PEFT keys for LoRA), in a fixed order.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> Trainable { get; }
+
+    public TrainableModel(TransformerModel model, LoraModel? lora = null, string? baseModelPath = null)
+    {
+        Model = model; Lora = lora; BaseModelPath = baseModelPath;
+        if (lora is not null)
+        {
+            if (!ReferenceEquals(lora.Base, model)) throw new ArgumentException("The LoRA adapters belong to a different model.");
+            Trainable = lora.Parameters.ToList();
+        }
+        else
+        {
+            model.RequireGrad(true);
+            Trainable = model.Parameters.ToList();
+        }
+        foreach (var (name, t) in Trainable)
+            if (t.DType != DType.F32) throw new NotSupportedException($"Training needs f32 parameters on this backend; '{name}' is {t.DType}. Load the model with dtype F32.");
+    }
+
+    public IEnumerable<Tensor> Parameters => Trainable.Select(kv => kv.Value);
+
+    /// <summary>transformers' rule: no weight decay on biases and norm weights.</summary>
+    public static bool Decays(string name) => !(name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("norm", StringComparison.Ordinal));
+
+    /// <summary>Two AdamW groups (decayed, not decayed). Either may be empty.</summary>
+    public (AdamW decay, AdamW noDecay) CreateOptimizers(TrainerOptions o)
+    {
+        var d = Trainable.Where(kv => Decays(kv.Key)).Select(kv => kv.Value).ToList();
+        var nd = Trainable.Where(kv => !Decays(kv.Key)).Select(kv => kv.Value).ToList();
+        return (new AdamW(d, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, o.WeightDecay),
+                new AdamW(nd, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, 0.0));
+    }
+
+    /// <summary>After an optimizer step: refresh compute copies from the masters (nothing to do for f32 on CPU).</summary>
+    public void SyncComputeCopies() { }
+
+    /// <summary>Dropout on (training) or off (evaluation, reference passes).</summary>
+    public bool Training { set { if (Lora is not null) Lora.Training = value; } }
+
+    /// <summary>The trainable state into a folder: the HF model folder, or the PEFT adapter.</summary>
+    public void SaveTrainable(string dir)
+    {
+        if (Lora is not null) Lora.Save(dir, BaseModelPath);
+        else Model.Save(dir);
+    }
+
+    /// <summary>Copy the trainable tensors saved by <see cref="SaveTrainable"/> back in place (the optimizer keeps its references).</summary>
+    public void LoadTrainable(string dir)
+    {
+        if (Lora is not null) { Lora.LoadWeights(dir); return; }
+        using var ckpt = Engine.Models.Checkpoints.CheckpointFolder.Open(dir);
+        using var _ = Autograd.NoGrad();
+        foreach (var (name, t) in Trainable)
+        {
+            var s = ckpt.Load(name, t.DType);
+            if (!s.Shape.SequenceEqual(t.Shape)) throw new InvalidDataException($"{dir}: '{name}' has shape {s.ShapeString}, the model needs {t.ShapeString}.");
+            (t.Device.IsCpu ? s : s.To(t.Device)).CopyTo(t);
+        }
+    }
+
+    /// <summary>The final model: a full HF folder (LoRA merged in, when <paramref name="mode"/> says so) or the adapter alone.</summary>
+    public void SaveFinal(string dir, FinalSaveMode mode)
+    {
+        if (Lora is null) { Model.Save(dir); return; }
+        if (mode == FinalSaveMode.Adapter) { Lora.Save(dir, BaseModelPath); return; }
+        // Merge into a copy of the weights so this object stays usable (the adapters remain attached).
+        using var _ = Autograd.NoGrad();
+        var originals = Lora.Layers.Select(l => (l.Target.Weight, Saved: l.Target.Weight.Clone())).ToList();
+        foreach (var l in Lora.Layers)
+            Ops.Add(l.Target.Weight.To(DType.F32), l.Delta()).To(l.Target.Weight.DType).CopyTo(l.Target.Weight);
+        try
+        {
+            using (Lora.DisableAdapters()) Model.Save(dir);
+        }
+        finally
+        {
+            foreach (var (w, saved) in originals) saved.CopyTo(w);
+        }
+    }
+}
