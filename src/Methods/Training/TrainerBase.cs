@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -262,7 +263,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             var tensors = new List<KeyValuePair<string, Tensor>>();
             AddMoments(tensors, "decay", _decay);
             AddMoments(tensors, "no_decay", _noDecay);
-            SafetensorsFile.Write(Path.Combine(tmp, "optimizer.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+            SafeTensorsWriter.Write(Path.Combine(tmp, "optimizer.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
             WriteJson(Path.Combine(tmp, "scheduler.json"), new JsonObject
             {
                 ["kind"] = Schedule.Kind.ToString().ToLowerInvariant(), ["base_lr"] = Schedule.BaseLr,
@@ -327,7 +328,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         if (state["method"]?.GetValue<string>() is { } method && method != Method)
             throw new InvalidDataException($"{dir} is a '{method}' checkpoint; this is '{Method}' training.");
         Model.LoadTrainable(dir);
-        var moments = SafetensorsFile.Read(Path.Combine(dir, "optimizer.safetensors"));
+        var moments = SafeTensorsDictionary.ReadAll(Path.Combine(dir, "optimizer.safetensors"));
         var steps = ReadJson(Path.Combine(dir, "optimizer_state.json"));
         LoadMoments(moments, "decay", _decay, steps["decay_steps"]!.GetValue<long>(), dir);
         LoadMoments(moments, "no_decay", _noDecay, steps["no_decay_steps"]!.GetValue<long>(), dir);
