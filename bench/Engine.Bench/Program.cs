@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using Engine.Bench;
 
-// Every [Benchmark] class in this assembly, chosen with --filter (e.g. --filter '*Attention*').
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Console comparisons (interleaved, fair under load):
+//   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
+//   kernel-peak | variants                      GEMM microkernel studies
+// Anything else goes to BenchmarkDotNet: every [Benchmark] class here, chosen with --filter (e.g. --filter '*Attention*').
+if (args.Length > 0 && args[0] == "kernel-peak") return KernelPeak.Run();
+if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.VariantBench.Run(args);
+if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
+return 0;

@@ -11,6 +11,9 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(SelectItCommand.Create());
 root.Subcommands.Add(KernelsCommand.Create());
+root.Subcommands.Add(SftCommand.Create());
+root.Subcommands.Add(DpoCommand.Create());
+root.Subcommands.Add(KtoCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

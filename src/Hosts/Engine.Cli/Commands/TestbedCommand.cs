@@ -13,6 +13,7 @@ public static class TestbedCommand
         testbed.Subcommands.Add(Make());
         testbed.Subcommands.Add(List());
         testbed.Subcommands.Add(Score());
+        testbed.Subcommands.Add(TestbedEvalCommand.Create());
         return testbed;
     }
 

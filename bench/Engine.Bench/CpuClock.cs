@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+
+namespace Engine.Bench;
+
+/// <summary>
+/// CPU time of this process (all threads), from clock_gettime. On a shared machine wall time includes the slices other
+/// processes took; CPU time does not, so flops ÷ (CPU seconds ÷ threads) is a load-robust efficiency figure
+/// (it still counts time our threads spin waiting for each other).
+/// </summary>
+internal static partial class CpuClock
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Sec; public long Nsec; }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out Timespec ts);
+
+    private const int ProcessCpuTime = 2;
+
+    public static double ProcessSeconds()
+    {
+        ClockGetTime(ProcessCpuTime, out var ts);
+        return ts.Sec + ts.Nsec * 1e-9;
+    }
+}
