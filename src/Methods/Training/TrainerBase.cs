@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -262,7 +263,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             var tensors = new List<KeyValuePair<string, Tensor>>();
             AddMoments(tensors, "decay", _decay);
             AddMoments(tensors, "no_decay", _noDecay);
-            SafetensorsFile.Write(Path.Combine(tmp, "optimizer.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+            SafeTensorsWriter.Write(Path.Combine(tmp, "optimizer.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
             WriteJson(Path.Combine(tmp, "scheduler.json"), new JsonObject
             {
                 ["kind"] = Schedule.Kind.ToString().ToLowerInvariant(), ["base_lr"] = Schedule.BaseLr,
@@ -326,8 +327,17 @@ public abstract class TrainerBase<TExample> where TExample : class
         var state = ReadJson(Path.Combine(dir, CheckpointStore.StateFile));
         if (state["method"]?.GetValue<string>() is { } method && method != Method)
             throw new InvalidDataException($"{dir} is a '{method}' checkpoint; this is '{Method}' training.");
+        // The sampler position counts step batches: resuming with another batch shape would train on other examples.
+        if (state["options"] is JsonObject saved)
+        {
+            int bs = saved["BatchSize"]?.GetValue<int>() ?? Options.BatchSize, ga = saved["GradientAccumulation"]?.GetValue<int>() ?? Options.GradientAccumulation;
+            if (bs * ga != Options.StepBatchSize)
+                throw new InvalidDataException($"{dir} was written with batch size {bs} × accumulation {ga}; this run uses {Options.BatchSize} × {Options.GradientAccumulation}. Resume with the same step batch.");
+            if (saved["Seed"]?.GetValue<ulong>() is { } seed && seed != Options.Seed)
+                throw new InvalidDataException($"{dir} was written with seed {seed}; this run uses {Options.Seed}, which would change the data order.");
+        }
         Model.LoadTrainable(dir);
-        var moments = SafetensorsFile.Read(Path.Combine(dir, "optimizer.safetensors"));
+        var moments = SafeTensorsDictionary.ReadAll(Path.Combine(dir, "optimizer.safetensors"));
         var steps = ReadJson(Path.Combine(dir, "optimizer_state.json"));
         LoadMoments(moments, "decay", _decay, steps["decay_steps"]!.GetValue<long>(), dir);
         LoadMoments(moments, "no_decay", _noDecay, steps["no_decay_steps"]!.GetValue<long>(), dir);

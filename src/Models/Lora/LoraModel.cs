@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using System.Text.Json;
 using Engine.Models.Transformer;
 using Engine.Runtime;
@@ -101,7 +102,7 @@ public sealed class LoraModel
         Directory.CreateDirectory(dir);
         var cfg = baseModelNameOrPath is null ? Config : Config with { BaseModelNameOrPath = baseModelNameOrPath };
         using (Autograd.NoGrad())
-            SafetensorsFile.Write(Path.Combine(dir, WeightsFile), Parameters.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.Detach())),
+            SafeTensorsWriter.Write(Path.Combine(dir, WeightsFile), Parameters.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.Detach())),
                 new Dictionary<string, string> { ["format"] = "pt" });
         var json = cfg.ToPeftJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
         using var fs = new FileStream(Path.Combine(dir, ConfigFile), FileMode.Create, FileAccess.Write);
@@ -121,7 +122,7 @@ public sealed class LoraModel
     public void LoadWeights(string dir)
     {
         var path = Path.Combine(dir, WeightsFile);
-        var saved = SafetensorsFile.Read(path);
+        var saved = SafeTensorsDictionary.ReadAll(path);
         using var _ = Autograd.NoGrad();
         foreach (var (name, t) in Parameters)
         {

@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using System.Diagnostics;
 using Engine.Methods.Training.Checkpoints;
 using Engine.Models.Lora;
@@ -81,7 +82,7 @@ public class CheckpointKillTests
             var adapter = LoraModel.Load(TransformerModel.Load(model), ckpt);
             Assert.Equal(2 * 7 * 2, adapter.Parameters.Count);
             Assert.Contains(adapter.Parameters, kv => kv.Key.Contains("lora_B") && kv.Value.ToDoubleArray().Any(v => v != 0));
-            Assert.NotEmpty(SafetensorsFile.Read(Path.Combine(ckpt, "optimizer.safetensors")));
+            Assert.NotEmpty(SafeTensorsDictionary.ReadAll(Path.Combine(ckpt, "optimizer.safetensors")));
 
             // And the run resumes from it to the end, cleaning the partial folder.
             using (var p = Process.Start(Sft(model, data, output, resume: true))!)

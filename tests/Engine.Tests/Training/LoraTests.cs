@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using System.Text.Json.Nodes;
 using Engine.Models.Config;
 using Engine.Models.Lora;
@@ -68,7 +69,7 @@ public class LoraTests
             Assert.False(cfg["fan_in_fan_out"]!.GetValue<bool>());
             Assert.Equal("some/base", cfg["base_model_name_or_path"]!.GetValue<string>());
             Assert.Equal(["q_proj", "up_proj"], cfg["target_modules"]!.AsArray().Select(x => x!.GetValue<string>()));
-            var saved = SafetensorsFile.Read(Path.Combine(dir, "adapter_model.safetensors"));
+            var saved = SafeTensorsDictionary.ReadAll(Path.Combine(dir, "adapter_model.safetensors"));
             Assert.Equal(lora.Parameters.Keys.Order(), saved.Keys.Order());
 
             var other = LoraModel.Load(TransformerModel.CreateRandom(Tiny(), 1), dir);

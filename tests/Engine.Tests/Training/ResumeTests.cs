@@ -104,4 +104,20 @@ public class ResumeTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void ResumeRefusesAnotherStepBatchOrSeedAndAMissingCheckpoint()
+    {
+        var dir = TempDir();
+        try
+        {
+            var data = ReverseTask(6);
+            Assert.Throws<InvalidOperationException>(() => new SftTrainer(new TrainableModel(Model(1)), data, Options(dir, 1)).Train(resume: true));
+            new SftTrainer(new TrainableModel(Model(1)), data, Options(dir, 1)).Train();
+            var e = Assert.Throws<InvalidDataException>(() => new SftTrainer(new TrainableModel(Model(1)), data, Options(dir, 1) with { BatchSize = 3 }).Train(resume: true));
+            Assert.Contains("batch size", e.Message);
+            Assert.Throws<InvalidDataException>(() => new SftTrainer(new TrainableModel(Model(1)), data, Options(dir, 1) with { Seed = 10 }).Train(resume: true));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -1,3 +1,4 @@
+using Engine.Models.Checkpoints;
 using Engine.Models.Lora;
 using Engine.Runtime;
 
@@ -40,14 +41,14 @@ public sealed class ReferenceCache(int valuesPerExample)
         var t = new List<KeyValuePair<string, Tensor>>();
         if (_train is not null) t.Add(new("train", Tensor.FromArray(_train)));
         if (_eval is not null) t.Add(new("eval", Tensor.FromArray(_eval)));
-        SafetensorsFile.Write(Path.Combine(dir, FileName), t);
+        SafeTensorsWriter.Write(Path.Combine(dir, FileName), t);
     }
 
     public bool TryLoad(string dir)
     {
         var path = Path.Combine(dir, FileName);
         if (!File.Exists(path)) return false;
-        var d = SafetensorsFile.Read(path);
+        var d = SafeTensorsDictionary.ReadAll(path);
         _train = d.TryGetValue("train", out var tr) ? tr.ToArray<double>() : null;
         _eval = d.TryGetValue("eval", out var ev) ? ev.ToArray<double>() : null;
         return _train is not null;
