@@ -16,6 +16,7 @@ namespace Engine.Bench;
 /// Requirement: AttentionForwardBackward ≤ 2 × SameFlopGemms. Results: bench/results/cpu-attention.md.
 /// </summary>
 [SimpleJob(warmupCount: 3, iterationCount: 15)]
+[MinColumn, MedianColumn]
 public unsafe class AttentionBench
 {
     private const int B = 1, H = 8, T = 512, D = 64;

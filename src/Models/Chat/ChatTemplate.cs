@@ -12,12 +12,14 @@ namespace Engine.Models.Chat;
 /// </summary>
 public sealed class ChatTemplate
 {
-    readonly List<Node> _nodes;
+    readonly Lazy<List<Node>> _nodes;
 
+    /// <summary>Parsing happens on first use, so a tokenizer whose template uses something unsupported
+    /// still loads; <see cref="Render"/> then reports the problem.</summary>
     public ChatTemplate(string jinjaSource)
     {
         Source = jinjaSource ?? throw new ArgumentNullException(nameof(jinjaSource));
-        _nodes = Parser.Parse(jinjaSource);
+        _nodes = new Lazy<List<Node>>(() => Parser.Parse(jinjaSource));
     }
 
     public string Source { get; }
@@ -49,7 +51,7 @@ public sealed class ChatTemplate
                 if (k != "now") scope.Set(k, Rt.FromClr(v));
         var sb = new StringBuilder();
         var body = new Scope(scope);
-        try { Node.RenderAll(_nodes, body, sb); }
+        try { Node.RenderAll(_nodes.Value, body, sb); }
         catch (LoopControl) { throw new ChatTemplateException("chat template: break/continue outside a loop"); }
         return sb.ToString();
     }

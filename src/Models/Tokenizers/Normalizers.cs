@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Engine.Models.Tokenizers;
@@ -17,10 +16,10 @@ abstract class Normalizer
             "Sequence" => new SequenceNormalizer(((JsonArray)node["normalizers"]!).Select(n => FromJson(n)!).ToArray()),
             "Prepend" => new FuncNormalizer(t => t.Length == 0 ? t : node.Str("prepend") + t),
             "Replace" => ReplaceNormalizer(node),
-            "NFC" => new FuncNormalizer(t => t.Normalize(NormalizationForm.FormC)),
-            "NFD" => new FuncNormalizer(t => t.Normalize(NormalizationForm.FormD)),
-            "NFKC" => new FuncNormalizer(t => t.Normalize(NormalizationForm.FormKC)),
-            "NFKD" => new FuncNormalizer(t => t.Normalize(NormalizationForm.FormKD)),
+            "NFC" => new FuncNormalizer(t => UnicodeNormalization.Normalize(t, 0)),
+            "NFD" => new FuncNormalizer(t => UnicodeNormalization.Normalize(t, 1)),
+            "NFKC" => new FuncNormalizer(t => UnicodeNormalization.Normalize(t, 2)),
+            "NFKD" => new FuncNormalizer(t => UnicodeNormalization.Normalize(t, 3)),
             "Lowercase" => new FuncNormalizer(t => t.ToLowerInvariant()),
             "Strip" => StripNormalizer(node.Bool("left", true), node.Bool("right", true)),
             _ => throw new NotSupportedException($"tokenizer.json: normalizer type \"{type}\" is not supported"),

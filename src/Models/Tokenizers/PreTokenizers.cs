@@ -51,12 +51,14 @@ abstract class PreTokenizer
         {
             segs.Clear();
             int pos = 0;
-            for (var m = regex.Match(piece); m.Success; m = m.NextMatch())
+            var (subject, map) = AstralShadow(piece);
+            for (var m = regex.Match(subject); m.Success; m = m.NextMatch())
             {
                 if (m.Length == 0) continue;
-                if (m.Index > pos) segs.Add((pos, m.Index - pos, invert));
-                segs.Add((m.Index, m.Length, !invert));
-                pos = m.Index + m.Length;
+                int mStart = map is null ? m.Index : map[m.Index], mEnd = map is null ? m.Index + m.Length : map[m.Index + m.Length];
+                if (mStart > pos) segs.Add((pos, mStart - pos, invert));
+                segs.Add((mStart, mEnd - mStart, !invert));
+                pos = mEnd;
             }
             if (pos < piece.Length) segs.Add((pos, piece.Length - pos, invert));
 
@@ -118,6 +120,64 @@ abstract class PreTokenizer
         pieces.Clear();
         pieces.AddRange(output);
     }
+
+    /// <summary>
+    /// .NET regex sees UTF-16 code units, so a character outside the BMP is two "surrogates" that match neither
+    /// \p{L} nor \p{N}, whereas HF's regex sees one code point (𝐀 is a letter, 𝟏 a digit). When a piece has
+    /// surrogate pairs, the regex runs on a shadow string where each pair is one BMP character of the same
+    /// Unicode category; <c>map</c> turns shadow indices back into piece indices.
+    /// </summary>
+    static (string Subject, int[]? Map) AstralShadow(string piece)
+    {
+        int first = -1;
+        for (int i = 0; i + 1 < piece.Length; i++)
+            if (char.IsHighSurrogate(piece[i]) && char.IsLowSurrogate(piece[i + 1])) { first = i; break; }
+        if (first < 0) return (piece, null);
+        var shadow = new System.Text.StringBuilder(piece.Length);
+        var map = new List<int>(piece.Length + 1);
+        for (int i = 0; i < piece.Length; i++)
+        {
+            map.Add(i);
+            if (char.IsHighSurrogate(piece[i]) && i + 1 < piece.Length && char.IsLowSurrogate(piece[i + 1]))
+            {
+                shadow.Append(Representative(System.Globalization.CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(piece[i], piece[i + 1]))));
+                i++;
+            }
+            else shadow.Append(piece[i]);
+        }
+        map.Add(piece.Length);
+        return (shadow.ToString(), map.ToArray());
+    }
+
+    /// <summary>A BMP character of the given category that patterns do not name literally.</summary>
+    static char Representative(System.Globalization.UnicodeCategory c) => c switch
+    {
+        System.Globalization.UnicodeCategory.UppercaseLetter => 'Ａ',
+        System.Globalization.UnicodeCategory.LowercaseLetter => 'ａ',
+        System.Globalization.UnicodeCategory.TitlecaseLetter => '\u01C5',
+        System.Globalization.UnicodeCategory.ModifierLetter => '\u02B0',
+        System.Globalization.UnicodeCategory.OtherLetter => '\u4E00',
+        System.Globalization.UnicodeCategory.NonSpacingMark => '\u0300',
+        System.Globalization.UnicodeCategory.SpacingCombiningMark => '\u0903',
+        System.Globalization.UnicodeCategory.EnclosingMark => '\u20DD',
+        System.Globalization.UnicodeCategory.DecimalDigitNumber => '０',
+        System.Globalization.UnicodeCategory.LetterNumber => '\u2160',
+        System.Globalization.UnicodeCategory.OtherNumber => '\u00B2',
+        System.Globalization.UnicodeCategory.MathSymbol => '\u00AC',
+        System.Globalization.UnicodeCategory.CurrencySymbol => '\u00A2',
+        System.Globalization.UnicodeCategory.ModifierSymbol => '\u02DA',
+        System.Globalization.UnicodeCategory.ConnectorPunctuation => '\u203F',
+        System.Globalization.UnicodeCategory.DashPunctuation => '\u2010',
+        System.Globalization.UnicodeCategory.OpenPunctuation => '\u2045',
+        System.Globalization.UnicodeCategory.ClosePunctuation => '\u2046',
+        System.Globalization.UnicodeCategory.InitialQuotePunctuation => '\u00AB',
+        System.Globalization.UnicodeCategory.FinalQuotePunctuation => '\u00BB',
+        System.Globalization.UnicodeCategory.OtherPunctuation => '\u00B6',
+        System.Globalization.UnicodeCategory.Format => '\u200B',
+        System.Globalization.UnicodeCategory.PrivateUse => '\uE000',
+        System.Globalization.UnicodeCategory.OtherNotAssigned => '\u0378',
+        _ => '\u00A9',   // OtherSymbol (emoji) and anything else
+    };
 
     sealed class SequencePreTokenizer(PreTokenizer[] items) : PreTokenizer
     {

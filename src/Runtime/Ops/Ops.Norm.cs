@@ -7,7 +7,7 @@ public static partial class Ops
     {
         CheckNormWeight("RmsNorm", x, weight, "weight");
         var be = Backend.Of(x, weight);
-        var xc = x.Contiguous(); var wc = weight.Contiguous();
+        var xc = x.Contiguous(); var wc = AsDTypeOf(weight, xc).Contiguous();
         var (y, rstd) = be.RmsNorm(xc, wc, eps);
         return Autograd.Record(y, "RmsNorm", [xc, wc], g =>
         {
@@ -22,7 +22,7 @@ public static partial class Ops
         CheckNormWeight("LayerNorm", x, weight, "weight");
         if (bias is not null) CheckNormWeight("LayerNorm", x, bias, "bias");
         var be = Backend.Of(x, weight, bias);
-        var xc = x.Contiguous(); var wc = weight.Contiguous(); var bc = bias?.Contiguous();
+        var xc = x.Contiguous(); var wc = AsDTypeOf(weight, xc).Contiguous(); var bc = bias is null ? null : AsDTypeOf(bias, xc).Contiguous();
         var (y, mean, rstd) = be.LayerNorm(xc, wc, bc, eps);
         var inputs = bc is null ? new[] { xc, wc } : new[] { xc, wc, bc };
         return Autograd.Record(y, "LayerNorm", inputs, g =>
@@ -33,6 +33,9 @@ public static partial class Ops
             return bc is null ? [gxo, gwo] : [gxo, gwo, gb];
         });
     }
+
+    /// <summary>bf16/f16 checkpoint weights with f32 activations: compute in the activations' dtype (the cast records its own backward).</summary>
+    private static Tensor AsDTypeOf(Tensor w, Tensor x) => w.DType != x.DType && w.DType.IsFloat() && x.DType.IsFloat() ? w.To(x.DType) : w;
 
     private static void CheckNormWeight(string op, Tensor x, Tensor w, string what)
     {

@@ -78,10 +78,10 @@ public class AttentionTests
     [Fact]
     public void MultiTileShapesMatchExplicitSoftmax()
     {
-        // Sizes that cross several 64-wide tiles with ragged ends, GQA 3:1, left padding across a whole key tile.
-        CheckAgainstReference(DType.F32, 1, 3, 1, 150, 150, 19, true, null, null, 3e-5, 40);
-        CheckAgainstReference(DType.F32, 2, 2, 2, 70, 200, 16, true, PaddingMask(2, 200, 130, 5), null, 3e-5, 50);
-        CheckAgainstReference(DType.F32, 1, 2, 1, 65, 129, 8, false, PaddingMask(1, 129, 70), null, 3e-5, 60);
+        // Sizes that cross several 96-wide tiles with ragged ends, GQA 3:1, left padding across a whole key tile.
+        CheckAgainstReference(DType.F32, 1, 3, 1, 200, 200, 19, true, null, null, 3e-5, 40);
+        CheckAgainstReference(DType.F32, 2, 2, 2, 100, 250, 16, true, PaddingMask(2, 250, 200, 5), null, 3e-5, 50);
+        CheckAgainstReference(DType.F32, 1, 2, 1, 97, 193, 8, false, PaddingMask(1, 193, 100), null, 3e-5, 60);
     }
 
     [Fact]
@@ -144,10 +144,10 @@ public class AttentionTests
     [Fact]
     public void GradientsAcrossSeveralTiles()
     {
-        // 70 queries × 75 keys: two query and two key tiles, so the split of dQ over key sets and the tile skipping are exercised.
-        var mask = Tensor.FromArray(PaddingMask(1, 75, 66), 1, 75);
+        // 100 queries × 105 keys: two query and two key tiles, so the split of dQ over key sets and the tile skipping are exercised.
+        var mask = Tensor.FromArray(PaddingMask(1, 105, 98), 1, 105);
         GradCheck.Check(xs => Ops.Attention(xs[0], xs[1], xs[2], causal: true, keyMask: mask),
-            [Rand.Param(31, 1, 2, 70, 3), Rand.Param(32, 1, 1, 75, 3), Rand.Param(33, 1, 1, 75, 3)], maxPerInput: 24);
+            [Rand.Param(31, 1, 2, 100, 3), Rand.Param(32, 1, 1, 105, 3), Rand.Param(33, 1, 1, 105, 3)], maxPerInput: 24);
     }
 
     [Fact]
@@ -159,10 +159,10 @@ public class AttentionTests
             CpuThreads.Count = threads;
             try
             {
-                var q = Tensor.RandN([1, 4, 130, 16], 41); q.RequiresGrad = true;
-                var k = Tensor.RandN([1, 2, 130, 16], 42); k.RequiresGrad = true;
-                var v = Tensor.RandN([1, 2, 130, 16], 43); v.RequiresGrad = true;
-                Ops.Sum(Ops.Mul(Ops.Attention(q, k, v, true), Tensor.RandN([1, 4, 130, 16], 44))).Backward();
+                var q = Tensor.RandN([1, 4, 200, 16], 41); q.RequiresGrad = true;
+                var k = Tensor.RandN([1, 2, 200, 16], 42); k.RequiresGrad = true;
+                var v = Tensor.RandN([1, 2, 200, 16], 43); v.RequiresGrad = true;
+                Ops.Sum(Ops.Mul(Ops.Attention(q, k, v, true), Tensor.RandN([1, 4, 200, 16], 44))).Backward();
                 return [q.Grad!.ToDoubleArray(), k.Grad!.ToDoubleArray(), v.Grad!.ToDoubleArray()];
             }
             finally { CpuThreads.Count = saved; }

@@ -87,6 +87,16 @@ public class NormTests
     }
 
     [Fact]
+    public void Bf16WeightWithF32ActivationsComputesInF32()
+    {
+        var x = Rand.N(31, DType.F32, 3, 16);
+        var w = Rand.N(32, DType.F32, 16).To(DType.BF16);
+        var wf = w.To(DType.F32).ToDoubleArray(); // the bf16-rounded weights
+        Close.All(RmsNormRef(x.ToDoubleArray(), wf, 16, 1e-6), Ops.RmsNorm(x, w, 1e-6).ToDoubleArray(), 1e-5, 1e-5);
+        Close.All(LayerNormRef(x.ToDoubleArray(), wf, null, 16, 1e-5), Ops.LayerNorm(x, w, null, 1e-5).ToDoubleArray(), 1e-5, 1e-5);
+    }
+
+    [Fact]
     public void WeightOfTheWrongSizeIsRejected()
     {
         var ex = Assert.Throws<ArgumentException>(() => Ops.RmsNorm(Rand.N(1, DType.F32, 2, 8), Rand.N(2, DType.F32, 7), 1e-6));

@@ -39,7 +39,9 @@ public class ByteLevelBpeTests
     {
         var ours = TiktokenFixtures.Cl100k;
         var reference = TiktokenFixtures.Cl100kReference;
-        foreach (var text in TiktokenFixtures.Corpus)
+        // Microsoft.ML.Tokenizers runs .NET regex on UTF-16, so astral digits (𝟏) are not \p{N} there; HF sees code
+        // points. We follow HF (HuggingFaceParityTests covers that text), so such text is left out of this comparison.
+        foreach (var text in TiktokenFixtures.Corpus.Where(t => !t.Contains("𝟏")))
             Assert.True(reference.EncodeToIds(text).SequenceEqual(ours.Encode(text)), $"cl100k ids differ for {text}");
     }
 
@@ -75,5 +77,16 @@ public class ByteLevelBpeTests
             Assert.Equal(first, tok.Encode(text));
             Assert.True(reference.EncodeToIds(text).SequenceEqual(first));
         }
+    }
+
+    [Fact]
+    public void ParallelEncoding_MatchesSequential()
+    {
+        var tok = TiktokenFixtures.Cl100k;
+        var texts = Enumerable.Range(0, 400).Select(i => TiktokenFixtures.Corpus[i % TiktokenFixtures.Corpus.Length] + " #" + i).ToArray();
+        var sequential = texts.Select(t => tok.Encode(t)).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, i => parallel[i] = tok.Encode(texts[i]));
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(sequential[i], parallel[i]);
     }
 }

@@ -110,4 +110,18 @@ public class SentencePieceBpeTests
         // Each plain section is normalized on its own, so "world" after </s> gets its ▁ prefix (HF legacy behaviour).
         Assert.Equal([271, 2, 276], tok.Encode("hello</s>world"));
     }
+
+    [Fact]
+    public void NfcAndNfkcNormalizers_WorkUnderInvariantGlobalization()
+    {
+        // Qwen2's tokenizer.json has an NFC normalizer: "e" + combining acute must become "é" before BPE.
+        string nfc = Json().Replace("\"normalizers\":[", "\"normalizers\":[{\"type\":\"NFC\"},");
+        var tok = HfTokenizer.FromJson(nfc);
+        Assert.Equal(tok.Encode("caf\u00e9"), tok.Encode("cafe\u0301"));
+        Assert.NotEqual(tok.Encode("caf\u00e9"), HfTokenizer.FromJson(Json()).Encode("cafe\u0301"));
+        // NFKC folds compatibility characters: the circled digit ① is "1", the ligature ﬁ is "fi".
+        string nfkc = Json().Replace("\"normalizers\":[", "\"normalizers\":[{\"type\":\"NFKC\"},");
+        var k = HfTokenizer.FromJson(nfkc);
+        Assert.Equal(k.Encode("1 fi"), k.Encode("\u2460 \ufb01"));
+    }
 }

@@ -33,24 +33,35 @@ static class TiktokenFixtures
     /// with only lower-ranked tokens until two parts remain (the standard tiktoken→HF conversion).</summary>
     static string ToTokenizerJson(Dictionary<string, int> ranks, string? splitPattern, Dictionary<string, int> specials)
     {
-        var vocab = new JsonObject();
-        var merges = new JsonArray();
-        foreach (var (token, rank) in ranks.OrderBy(kv => kv.Value))
+        // Vocab and merges are written with Utf8JsonWriter: building 100k JsonNodes is the slow part otherwise.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            vocab[token] = rank;
-            if (token.Length < 2) continue;
-            var parts = token.Select(c => c.ToString()).ToList();
-            while (parts.Count > 2)
+            w.WriteStartObject();
+            w.WriteStartObject("vocab");
+            var ordered = ranks.OrderBy(kv => kv.Value).ToList();
+            foreach (var (token, rank) in ordered) w.WriteNumber(token, rank);
+            w.WriteEndObject();
+            w.WriteStartArray("merges");
+            foreach (var (token, rank) in ordered)
             {
-                int best = -1, bestRank = int.MaxValue;
-                for (int i = 0; i + 1 < parts.Count; i++)
-                    if (ranks.TryGetValue(parts[i] + parts[i + 1], out int r) && r < rank && r < bestRank) { best = i; bestRank = r; }
-                if (best < 0) break;
-                parts[best] += parts[best + 1];
-                parts.RemoveAt(best + 1);
+                if (token.Length < 2) continue;
+                var parts = token.Select(c => c.ToString()).ToList();
+                while (parts.Count > 2)
+                {
+                    int best = -1, bestRank = int.MaxValue;
+                    for (int i = 0; i + 1 < parts.Count; i++)
+                        if (ranks.TryGetValue(parts[i] + parts[i + 1], out int r) && r < rank && r < bestRank) { best = i; bestRank = r; }
+                    if (best < 0) break;
+                    parts[best] += parts[best + 1];
+                    parts.RemoveAt(best + 1);
+                }
+                if (parts.Count == 2) w.WriteStringValue(parts[0] + " " + parts[1]);
             }
-            if (parts.Count == 2) merges.Add(parts[0] + " " + parts[1]);
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
+        string vocabAndMerges = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
         var byteLevel = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = splitPattern is null };
         JsonNode preTokenizer = splitPattern is null ? byteLevel.DeepClone() : new JsonObject
         {
@@ -69,14 +80,16 @@ static class TiktokenFixtures
             ["model"] = new JsonObject
             {
                 ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = "", ["end_of_word_suffix"] = "",
-                ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false, ["vocab"] = vocab, ["merges"] = merges,
+                ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false,
             },
         };
-        return root.ToJsonString();
+        string head = root.ToJsonString();
+        // Splice "vocab" and "merges" into the model object (the JSON ends with "}}").
+        return head[..^2] + "," + vocabAndMerges[1..^1] + "}}";
     }
 
     /// <summary>The data package's embedded "*.tiktoken.deflate": lines of "base64(token bytes) [rank]" (rank = line number when absent) after a "Capacity: N" header.</summary>
-    static Dictionary<string, int> ReadRanks(string assemblyName)
+    public static Dictionary<string, int> ReadRanks(string assemblyName)
     {
         var asm = System.Reflection.Assembly.Load(assemblyName);
         string resource = asm.GetManifestResourceNames().Single(n => n.EndsWith(".tiktoken.deflate", StringComparison.Ordinal));
@@ -126,5 +139,6 @@ static class TiktokenFixtures
         "",
         "ThisIsAVeryLongIdentifierWithoutSpacesThatShouldStillTokenizeFine_1234_abcd",
         "Mixed123abc456DEF!!!???...,,,;;;",
+        "Astral letters 𝐀𝐁c and 𠀀𠀁x, digits 𝟏𝟐3, emoji 😀x",
     ];
 }

@@ -150,6 +150,46 @@ public class DatasetReadingTests
         Assert.Equal(Expect.Ids("bad<eos>"), examples[1].CompletionIds);
     }
 
+    private static string Fixture(string file)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(dir, "tests", "fixtures", "training_data"))) dir = Path.GetDirectoryName(dir)!;
+        return Path.Combine(dir, "tests", "fixtures", "training_data", file);
+    }
+
+    [Fact]
+    public void ParquetWrittenByDuckDbReadsNestedMessages()
+    {
+        var path = Fixture("chat_duckdb.parquet");
+        var rows = DatasetFiles.Read(path).ToList();
+        Assert.Equal([1L, 2, 3], rows.Select(r => r.Line));
+        Assert.Equal("d1", rows[0].Value["id"]!.GetValue<string>());
+        Assert.False(rows[2].Value.ContainsKey("id"));
+        var msgs = rows[1].Value["messages"]!.AsArray();
+        Assert.Equal(4, msgs.Count);
+        Assert.Equal("assistant", msgs[3]!["role"]!.GetValue<string>());
+        Assert.Equal("ü.", msgs[3]!["content"]!.GetValue<string>());
+
+        var examples = TrainingDataset.LoadSft([path], Plain()).Examples;
+        var (ids, labels) = Expect.Parts(("Be brief.\n\n### Instruction:\nHi\n\n### Response:\n", false), ("Hello!<eos>", true));
+        Assert.Equal(ids, examples[0].InputIds);
+        Assert.Equal(labels, examples[0].Labels);
+        Assert.Equal("chat_duckdb.parquet:3", examples[2].Id);
+    }
+
+    [Fact]
+    public void ParquetWrittenByDuckDbReadsScalarsAndNulls()
+    {
+        var rows = DatasetFiles.Read(Fixture("kto_duckdb.parquet")).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.True(rows[0].Value["label"]!.GetValue<bool>());
+        Assert.Equal(1.5, rows[0].Value["score"]!.GetValue<double>());
+        Assert.Equal(8L, rows[1].Value["n"]!.GetValue<long>());
+        Assert.False(rows[1].Value.ContainsKey("score"));
+        var examples = TrainingDataset.LoadKto([Fixture("kto_duckdb.parquet")], Plain()).Examples;
+        Assert.Equal([true, false], examples.Select(e => e.Desirable));
+    }
+
     [Fact]
     public void JsonArrayFilesAreReadWithElementNumbers()
     {

@@ -130,5 +130,9 @@ public class PackingAndSplitTests
         Assert.Equal(TrainEvalSplit.KeyOf(noId), TrainEvalSplit.KeyOf(sameContent));
         Assert.NotEqual(TrainEvalSplit.KeyOf(withId), TrainEvalSplit.KeyOf(noId));
         Assert.Throws<ArgumentOutOfRangeException>(() => TrainEvalSplit.IsEval("k", 1.5));
+        // Example keys are content: equal tokens, equal keys; the KTO label does not matter.
+        Assert.Equal(TrainEvalSplit.KeyOf(new KtoExample([1, 2], [3], true, "a")), TrainEvalSplit.KeyOf(new KtoExample([1, 2], [3], false, "b")));
+        Assert.NotEqual(TrainEvalSplit.KeyOf(new PreferenceExample([1], [2, 3], [4])), TrainEvalSplit.KeyOf(new PreferenceExample([1, 2], [3], [4])));
+        Assert.Equal(TrainEvalSplit.KeyOf(new SftExample([5, 6], [5, 6], Id: "x")), TrainEvalSplit.KeyOf(new SftExample([5, 6], [-100, 6], Id: "y")));
     }
 }

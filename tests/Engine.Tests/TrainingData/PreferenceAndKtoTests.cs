@@ -48,6 +48,20 @@ public class PreferenceAndKtoTests
     }
 
     [Fact]
+    public void PromptNextToFullConversationsIsNotRepeated()
+    {
+        // UltraFeedback-binarized style: a prompt string and chosen/rejected lists that start with the same user turn.
+        var rec = RecordParser.ParsePreference(Row("""
+            {"prompt":"Q","chosen":[{"role":"user","content":"Q"},{"role":"assistant","content":"good"}],
+             "rejected":[{"role":"user","content":"Q"},{"role":"assistant","content":"bad"}]}
+            """));
+        var ex = ChatMl().ToPreference(rec);
+        Assert.Equal(Expect.Ids("<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n"), ex.PromptIds);
+        Assert.Equal(Expect.Ids("good<|im_end|>\n"), ex.ChosenIds);
+        Assert.Equal(Expect.Ids("bad<|im_end|>\n"), ex.RejectedIds);
+    }
+
+    [Fact]
     public void ConversationalPreferenceWithExplicitPrompt()
     {
         var rec = RecordParser.ParsePreference(Row("""

@@ -48,7 +48,7 @@ public static class RecordParser
             }
             case DatasetFormat.PromptCompletion:
             {
-                var (prompt, promptConv) = ParsePrompt(row, o, required: true);
+                var (prompt, promptConv) = ParsePrompt(row, o);
                 var (completion, completionConv) = ParseCompletion(row, o, "completion");
                 return new SftRecord(f, null, [.. prompt, .. completion], promptConv || completionConv, id, row, prompt.Count);
             }
@@ -71,23 +71,26 @@ public static class RecordParser
 
         if (!listForm)
         {
-            var (prompt, conv) = ParsePrompt(row, o, required: true);
+            var (prompt, conv) = ParsePrompt(row, o);
             return new PreferenceRecord(prompt, ParseCompletion(row, o, "chosen").Turns, ParseCompletion(row, o, "rejected").Turns, conv, IdOf(o), row);
         }
 
         var chosen = ParseMessages(row, chosenNode, "chosen");
         var rejected = ParseMessages(row, rejectedNode, "rejected");
-        if (o["prompt"] is not null)
+        // A "prompt" next to chosen/rejected lists that already hold the prompt turns (UltraFeedback-binarized style:
+        // prompt string + full conversations) is redundant: the shared leading turns are used instead, as TRL does.
+        bool listsHoldPrompt = chosen[0].Role != Assistant && rejected[0].Role != Assistant;
+        if (o["prompt"] is not null && !listsHoldPrompt)
         {
-            var (prompt, _) = ParsePrompt(row, o, required: true);
+            var (prompt, _) = ParsePrompt(row, o);
             CheckCompletion(row, chosen, "chosen");
             CheckCompletion(row, rejected, "rejected");
             return new PreferenceRecord(prompt, chosen, rejected, true, IdOf(o), row);
         }
-        // TRL's conversational form without "prompt": the shared leading turns are the prompt.
+        // TRL's conversational form without "prompt" (or with a redundant one): the shared leading turns are the prompt.
         int shared = 0;
         while (shared < chosen.Count && shared < rejected.Count && chosen[shared] == rejected[shared]) shared++;
-        if (shared == 0) throw Fail(row, "no \"prompt\" and \"chosen\"/\"rejected\" share no leading turns to use as the prompt");
+        if (shared == 0) throw Fail(row, "\"chosen\" and \"rejected\" share no leading turns to use as the prompt");
         var c = chosen.Skip(shared).ToList();
         var r = rejected.Skip(shared).ToList();
         CheckCompletion(row, c, "chosen");
@@ -101,7 +104,7 @@ public static class RecordParser
         var f = Resolve(row, format);
         if (f != DatasetFormat.Kto)
             throw Fail(row, $"{f} record where KTO data is expected (needs prompt, completion and label)");
-        var (prompt, promptConv) = ParsePrompt(row, o, required: true);
+        var (prompt, promptConv) = ParsePrompt(row, o);
         var (completion, completionConv) = ParseCompletion(row, o, "completion");
         return new KtoRecord(prompt, completion, ParseLabel(row, o), promptConv || completionConv, IdOf(o), row);
     }
@@ -122,9 +125,9 @@ public static class RecordParser
             "instruction/output, text, prompt/completion, prompt/chosen/rejected or prompt/completion/label");
     }
 
-    private static (List<ChatMessage> Turns, bool Conversational) ParsePrompt(DataRow row, JsonObject o, bool required)
+    private static (List<ChatMessage> Turns, bool Conversational) ParsePrompt(DataRow row, JsonObject o)
     {
-        var node = required ? Require(row, o, "prompt") : o["prompt"];
+        var node = Require(row, o, "prompt");
         if (node is JsonArray) return (ParseMessages(row, node, "prompt"), true);
         return ([new ChatMessage(User, AsString(row, node, "prompt"))], false);
     }

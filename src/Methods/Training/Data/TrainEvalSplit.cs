@@ -28,6 +28,12 @@ public static class TrainEvalSplit
     /// <summary>An example's key: its tokens (content), so duplicates stay together.</summary>
     public static string KeyOf(SftExample e) => string.Join(',', e.InputIds);
 
+    /// <summary>A preference pair's key: prompt, chosen and rejected tokens.</summary>
+    public static string KeyOf(PreferenceExample e) => $"{string.Join(',', e.PromptIds)}|{string.Join(',', e.ChosenIds)}|{string.Join(',', e.RejectedIds)}";
+
+    /// <summary>A KTO example's key: prompt and completion tokens (not the label, so contradictory duplicates stay together).</summary>
+    public static string KeyOf(KtoExample e) => $"{string.Join(',', e.PromptIds)}|{string.Join(',', e.CompletionIds)}";
+
     public static (List<T> Train, List<T> Eval) Split<T>(IEnumerable<T> items, Func<T, string> key, double evalFraction, string seed = "")
     {
         var train = new List<T>();

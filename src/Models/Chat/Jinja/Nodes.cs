@@ -205,7 +205,7 @@ sealed class UnaryExpr(string op, Expr operand) : Expr
         return op switch
         {
             "not" => !Rt.Truthy(v),
-            "-" => v switch { long l => -l, double d => -d, _ => throw new ChatTemplateException("chat template: unary '-' needs a number") },
+            "-" => v switch { long l => (object)(-l), double d => -d, _ => throw new ChatTemplateException("chat template: unary '-' needs a number") },
             _ => v,
         };
     }

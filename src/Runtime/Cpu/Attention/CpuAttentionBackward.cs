@@ -5,7 +5,8 @@ using System.Runtime.InteropServices;
 namespace Engine.Runtime.Cpu;
 
 /// <summary>
-/// Flash-style attention backward. Probabilities are recomputed tile by tile from the saved log-sum-exp:
+/// Flash-style attention backward. Probabilities are recomputed tile by tile from the saved log-sum-exp, in key-major
+/// (transposed) tiles so that four of the five products are plain NN/NT GEMMs:
 /// P = exp(S − lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − δ) with δ = rowsum(dO∘O), dQ += scale·dS·K,
 /// dK += scale·dSᵀ·Q.
 ///
@@ -28,7 +29,8 @@ internal static unsafe class CpuAttentionBackward
         var delta = (T*)NativeMemory.AlignedAlloc((nuint)(Math.Max(1L, (long)p.B * p.Hq * p.Tq) * sizeof(T)), 64);
         int kTiles = p.KTiles;
         int sets = Math.Clamp((TargetTasks + p.B * p.Hkv - 1) / (p.B * p.Hkv), 1, Math.Max(1, kTiles));
-        T* dqParts = sets == 1 ? dq : (T*)NativeMemory.AlignedAlloc((nuint)(sets * qElems * sizeof(T)), 64);
+        // Set 0 accumulates straight into dq; sets 1.. get partial buffers (extra[c − 1]).
+        T* extra = sets == 1 ? null : (T*)NativeMemory.AlignedAlloc((nuint)((sets - 1) * qElems * sizeof(T)), 64);
         try
         {
             CpuThreads.For(p.B * p.Hq, bh =>
@@ -39,14 +41,17 @@ internal static unsafe class CpuAttentionBackward
             });
             new Span<T>(dk, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
             new Span<T>(dv, checked((int)((long)p.B * p.Hkv * p.Tk * d))).Clear();
-            for (int c = 0; c < sets; c++) new Span<T>(dqParts + c * qElems, checked((int)qElems)).Clear();
+            new Span<T>(dq, checked((int)qElems)).Clear();
+            for (int c = 1; c < sets; c++) new Span<T>(extra + (c - 1) * qElems, checked((int)qElems)).Clear();
 
             CpuThreads.For(p.B * p.Hkv * sets, task =>
             {
                 int set = task % sets, bhk = task / sets, b = bhk / p.Hkv, hk = bhk % p.Hkv;
-                var sBuf = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
-                T* dpBuf = sBuf + bq * bk;
-                T* dqBase = dqParts + set * qElems;
+                // Key-major tiles [nk × mq] (Pᵀ, then dPᵀ → dSᵀ): dV and dK become plain NN products and only dQ needs a transposed operand.
+                var pT = (T*)NativeMemory.AlignedAlloc((nuint)(2 * bq * bk * sizeof(T)), 64);
+                T* dsT = pT + bq * bk;
+                Span<T> negDelta = stackalloc T[bq];
+                T* dqBase = set == 0 ? dq : extra + (set - 1) * qElems;
                 try
                 {
                     for (int kt = 0; kt < kTiles; kt++)
@@ -65,33 +70,29 @@ internal static unsafe class CpuAttentionBackward
                             {
                                 int mq = Math.Min(bq, p.Tq - i0);
                                 T* qRow = q.Row(b, h, i0), doRow = dO.Row(b, h, i0);
-                                p.Scores(qRow, q.St, kRow, k.St, b, i0, mq, j0, nk, sBuf);
-                                for (int r = 0; r < mq; r++)
+                                T* lseRow = lse + bh * p.Tq + i0, deltaRow = delta + bh * p.Tq + i0;
+                                ProbabilitiesT(p, qRow, q.St, kRow, k.St, lseRow, b, i0, mq, j0, nk, pT);
+                                Gemm.Dispatch(false, false, nk, d, mq, T.One, pT, bq, doRow, dO.St, T.One, dvTile, d);
+                                Gemm.Dispatch(false, true, nk, mq, d, T.One, vRow, v.St, doRow, dO.St, T.Zero, dsT, bq);
+                                TensorPrimitives.Negate(new ReadOnlySpan<T>(deltaRow, mq), negDelta[..mq]);
+                                for (int r = 0; r < nk; r++)
                                 {
-                                    // P = exp(S − lse); masked entries are −inf and fully hidden rows have lse = +inf: both give 0.
-                                    var row = new Span<T>(sBuf + r * bk, nk);
-                                    TensorPrimitives.Subtract(row, lse[bh * p.Tq + i0 + r], row);
-                                    TensorPrimitives.Exp(row, row);
+                                    // dSᵀ = (dPᵀ − δ) ∘ Pᵀ, one fused pass per key row
+                                    var row = new Span<T>(dsT + r * bq, mq);
+                                    TensorPrimitives.AddMultiply(row, negDelta[..mq], new ReadOnlySpan<T>(pT + r * bq, mq), row);
                                 }
-                                Gemm.Dispatch(true, false, nk, d, mq, T.One, sBuf, bk, doRow, dO.St, T.One, dvTile, d);
-                                Gemm.Dispatch(false, true, mq, nk, d, T.One, doRow, dO.St, vRow, v.St, T.Zero, dpBuf, bk);
-                                for (int r = 0; r < mq; r++)
-                                {
-                                    var dpr = new Span<T>(dpBuf + r * bk, nk);
-                                    TensorPrimitives.AddMultiply(dpr, -delta[bh * p.Tq + i0 + r], new ReadOnlySpan<T>(sBuf + r * bk, nk), dpr);
-                                }
-                                Gemm.Dispatch(true, false, nk, d, mq, p.Scale, dpBuf, bk, qRow, q.St, T.One, dkTile, d);
-                                Gemm.Dispatch(false, false, mq, d, nk, p.Scale, dpBuf, bk, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
+                                Gemm.Dispatch(false, false, nk, d, mq, p.Scale, dsT, bq, qRow, q.St, T.One, dkTile, d);
+                                Gemm.Dispatch(true, false, mq, d, nk, p.Scale, dsT, bq, kRow, k.St, T.One, dqBase + (bh * p.Tq + i0) * d, d);
                             }
                         }
                     }
                 }
-                finally { NativeMemory.AlignedFree(sBuf); }
+                finally { NativeMemory.AlignedFree(pT); }
             });
 
             if (sets > 1)
             {
-                // dq = Σ_set partial[set], summed in set order (fixed, so deterministic).
+                // dq += Σ_{set ≥ 1} partial[set], summed in set order (fixed, so deterministic).
                 const int chunk = 1 << 14;
                 int chunks = (int)((qElems + chunk - 1) / chunk);
                 CpuThreads.For(chunks, ci =>
@@ -99,15 +100,39 @@ internal static unsafe class CpuAttentionBackward
                     long s0 = (long)ci * chunk;
                     int n = (int)Math.Min(chunk, qElems - s0);
                     var dst = new Span<T>(dq + s0, n);
-                    new ReadOnlySpan<T>(dqParts + s0, n).CopyTo(dst);
-                    for (int c = 1; c < sets; c++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(dqParts + c * qElems + s0, n), dst);
+                    for (int c = 1; c < sets; c++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(extra + (c - 1) * qElems + s0, n), dst);
                 });
             }
         }
         finally
         {
             NativeMemory.AlignedFree(delta);
-            if (sets > 1) NativeMemory.AlignedFree(dqParts);
+            if (extra != null) NativeMemory.AlignedFree(extra);
+        }
+    }
+
+    /// <summary>
+    /// Pᵀ[r, c] = exp(scale·k_{j0+r}·q_{i0+c} − lse_{i0+c}) for a key tile × query tile, key-major with row stride BlockQ.
+    /// Hidden pairs (padding key, or key after the causal limit of the query) are 0; queries with no visible key have lse = +inf, so 0 too.
+    /// </summary>
+    private static void ProbabilitiesT<T>(AttentionPlan<T> p, T* q, int ldq, T* k, int ldk, T* lseRow, int b, int i0, int mq, int j0, int nk, T* pT)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ld = AttentionPlan<T>.BlockQ;
+        Gemm.Dispatch(false, true, nk, mq, p.D, p.Scale, k, ldk, q, ldq, T.Zero, pT, ld);
+        var lses = new ReadOnlySpan<T>(lseRow, mq);
+        for (int r = 0; r < nk; r++) { var row = new Span<T>(pT + r * ld, mq); TensorPrimitives.Subtract(row, lses, row); }
+        var tile = new Span<T>(pT, (nk - 1) * ld + mq);
+        TensorPrimitives.Exp(tile, tile); // one call over the tile: long vector runs
+        for (int r = 0; r < nk; r++)
+        {
+            int j = j0 + r;
+            if (p.KeyBias is not null && T.IsNegativeInfinity(p.KeyBias[b * p.Tk + j])) { new Span<T>(pT + r * ld, mq).Clear(); continue; }
+            if (p.Causal)
+            {
+                int hidden = Math.Min(mq, j - p.Offset - i0); // queries i < j − offset cannot see key j
+                if (hidden > 0) new Span<T>(pT + r * ld, hidden).Clear();
+            }
         }
     }
 

@@ -25,7 +25,7 @@ internal static unsafe class CpuAttentionForward
             T* lseTile = lse + (long)bh * p.Tq + i0;
             new Span<T>(oTile, mq * d).Clear();
             var s = (T*)NativeMemory.AlignedAlloc((nuint)(bq * bk * sizeof(T)), 64);
-            Span<T> m = stackalloc T[bq], l = stackalloc T[bq];
+            Span<T> m = stackalloc T[bq], l = stackalloc T[bq], mt = stackalloc T[bq];
             try
             {
                 m.Fill(T.NegativeInfinity); l.Clear();
@@ -36,18 +36,25 @@ internal static unsafe class CpuAttentionForward
                     int nk = Math.Min(bk, kEnd - j0);
                     if (!p.AnyVisible(b, j0, nk)) continue;
                     p.Scores(qRow, q.St, k.Row(b, hk, j0), k.St, b, i0, mq, j0, nk, s);
+                    // Row max and shift, then one exp over the whole tile (long vector runs, few calls), then sums.
                     bool any = false;
                     for (int r = 0; r < mq; r++)
                     {
                         var row = new Span<T>(s + r * bk, nk);
                         var mNew = T.Max(m[r], TensorPrimitives.Max<T>(row));
-                        if (T.IsNegativeInfinity(mNew)) { row.Clear(); continue; } // nothing visible yet in this row
+                        mt[r] = mNew;
+                        if (T.IsNegativeInfinity(mNew)) continue; // nothing visible yet: the row stays −inf and exp makes it 0
                         any = true;
-                        var alpha = T.Exp(m[r] - mNew);
                         TensorPrimitives.Subtract(row, mNew, row);
-                        TensorPrimitives.Exp(row, row);
-                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(row);
-                        m[r] = mNew;
+                    }
+                    var tile = new Span<T>(s, (mq - 1) * bk + nk);
+                    TensorPrimitives.Exp(tile, tile);
+                    for (int r = 0; r < mq; r++)
+                    {
+                        if (T.IsNegativeInfinity(mt[r])) continue;
+                        var alpha = T.Exp(m[r] - mt[r]);
+                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(s + r * bk, nk));
+                        m[r] = mt[r];
                         if (alpha != T.One) { var orow = new Span<T>(oTile + r * d, d); TensorPrimitives.Multiply(orow, alpha, orow); }
                     }
                     if (any) Gemm.Dispatch(false, false, mq, d, nk, T.One, s, bk, v.Row(b, hk, j0), v.St, T.One, oTile, d);
