@@ -114,7 +114,7 @@ public abstract class TrainerBase<TExample> where TExample : class
 
         IReadOnlyList<int[]>? epochBatches = null; int batchesOfEpoch = -1;
         double windowLoss = 0; int windowSteps = 0; var windowExtra = new Dictionary<string, double>();
-        double lastLoss = double.NaN;
+        double lastLoss = History.Count > 0 ? History[^1].Loss : double.NaN;
         EvalMetrics? lastEval = null;
         var clock = Stopwatch.StartNew();
         while (Step < TotalSteps)

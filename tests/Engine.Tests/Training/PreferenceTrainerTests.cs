@@ -78,4 +78,25 @@ public class PreferenceTrainerTests
         Assert.Equal(4, KtoTrainer.MismatchedPartner(0, 5));
         Assert.Equal(2, KtoTrainer.MismatchedPartner(3, 5));
     }
+
+    [Fact]
+    public void AptSftTermIsAlphaTimesTheTokenMeanNllOfChosenCompletions()
+    {
+        var pairs = Pairs(5);
+        var m = Model(24);
+        var lora = LoraModel.Apply(m, new LoraConfig { Rank = 2, TargetModules = ["q_proj"] }, seed: 1);
+        var trainer = new DpoTrainer(new TrainableModel(m, lora), pairs, Opts(1) with { EvalBatchSize = 2 }, new DpoOptions { Beta = 0.1, SftAlpha = 0.5 }, eval: pairs);
+        var e = trainer.Evaluate();
+        // Independent NLL: each prompt+chosen alone, CE of every chosen token from the logits, averaged over all of them.
+        double nll = 0; int tokens = 0;
+        using (Engine.Runtime.Autograd.NoGrad())
+            foreach (var p in pairs)
+            {
+                var ids = p.PromptIds.Concat(p.ChosenIds).ToArray();
+                var logits = m.Forward(Engine.Runtime.Tensor.FromArray(ids.Select(x => (long)x).ToArray(), 1, ids.Length)).ToDoubleArray();
+                for (int t = p.PromptIds.Length - 1; t + 1 < ids.Length; t++) { nll += ReferenceCe(logits, 28, t, ids[t + 1]); tokens++; }
+            }
+        Assert.Equal(nll / tokens, e.Extra["sft_nll"], 4);
+        Assert.Equal(Math.Log(2) + 0.5 * nll / tokens, e.Loss, 4);   // policy = reference at the start: DPO term ln 2
+    }
 }
