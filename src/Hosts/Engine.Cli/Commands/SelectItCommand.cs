@@ -31,6 +31,7 @@ public static class SelectItCommand
         var device = CliOptions.Device();
         var cmd = new Command("selectit", "Rate instruction data with the models' own rating-token probabilities (token, sentence and model level) and keep the best fraction.")
         { models, weights, input, output, scores, ratio, topN, alpha, scale, numPrompts, prompts, norm, batch, shard, merge, workDir, resume, skipBad, maxTokens, device };
+        cmd.Subcommands.Add(SelectItExperimentCommand.Create());
         cmd.SetAction(r =>
         {
             var modelList = (r.GetValue(models) is { } ms ? ms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [ModelResolver.Resolve(null)]);
