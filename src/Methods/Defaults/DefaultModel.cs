@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Engine.Methods.Testbed;
+using Engine.Methods.Testbed.Experiments;
+using Engine.Methods.Training;
 using Engine.Models.Config;
 using Engine.Models.Generation;
 using Engine.Models.Tokenizers;
@@ -9,13 +11,16 @@ using Engine.Runtime;
 namespace Engine.Methods.Defaults;
 
 /// <summary>
-/// The embedded default model: a small Qwen2-shaped model and a byte-level BPE tokenizer, both made by the
-/// project from testbed text, built deterministically on first use into ENGINE_HOME (default ~/.cache/engine)
+/// The embedded default model: a small Qwen2-shaped model (~0.9M parameters) and a byte-level BPE tokenizer, both
+/// made by the project from testbed text (the model fine-tuned for a few hundred steps on clean train-split
+/// conversations, so it knows the answer format but has not mastered the tasks), built deterministically on first use into ENGINE_HOME (default ~/.cache/engine)
 /// so a fresh clone runs without downloads. Any Hugging Face folder can be used instead with --model.
 /// </summary>
 public static class DefaultModel
 {
-    public const string Version = "default-v1";
+    public const string Version = "default-v2";
+    /// <summary>SFT steps on clean testbed conversations after initialisation: the model learns the format, not the tasks.</summary>
+    public const int PretrainSteps = 300;
     public const string ChatMlTemplate =
         "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{%- endfor %}" +
         "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
@@ -73,8 +78,16 @@ public static class DefaultModel
             ["max_position_embeddings"] = 1024, ["rope_theta"] = 10000.0, ["rms_norm_eps"] = 1e-6,
             ["tie_word_embeddings"] = true, ["initializer_range"] = 0.02,
         }) with { EosTokenIds = [eos], PadTokenId = pad };
-        var model = TransformerModel.CreateRandom(cfg, seed: 20261125);
-        model.Save(dir);
+        TransformerModel.CreateRandom(cfg, seed: 20261125).Save(dir);
         new GenerationConfig { EosTokenIds = [eos], PadTokenId = pad, MaxNewTokens = 64 }.Save(dir);
+        // Teach the answer format on clean train-split conversations; the result replaces the random weights.
+        var records = TestbedGenerator.Generate(new TestbedOptions { N = 4000, MinDifficulty = 1, MaxDifficulty = 2, Seed = 2026, Split = TestbedSplit.Train });
+        var trained = dir + ".sft";
+        TestbedExperiment.Sft(dir, records, trained, new TrainerOptions
+        {
+            LearningRate = 2e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, MaxSteps = PretrainSteps, BatchSize = 16, MaxLength = 256, Seed = 1, LogSteps = 1_000_000,
+        });
+        foreach (var f in new[] { "model.safetensors", "config.json" }) File.Copy(Path.Combine(trained, f), Path.Combine(dir, f), overwrite: true);
+        System.IO.Directory.Delete(trained, true);
     }
 }

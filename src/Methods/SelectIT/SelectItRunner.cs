@@ -132,6 +132,7 @@ public sealed class SelectItRunner(SelectItOptions options, Action<string>? log 
         using (var w = new StreamWriter(tmp))
             foreach (var i in chosen) w.WriteLine(records[i].Value.ToJsonString());
         File.Move(tmp, selectedPath, overwrite: true);
+        ScoreHistogram.Write(scores, chosen.Length > 0 ? scores[chosen[^1]] : null, Path.ChangeExtension(scoresPath, ".png"));
         log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"selected {chosen.Length} of {n} records (weights {string.Join(", ", weights.Select(w => w.ToString("G4", CultureInfo.InvariantCulture)))})"));
         return new MergeResult(n, chosen.Length, scores);
     }

@@ -59,3 +59,15 @@ public class SelectItFormulaTests
         Assert.Equal("Rate it.\n\nInstruction:Add 2 and 3.\nResponse:5\nThe answer is: \n", text);
     }
 }
+
+public class ScoreHistogramTests
+{
+    [Fact]
+    public void BinsCountEveryScoreOnce()
+    {
+        double[] s = [0, 0.1, 0.5, 0.99, 1.0, 1.0];
+        var (edges, counts) = ScoreHistogram.Bins(s, 4);
+        Assert.Equal([0.0, 0.25, 0.5, 0.75, 1.0], edges);
+        Assert.Equal([2, 0, 1, 3], counts);
+    }
+}

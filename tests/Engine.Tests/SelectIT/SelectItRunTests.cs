@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Engine.Methods.SelectIT;
+using Engine.Methods.Testbed;
+using Engine.Methods.Testbed.Experiments;
+
+namespace Engine.Tests.SelectIT;
+
+public class SelectItRunTests
+{
+    private static string Temp() => Path.Combine(Path.GetTempPath(), "engine-selectit-" + Guid.NewGuid().ToString("N"));
+
+    private static (string model, string input) Setup(string root)
+    {
+        var records = TestbedGenerator.Generate(new TestbedOptions { N = 24, Noise = 0.3, Seed = 4 });
+        var model = TestbedExperiment.MakeTinyModel(Path.Combine(root, "m"), TestbedExperiment.ChatText(records), new TestbedExperiment.TinyModelSize(Hidden: 32, Layers: 1, Intermediate: 64, Vocab: 300), seed: 1);
+        var input = Path.Combine(root, "data.jsonl");
+        TestbedWriter.Write(records, input, TestbedFormat.Alpaca, hideHidden: true);
+        return (model, input);
+    }
+
+    [Fact]
+    public void InterruptedAndResumedRunEqualsAnUninterruptedOne()
+    {
+        var root = Temp();
+        try
+        {
+            var (model, input) = Setup(root);
+            var opts = new SelectItOptions { Models = [model, model], ModelWeights = [1, 3], Ratio = 0.25, BatchSize = 5 };
+            var runner = new SelectItRunner(opts);
+            string workA = Path.Combine(root, "a"), workB = Path.Combine(root, "b");
+            runner.Score(input, workA, resume: false);
+            runner.Merge(input, workA, Path.Combine(root, "selA.jsonl"), Path.Combine(root, "scoresA.jsonl"));
+
+            // Simulate a crash: model 0 finished 10 records and was killed half-way through writing the 11th; model 1 never started.
+            Directory.CreateDirectory(workB);
+            var lines = File.ReadAllLines(SelectItRunner.ShardFile(workA, 0, 0, 1));
+            File.WriteAllText(SelectItRunner.ShardFile(workB, 0, 0, 1), string.Join("\n", lines.Take(10)) + "\n" + lines[10][..(lines[10].Length / 2)]);
+            runner.Score(input, workB, resume: true);
+            runner.Merge(input, workB, Path.Combine(root, "selB.jsonl"), Path.Combine(root, "scoresB.jsonl"));
+
+            Assert.Equal(File.ReadAllText(Path.Combine(root, "selA.jsonl")), File.ReadAllText(Path.Combine(root, "selB.jsonl")));
+            Assert.Equal(File.ReadAllText(Path.Combine(root, "scoresA.jsonl")), File.ReadAllText(Path.Combine(root, "scoresB.jsonl")));
+            Assert.Equal(24, File.ReadAllLines(SelectItRunner.ShardFile(workB, 0, 0, 1)).Length);
+            Assert.Equal(6, File.ReadAllLines(Path.Combine(root, "selA.jsonl")).Length);
+            var png = File.ReadAllBytes(Path.Combine(root, "scoresA.png"));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void ShardsMergeToTheSameSelectionAsOneRun()
+    {
+        var root = Temp();
+        try
+        {
+            var (model, input) = Setup(root);
+            var one = new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5, BatchSize = 4 });
+            one.Score(input, Path.Combine(root, "w1"), false);
+            one.Merge(input, Path.Combine(root, "w1"), Path.Combine(root, "s1.jsonl"), Path.Combine(root, "c1.jsonl"));
+            var shardWork = Path.Combine(root, "w3");
+            for (int i = 0; i < 3; i++)
+                new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5, BatchSize = 4, ShardIndex = i, ShardCount = 3 }).Score(input, shardWork, false);
+            var merger = new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5 });
+            merger.Merge(input, shardWork, Path.Combine(root, "s3.jsonl"), Path.Combine(root, "c3.jsonl"));
+            Assert.Equal(File.ReadAllText(Path.Combine(root, "s1.jsonl")), File.ReadAllText(Path.Combine(root, "s3.jsonl")));
+
+            // A missing shard is an error that says so, not a silently smaller selection.
+            File.Delete(SelectItRunner.ShardFile(shardWork, 0, 2, 3));
+            var e = Assert.Throws<InvalidDataException>(() => merger.Merge(input, shardWork, Path.Combine(root, "s4.jsonl"), Path.Combine(root, "c4.jsonl")));
+            Assert.Contains("no score yet", e.Message);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    /// <summary>The README's main job, exactly as a new user runs it: the CLI builds the default model on first use and selects from the shipped sample.</summary>
+    [Fact]
+    public async Task ReadmeMainJobRunsOnTheEmbeddedDefaultModel()
+    {
+        var root = Temp();
+        try
+        {
+            var repo = AppContext.BaseDirectory;
+            while (!File.Exists(Path.Combine(repo, "Engine.sln"))) repo = Path.GetDirectoryName(repo)!;
+            var output = Path.Combine(root, "selected.jsonl");
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repo };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "engine.dll"), "selectit", "--input", "examples/testbed-sample.jsonl", "--output", output })
+                psi.ArgumentList.Add(a);
+            psi.Environment["ENGINE_HOME"] = Path.Combine(root, "home");
+            using var p = Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            var stdout = p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(300_000), "engine selectit did not finish in 5 minutes");
+            var err = await stderr;
+            Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}\n{stdout}\n{err}");
+            Assert.Contains("kept 12 of 60 records", stdout);
+            Assert.Equal(12, File.ReadAllLines(output).Length);
+            Assert.Equal(60, File.ReadAllLines(output + ".scores.jsonl").Length);
+            Assert.True(File.Exists(Path.Combine(root, "home", Engine.Methods.Defaults.DefaultModel.Version, ".complete")));
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+}
