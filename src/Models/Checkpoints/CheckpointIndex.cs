@@ -74,26 +74,7 @@ internal static class CheckpointIndex
     }
 
     /// <summary>Python json.dumps with ensure_ascii: everything outside ' '..'~' becomes \uXXXX.</summary>
-    private static void PythonString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case >= ' ' and <= '~': sb.Append(c); break;
-                default: sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-            }
-        }
-        sb.Append('"');
-    }
+    private static void PythonString(StringBuilder sb, string s) => PythonJson.WriteString(sb, s, ensureAscii: true);
 
     private static SafeTensorsFormatException Fail(string file, string? tensor, string rule, Exception? inner = null) => new(file, tensor, rule, inner);
 }
