@@ -6,6 +6,9 @@ typedef unsigned short bf16_t;   // raw bfloat16 bits
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
+// No math headers under NVRTC: infinity from its bit pattern.
+#define ENGINE_INF __int_as_float(0x7f800000)
+
 __device__ __forceinline__ float bf16_to_f32(bf16_t b) { return __uint_as_float(((u32)b) << 16); }
 
 // Round to nearest even, NaN kept quiet: the same rule as the CPU's DTypeConvert.FloatToBf16.
@@ -40,3 +43,48 @@ __device__ __forceinline__ float philox_uniform(u32 w) { return (float)(w >> 8) 
 
 // Grid-stride loop over n elements.
 #define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (long long)(n); i += (long long)blockDim.x * gridDim.x)
+
+// Reductions across a block (blockDim.x a multiple of 32, at most 1024). `buf` is __shared__ float[32].
+__device__ __forceinline__ float warp_sum(float v)
+{
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v)
+{
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+__device__ __forceinline__ float block_sum(float v, float* buf)
+{
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = warp_sum(v);
+    if (lane == 0) buf[w] = v;
+    __syncthreads();
+    v = threadIdx.x < nw ? buf[threadIdx.x] : 0.0f;
+    if (w == 0) v = warp_sum(v);
+    if (threadIdx.x == 0) buf[0] = v;
+    __syncthreads();
+    float r = buf[0];
+    __syncthreads();
+    return r;
+}
+
+__device__ __forceinline__ float block_max(float v, float* buf)
+{
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = warp_max(v);
+    if (lane == 0) buf[w] = v;
+    __syncthreads();
+    v = threadIdx.x < nw ? buf[threadIdx.x] : -ENGINE_INF;
+    if (w == 0) v = warp_max(v);
+    if (threadIdx.x == 0) buf[0] = v;
+    __syncthreads();
+    float r = buf[0];
+    __syncthreads();
+    return r;
+}

@@ -6,7 +6,7 @@ namespace Engine.Runtime.Cuda;
 /// Every CUDA kernel against its CPU reference on fresh random inputs (odd sizes, poisoned outputs).
 /// `engine doctor --device cuda` prints the table and fails on any row over tolerance or any NaN.
 /// </summary>
-public static class CudaParitySuite
+public static partial class CudaParitySuite
 {
     public sealed record Row(string Op, string Shape, double MaxRelError, double Tolerance)
     {
@@ -56,6 +56,7 @@ public static class CudaParitySuite
                 rows.Add(new Row("philox.words", $"[{n}]", dw.ToArray().SequenceEqual(want) ? 0 : 1, 0));
             }
         }
+        RowKernels(dev, seed, rows);
         return rows;
     }
 
