@@ -57,6 +57,7 @@ public static partial class CudaParitySuite
             }
         }
         RowKernels(dev, seed, rows);
+        GemmRows(dev, seed, rows);
         return rows;
     }
 

@@ -36,6 +36,8 @@ public static class DoctorCommand
         var cuda = CudaProbe.Probe();
         Console.WriteLine($"cuda        {(cuda.Found ? "found" : "not available")}: {cuda.Detail}");
         Console.WriteLine($"nvrtc       {(NvrtcCompiler.IsAvailable(out var nv) ? nv : "not available: " + nv)}");
+        Engine.Runtime.Cuda.Native.CudaLibraries.EnsureResolver();
+        Console.WriteLine($"cublas      {(Engine.Runtime.Cuda.Native.CudaLibraries.TryLoad("cublas", out _, out var cbErr) ? "found: " + Engine.Runtime.Cuda.Native.CudaLibraries.Path_("cublas") : "not available: " + cbErr)}");
         if (dev.Kind != DeviceKind.Cuda) return 0;
         if (!cuda.Found)
         {
