@@ -25,6 +25,7 @@ public static class Backend
     public static IBackend For(Device device)
     {
         if (device.IsCpu) return Cpu;
+        if (device.Kind == DeviceKind.Cuda) return Cuda.CudaBackend.Get(device.Index);
         lock (Factories)
             if (Factories.TryGetValue(device.Kind, out var f)) return f(device.Index);
         throw new NotSupportedException($"No backend for device {device}: the CUDA backend is not available in this build or could not load (run `engine doctor`).");

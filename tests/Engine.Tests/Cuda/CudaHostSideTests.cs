@@ -24,3 +24,21 @@ public class CudaHostSideTests
         foreach (var f in files) Assert.Contains("#include \"common.cuh\"", KernelSources.Source(f));
     }
 }
+
+public class CudaDeviceSelectionTests
+{
+    /// <summary>Without a driver, asking for cuda is a clear error naming what was looked for; with one, a round trip is exact.</summary>
+    [Fact]
+    public void CudaTensorsRoundTripOrFailClearly()
+    {
+        var x = Engine.Runtime.Tensor.RandN([3, 5], 7);
+        if (!Engine.Runtime.Cuda.CudaProbe.Probe().Found)
+        {
+            var e = Assert.ThrowsAny<Exception>(() => x.To(Engine.Runtime.Device.Cuda(0)));
+            Assert.Contains("libcuda", e.Message);
+            return;
+        }
+        var back = x.To(Engine.Runtime.Device.Cuda(0)).To(Engine.Runtime.Device.Cpu);
+        Assert.Equal(x.ToArray<float>(), back.ToArray<float>());
+    }
+}

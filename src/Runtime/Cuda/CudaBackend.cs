@@ -1,0 +1,85 @@
+using Engine.Runtime.Cuda.Native;
+
+namespace Engine.Runtime.Cuda;
+
+/// <summary>
+/// The CUDA implementation of the op surface. Tensors live in pooled device memory; ops with a kernel run on the
+/// device's stream, and an op without one yet fails with an error naming it (never a silent host fallback).
+/// Kernel coverage grows family by family, each held against the CPU reference by the parity suite.
+/// </summary>
+public sealed unsafe partial class CudaBackend : IBackend
+{
+    private static readonly Dictionary<int, CudaBackend> Instances = [];
+    private readonly Lazy<CudaBlas> _blas;
+
+    public CudaDevice Device { get; }
+    public string Name => $"cuda:{Device.Ordinal}";
+
+    private CudaBackend(CudaDevice device)
+    {
+        Device = device;
+        _blas = new Lazy<CudaBlas>(() => new CudaBlas(device));
+    }
+
+    public static CudaBackend Get(int ordinal)
+    {
+        lock (Instances)
+            return Instances.TryGetValue(ordinal, out var b) ? b : Instances[ordinal] = new CudaBackend(CudaDevice.Get(ordinal));
+    }
+
+    private static NotSupportedException Missing(string op, string detail = "") =>
+        new($"CUDA backend: no kernel for {op}{(detail.Length > 0 ? " (" + detail + ")" : "")} yet. Run it on the CPU (--device cpu) or move the tensors with .To(Device.Cpu).");
+
+    private sealed class PooledBlock(CudaMemoryPool pool, ulong address, long size) : IDisposable
+    {
+        private int _freed;
+        public void Dispose() { if (Interlocked.Exchange(ref _freed, 1) == 0) pool.Free(address, size); }
+    }
+
+    public Storage Allocate(long bytes, bool zero)
+    {
+        var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1));
+        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8(addr, 0, (nuint)Math.Max(bytes, 1)), "cuMemsetD8"); }
+        return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size));
+    }
+
+    internal static ulong Addr(Tensor t) => (ulong)t.RawPointer;
+    private static CudaPointer P(Tensor t) => new(Addr(t));
+
+    public void Copy(Tensor src, Tensor dst)
+    {
+        if (!src.IsContiguous || !dst.IsContiguous) throw Missing("strided copy", $"{src.ShapeString} → {dst.ShapeString}; call Contiguous() on the host first");
+        var bytes = (nuint)(src.NumElements * src.DType.SizeOf());
+        if (bytes == 0) return;
+        Device.MakeCurrent();
+        // The engine's stream is non-blocking: order host copies explicitly against it.
+        Device.Synchronize();
+        if (src.Device.IsCpu && !dst.Device.IsCpu) CudaDriver.Check(CudaDriver.cuMemcpyHtoD(Addr(dst), src.RawPointer, bytes), "cuMemcpyHtoD");
+        else if (!src.Device.IsCpu && dst.Device.IsCpu) CudaDriver.Check(CudaDriver.cuMemcpyDtoH(dst.RawPointer, Addr(src), bytes), "cuMemcpyDtoH");
+        else CudaDriver.Check(CudaDriver.cuMemcpyDtoD(Addr(dst), Addr(src), bytes), "cuMemcpyDtoD");
+        Device.Synchronize();
+    }
+
+    private Tensor Like(Tensor x, DType? dtype = null) => Tensor.Empty(x.Shape, dtype ?? x.DType, x.Device);
+    private Tensor New(int[] shape, DType dtype) => Tensor.Empty(shape, dtype, Runtime.Device.Cuda(Device.Ordinal));
+
+    private void Launch1D(string file, string fn, long n, params object[] args) => Device.Launch1D(file, fn, n, args);
+    private void LaunchRows(string file, string fn, long rows, params object[] args) =>
+        Device.Launch(file, fn, (uint)rows, 1, 1, 256, 1, 1, 0, args);
+
+    public Tensor Cast(Tensor x, DType dtype)
+    {
+        if (dtype == x.DType) return x;
+        var y = Like(x, dtype);
+        if (x.DType == DType.F32 && dtype == DType.BF16) Launch1D("elementwise.cu", "cast_f32_bf16", x.NumElements, P(x), P(y), x.NumElements);
+        else if (x.DType == DType.BF16 && dtype == DType.F32) Launch1D("elementwise.cu", "cast_bf16_f32", x.NumElements, P(x), P(y), x.NumElements);
+        else throw Missing("Cast", $"{x.DType} → {dtype}");
+        return y;
+    }
+
+    private static void RequireF32(string op, params ReadOnlySpan<Tensor?> ts)
+    {
+        foreach (var t in ts)
+            if (t is not null && t.DType != DType.F32) throw Missing(op, $"dtype {t.DType}; the f32 kernel exists");
+    }
+}
