@@ -43,7 +43,7 @@ public static class CudaLibraries
             yield return Path.Combine(cp, "lib");
             yield return Path.Combine(cp, "bin");
         }
-        foreach (var d in new[] { "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib" }) yield return d;
+        foreach (var d in new[] { "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/local/cuda/compat", "/usr/lib/wsl/lib", "/usr/lib64" }) yield return d;
         if (Directory.Exists("/usr/local"))
             foreach (var d in Directory.GetDirectories("/usr/local", "cuda-*").OrderDescending()) yield return Path.Combine(d, "lib64");
         // pip wheels: site-packages/nvidia/<component>/lib
