@@ -49,19 +49,20 @@ internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPoin
     public int KeyEnd(int i0, int mq) => Causal ? Math.Clamp(i0 + mq + Offset, 0, Tk) : Tk;
 
     /// <summary>S = scale·Q·Kᵀ for a (query tile, key tile) pair, with padding and causal masking as −inf.</summary>
-    public void Scores(T* q, int ldq, T* k, int ldk, int b, int i0, int mq, int j0, int nk, T* s)
+    /// <remarks>s has row stride lds. One thread: callers already run one task per thread.</remarks>
+    public void Scores(T* q, int ldq, T* k, int ldk, int b, int i0, int mq, int j0, int nk, T* s, int lds)
     {
-        Gemm.Dispatch(false, true, mq, nk, D, Scale, q, ldq, k, ldk, T.Zero, s, BlockK);
+        Gemm.Run(false, true, mq, nk, D, Scale, q, ldq, k, ldk, T.Zero, s, lds, threads: 1);
         if (KeyBias is not null)
         {
             var bias = new ReadOnlySpan<T>(KeyBias, b * Tk + j0, nk);
-            for (int r = 0; r < mq; r++) { var row = new Span<T>(s + r * BlockK, nk); System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row); }
+            for (int r = 0; r < mq; r++) { var row = new Span<T>(s + r * lds, nk); System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row); }
         }
         if (Causal && j0 + nk - 1 > i0 + Offset)
             for (int r = 0; r < mq; r++)
             {
                 int first = Math.Max(0, i0 + r + Offset + 1 - j0); // first hidden column of this row
-                if (first < nk) new Span<T>(s + r * BlockK + first, nk - first).Fill(T.NegativeInfinity);
+                if (first < nk) new Span<T>(s + r * lds + first, nk - first).Fill(T.NegativeInfinity);
             }
     }
 
