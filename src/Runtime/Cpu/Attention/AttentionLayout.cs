@@ -24,10 +24,7 @@ internal readonly unsafe struct HeadRows<T> where T : unmanaged
 /// <summary>Shape, masking and tiling shared by the attention forward and backward kernels.</summary>
 internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // 96 = 8·12 = 16·6 rows and 3·32 = 6·16 columns: whole register tiles for both the AVX-512 (12×32) and AVX2 (6×16)
-    // GEMM micro-kernels, and large enough that packing is amortised (64×64×64 products ran at a third of the speed).
-    public const int BlockQ = 96;
-    public const int BlockK = 96;
+    // Tiling lives with each kernel (CpuAttentionForward.RowsQ/ChunkK, CpuAttentionBackward.RowsK/ChunkQ).
 
     public int B, Hq, Hkv, Tq, Tk, D;
     public bool Causal;
@@ -35,8 +32,6 @@ internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPoin
     /// <summary>Query i sees key j (causally) iff j ≤ i + Offset.</summary>
     public int Offset => Tk - Tq;
     public int Group => Hq / Hkv;
-    public int QTiles => (Tq + BlockQ - 1) / BlockQ;
-    public int KTiles => (Tk + BlockK - 1) / BlockK;
 
     /// <summary>Additive key bias [B·Tk] (0 or −inf) from the padding mask; null when there is no mask.</summary>
     public T[]? KeyBias;
