@@ -3,8 +3,10 @@ using Engine.Bench;
 
 // Console comparisons (interleaved, fair under load):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
+//   attention-profile                           attention phases and building blocks (Stopwatch)
 //   kernel-peak | variants                      GEMM microkernel studies
 // Anything else goes to BenchmarkDotNet: every [Benchmark] class here, chosen with --filter (e.g. --filter '*Attention*').
+if (args.Length > 0 && args[0] == "attention-profile") return AttentionProfile.Run();
 if (args.Length > 0 && args[0] == "kernel-peak") return KernelPeak.Run();
 if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.VariantBench.Run(args);
 if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);

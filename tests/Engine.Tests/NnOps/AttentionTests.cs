@@ -85,6 +85,15 @@ public class AttentionTests
     }
 
     [Fact]
+    public void KeysBeyondOneForwardChunkMatchExplicitSoftmax()
+    {
+        // More than 512 keys: the forward's S products stream through the online softmax in several key chunks.
+        CheckAgainstReference(DType.F32, 1, 2, 1, 53, 700, 8, true, null, null, 3e-5, 70);
+        CheckAgainstReference(DType.F32, 1, 1, 1, 30, 1100, 5, false, PaddingMask(1, 1100, 600), null, 3e-5, 80);
+        CheckAgainstReference(DType.F64, 1, 1, 1, 9, 530, 4, true, null, null, 1e-10, 90);
+    }
+
+    [Fact]
     public void FullyMaskedRowsAreZeroNotNaNAndGetNoGradient()
     {
         // Batch row 1 is all padding; with causal and Tq > Tk, early queries of row 0 see nothing either.
@@ -148,6 +157,17 @@ public class AttentionTests
         var mask = Tensor.FromArray(PaddingMask(1, 105, 98), 1, 105);
         GradCheck.Check(xs => Ops.Attention(xs[0], xs[1], xs[2], causal: true, keyMask: mask),
             [Rand.Param(31, 1, 2, 100, 3), Rand.Param(32, 1, 1, 105, 3), Rand.Param(33, 1, 1, 105, 3)], maxPerInput: 24);
+    }
+
+    [Fact]
+    public void GradientsBeyondOneChunk()
+    {
+        // 530 keys: the saved log-sum-exp combines two forward key chunks, and backward relies on it.
+        GradCheck.Check(xs => Ops.Attention(xs[0], xs[1], xs[2], causal: true),
+            [Rand.Param(34, 1, 1, 4, 3), Rand.Param(35, 1, 1, 530, 3), Rand.Param(36, 1, 1, 530, 3)], maxPerInput: 24);
+        // 530 queries: backward meets each key tile's queries in two chunks.
+        GradCheck.Check(xs => Ops.Attention(xs[0], xs[1], xs[2], causal: true),
+            [Rand.Param(37, 1, 1, 530, 3), Rand.Param(38, 1, 1, 530, 3), Rand.Param(39, 1, 1, 530, 3)], maxPerInput: 24);
     }
 
     [Fact]

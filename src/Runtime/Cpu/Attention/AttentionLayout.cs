@@ -24,10 +24,7 @@ internal readonly unsafe struct HeadRows<T> where T : unmanaged
 /// <summary>Shape, masking and tiling shared by the attention forward and backward kernels.</summary>
 internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // 96 = 8·12 = 16·6 rows and 3·32 = 6·16 columns: whole register tiles for both the AVX-512 (12×32) and AVX2 (6×16)
-    // GEMM micro-kernels, and large enough that packing is amortised (64×64×64 products ran at a third of the speed).
-    public const int BlockQ = 96;
-    public const int BlockK = 96;
+    // Tiling lives with each kernel (CpuAttentionForward.RowsQ/ChunkK, CpuAttentionBackward.RowsK/ChunkQ).
 
     public int B, Hq, Hkv, Tq, Tk, D;
     public bool Causal;
@@ -35,8 +32,6 @@ internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPoin
     /// <summary>Query i sees key j (causally) iff j ≤ i + Offset.</summary>
     public int Offset => Tk - Tq;
     public int Group => Hq / Hkv;
-    public int QTiles => (Tq + BlockQ - 1) / BlockQ;
-    public int KTiles => (Tk + BlockK - 1) / BlockK;
 
     /// <summary>Additive key bias [B·Tk] (0 or −inf) from the padding mask; null when there is no mask.</summary>
     public T[]? KeyBias;
@@ -49,19 +44,20 @@ internal sealed unsafe class AttentionPlan<T> where T : unmanaged, IFloatingPoin
     public int KeyEnd(int i0, int mq) => Causal ? Math.Clamp(i0 + mq + Offset, 0, Tk) : Tk;
 
     /// <summary>S = scale·Q·Kᵀ for a (query tile, key tile) pair, with padding and causal masking as −inf.</summary>
-    public void Scores(T* q, int ldq, T* k, int ldk, int b, int i0, int mq, int j0, int nk, T* s)
+    /// <remarks>s has row stride lds. One thread: callers already run one task per thread.</remarks>
+    public void Scores(T* q, int ldq, T* k, int ldk, int b, int i0, int mq, int j0, int nk, T* s, int lds)
     {
-        Gemm.Dispatch(false, true, mq, nk, D, Scale, q, ldq, k, ldk, T.Zero, s, BlockK);
+        Gemm.Run(false, true, mq, nk, D, Scale, q, ldq, k, ldk, T.Zero, s, lds, threads: 1);
         if (KeyBias is not null)
         {
             var bias = new ReadOnlySpan<T>(KeyBias, b * Tk + j0, nk);
-            for (int r = 0; r < mq; r++) { var row = new Span<T>(s + r * BlockK, nk); System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row); }
+            for (int r = 0; r < mq; r++) { var row = new Span<T>(s + r * lds, nk); System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row); }
         }
         if (Causal && j0 + nk - 1 > i0 + Offset)
             for (int r = 0; r < mq; r++)
             {
                 int first = Math.Max(0, i0 + r + Offset + 1 - j0); // first hidden column of this row
-                if (first < nk) new Span<T>(s + r * BlockK + first, nk - first).Fill(T.NegativeInfinity);
+                if (first < nk) new Span<T>(s + r * lds + first, nk - first).Fill(T.NegativeInfinity);
             }
     }
 

@@ -11,11 +11,23 @@ namespace Engine.Runtime.Cpu;
 /// </summary>
 internal static unsafe class CpuAttentionForward
 {
+    /// <summary>
+    /// Query rows per task. 48 = 4·12 = 8·6 (whole AVX-512 / AVX2 register-tile rows); under causal masking a task
+    /// multiplies only up to its own last key, so half-width tiles halve the masked work computed on the diagonal.
+    /// </summary>
+    private const int RowsQ = 48;
+    /// <summary>
+    /// Keys per product: a whole row block of S (and of P·V) is one GEMM, so K and V are packed once per task and the
+    /// softmax is one pass per row; longer key ranges stream through the online softmax in chunks of this many.
+    /// </summary>
+    private const int ChunkK = 512;
+
     public static void Run<T>(AttentionPlan<T> p, HeadRows<T> q, HeadRows<T> k, HeadRows<T> v, T* o, T* lse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int bq = AttentionPlan<T>.BlockQ, bk = AttentionPlan<T>.BlockK, d = p.D;
-        int qTiles = p.QTiles;
+        const int bq = RowsQ, bk = ChunkK;
+        int d = p.D;
+        int qTiles = (p.Tq + bq - 1) / bq;
         // Tasks run last query tile first: under causal masking those see the most keys, so the long tasks start early.
         CpuThreads.For(p.B * p.Hq * qTiles, task =>
         {
@@ -35,29 +47,30 @@ internal static unsafe class CpuAttentionForward
                 {
                     int nk = Math.Min(bk, kEnd - j0);
                     if (!p.AnyVisible(b, j0, nk)) continue;
-                    p.Scores(qRow, q.St, k.Row(b, hk, j0), k.St, b, i0, mq, j0, nk, s);
+                    int ld = nk; // dense rows: the exp below runs over exactly mq·nk values
+                    p.Scores(qRow, q.St, k.Row(b, hk, j0), k.St, b, i0, mq, j0, nk, s, ld);
                     // Row max and shift, then one exp over the whole tile (long vector runs, few calls), then sums.
                     bool any = false;
                     for (int r = 0; r < mq; r++)
                     {
-                        var row = new Span<T>(s + r * bk, nk);
+                        var row = new Span<T>(s + r * ld, nk);
                         var mNew = T.Max(m[r], TensorPrimitives.Max<T>(row));
                         mt[r] = mNew;
                         if (T.IsNegativeInfinity(mNew)) continue; // nothing visible yet: the row stays −inf and exp makes it 0
                         any = true;
                         TensorPrimitives.Subtract(row, mNew, row);
                     }
-                    var tile = new Span<T>(s, (mq - 1) * bk + nk);
+                    var tile = new Span<T>(s, mq * nk);
                     TensorPrimitives.Exp(tile, tile);
                     for (int r = 0; r < mq; r++)
                     {
                         if (T.IsNegativeInfinity(mt[r])) continue;
                         var alpha = T.Exp(m[r] - mt[r]);
-                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(s + r * bk, nk));
+                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(s + r * ld, nk));
                         m[r] = mt[r];
                         if (alpha != T.One) { var orow = new Span<T>(oTile + r * d, d); TensorPrimitives.Multiply(orow, alpha, orow); }
                     }
-                    if (any) Gemm.Dispatch(false, false, mq, d, nk, T.One, s, bk, v.Row(b, hk, j0), v.St, T.One, oTile, d);
+                    if (any) Gemm.Run(false, false, mq, d, nk, T.One, s, ld, v.Row(b, hk, j0), v.St, T.One, oTile, d, threads: 1);
                 }
                 for (int r = 0; r < mq; r++)
                 {
