@@ -130,18 +130,61 @@ public sealed unsafe partial class CudaBackend
         return y;
     }
 
+    public Tensor Embedding(Tensor weight, Tensor ids)
+    {
+        RequireF32("Embedding", weight);
+        if (ids.DType != DType.I64) throw Missing("Embedding", "ids must be I64 on CUDA");
+        int dim = weight.Size(1);
+        var y = New(ids.ShapeArray().Append(dim).ToArray(), DType.F32);
+        Launch1D("transformer.cu", "embedding_fwd_f32", ids.NumElements * dim, P(weight), P(ids), P(y), ids.NumElements, dim);
+        return y;
+    }
+
+    public Tensor Rope(Tensor x, Tensor cos, Tensor sin, bool transpose)
+    {
+        RequireF32("Rope", x, cos, sin);
+        if (x.Strides[3] != 1) throw Missing("Rope", "x needs unit stride in the last dim");
+        var y = New(x.ShapeArray(), DType.F32);
+        int r = cos.Size(-1);
+        Launch1D("transformer.cu", "rope_f32", x.NumElements, P(x), P(cos), P(sin), P(y), x.Size(0), x.Size(1), x.Size(2), x.Size(3), r,
+            x.Strides[0], x.Strides[1], x.Strides[2], cos.Rank == 3 ? 1 : 0, transpose ? 1 : 0);
+        return y;
+    }
+
+    public Tensor SwiGlu(Tensor gate, Tensor up)
+    {
+        RequireF32("SwiGlu", gate, up);
+        var y = Like(gate);
+        Launch1D("transformer.cu", "swiglu_fwd_f32", gate.NumElements, P(gate), P(up), P(y), gate.NumElements);
+        return y;
+    }
+
+    public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale)
+    {
+        RequireF32("Attention", q, k, v);
+        int b = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3), hkv = k.Size(1), tk = k.Size(2);
+        if (d > 256) throw Missing("Attention", $"head dim {d} > 256");
+        if (q.Strides[3] != 1 || k.Strides[3] != 1 || v.Strides[3] != 1) throw Missing("Attention", "q/k/v need unit stride in the head dim");
+        if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("Attention", "key mask must be I64 on CUDA");
+        var o = New([b, hq, tq, d], DType.F32);
+        var lse = New([b, hq, tq], DType.F32);
+        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
+        Device.Launch("transformer.cu", "attention_fwd_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
+            P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, d, hq, hkv,
+            q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
+            causal ? 1 : 0, (float)scale);
+        return (o, lse);
+    }
+
     // Not yet on CUDA: each names itself so a user knows which op to move or wait for.
     public Tensor UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy) => throw Missing(op + "Backward");
     public Tensor Sum(Tensor x, int[] dims, bool keepDim) => throw Missing("Sum");
     public Tensor BroadcastTo(Tensor x, int[] shape) => throw Missing("BroadcastTo");
     public Tensor Activation(ActivationKind kind, Tensor x) => throw Missing(kind.ToString());
     public Tensor ActivationBackward(ActivationKind kind, Tensor x, Tensor gy) => throw Missing(kind + "Backward");
-    public Tensor SwiGlu(Tensor gate, Tensor up) => throw Missing("SwiGlu");
     public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy) => throw Missing("SwiGluBackward");
-    public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale) => throw Missing("Attention");
     public (Tensor dq, Tensor dk, Tensor dv) AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO, Tensor? keyMask, bool causal, double scale) => throw Missing("AttentionBackward");
     public Tensor Dropout(Tensor x, double p, ulong seed, ulong offset) => throw Missing("Dropout");
-    public Tensor Embedding(Tensor weight, Tensor ids) => throw Missing("Embedding");
     public Tensor EmbeddingBackward(Tensor gy, Tensor ids, int vocab) => throw Missing("EmbeddingBackward");
     public (Tensor kl, Tensor rowStats) SymmetricKl(Tensor logitsP, Tensor logitsQ) => throw Missing("SymmetricKl");
     public (Tensor dP, Tensor dQ) SymmetricKlBackward(Tensor logitsP, Tensor logitsQ, Tensor rowStats, Tensor gy) => throw Missing("SymmetricKlBackward");
@@ -150,5 +193,4 @@ public sealed unsafe partial class CudaBackend
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step) => throw Missing("AdamWStep");
     public void ScaleInPlace(Tensor x, double factor) => throw Missing("ScaleInPlace");
     public double SumOfSquares(Tensor x) => throw Missing("SumOfSquares");
-    public Tensor Rope(Tensor x, Tensor cos, Tensor sin, bool transpose) => throw Missing("Rope");
 }

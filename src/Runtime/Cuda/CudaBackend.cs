@@ -48,7 +48,12 @@ public sealed unsafe partial class CudaBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
-        if (!src.IsContiguous || !dst.IsContiguous) throw Missing("strided copy", $"{src.ShapeString} → {dst.ShapeString}; call Contiguous() on the host first");
+        if (!src.IsContiguous || !dst.IsContiguous)
+        {
+            if (src.Device.IsCpu || dst.Device.IsCpu) throw Missing("strided host↔device copy", $"{src.ShapeString} → {dst.ShapeString}; make the host side contiguous first");
+            StridedCopy(src, dst);
+            return;
+        }
         var bytes = (nuint)(src.NumElements * src.DType.SizeOf());
         if (bytes == 0) return;
         Device.MakeCurrent();
@@ -58,6 +63,16 @@ public sealed unsafe partial class CudaBackend : IBackend
         else if (!src.Device.IsCpu && dst.Device.IsCpu) CudaDriver.Check(CudaDriver.cuMemcpyDtoH(dst.RawPointer, Addr(src), bytes), "cuMemcpyDtoH");
         else CudaDriver.Check(CudaDriver.cuMemcpyDtoD(Addr(dst), Addr(src), bytes), "cuMemcpyDtoD");
         Device.Synchronize();
+    }
+
+    /// <summary>Device-to-device copy between views of the same shape (rank ≤ 4, 4-byte elements).</summary>
+    private void StridedCopy(Tensor src, Tensor dst)
+    {
+        if (src.Rank > 4 || src.DType.SizeOf() != 4) throw Missing("strided copy", $"rank {src.Rank} {src.DType}; rank ≤ 4 with 4-byte elements is supported");
+        long[] n = [1, 1, 1, 1], ss = [0, 0, 0, 0], ds = [0, 0, 0, 0];
+        int off = 4 - src.Rank;
+        for (int i = 0; i < src.Rank; i++) { n[off + i] = src.Size(i); ss[off + i] = src.Strides[i]; ds[off + i] = dst.Strides[i]; }
+        Launch1D("transformer.cu", "strided_copy_u32", src.NumElements, P(src), P(dst), n[0], n[1], n[2], n[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
     }
 
     private Tensor Like(Tensor x, DType? dtype = null) => Tensor.Empty(x.Shape, dtype ?? x.DType, x.Device);
