@@ -177,20 +177,13 @@ public sealed unsafe partial class CudaBackend
     }
 
     // Not yet on CUDA: each names itself so a user knows which op to move or wait for.
-    public Tensor UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy) => throw Missing(op + "Backward");
     public Tensor Sum(Tensor x, int[] dims, bool keepDim) => throw Missing("Sum");
     public Tensor BroadcastTo(Tensor x, int[] shape) => throw Missing("BroadcastTo");
     public Tensor Activation(ActivationKind kind, Tensor x) => throw Missing(kind.ToString());
     public Tensor ActivationBackward(ActivationKind kind, Tensor x, Tensor gy) => throw Missing(kind + "Backward");
-    public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy) => throw Missing("SwiGluBackward");
-    public (Tensor dq, Tensor dk, Tensor dv) AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO, Tensor? keyMask, bool causal, double scale) => throw Missing("AttentionBackward");
     public Tensor Dropout(Tensor x, double p, ulong seed, ulong offset) => throw Missing("Dropout");
-    public Tensor EmbeddingBackward(Tensor gy, Tensor ids, int vocab) => throw Missing("EmbeddingBackward");
     public (Tensor kl, Tensor rowStats) SymmetricKl(Tensor logitsP, Tensor logitsQ) => throw Missing("SymmetricKl");
     public (Tensor dP, Tensor dQ) SymmetricKlBackward(Tensor logitsP, Tensor logitsQ, Tensor rowStats, Tensor gy) => throw Missing("SymmetricKlBackward");
     public (Tensor y, Tensor mean, Tensor rstd) LayerNorm(Tensor x, Tensor weight, Tensor? bias, double eps) => throw Missing("LayerNorm");
     public (Tensor gx, Tensor gw, Tensor? gb) LayerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gy, bool withBias) => throw Missing("LayerNormBackward");
-    public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step) => throw Missing("AdamWStep");
-    public void ScaleInPlace(Tensor x, double factor) => throw Missing("ScaleInPlace");
-    public double SumOfSquares(Tensor x) => throw Missing("SumOfSquares");
 }

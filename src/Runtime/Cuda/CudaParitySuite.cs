@@ -59,6 +59,7 @@ public static partial class CudaParitySuite
         RowKernels(dev, seed, rows);
         GemmRows(dev, seed, rows);
         TransformerOps(seed, rows, dev.Ordinal);
+        BackwardOps(seed, rows, dev.Ordinal);
         return rows;
     }
 

@@ -1,0 +1,83 @@
+using Engine.Runtime.Cuda.Native;
+
+namespace Engine.Runtime.Cuda;
+
+/// <summary>Gradients and the optimizer step on CUDA (f32), twins of the CPU kernels; deterministic (no atomics).</summary>
+public sealed unsafe partial class CudaBackend
+{
+    public Tensor UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy)
+    {
+        RequireF32(op + "Backward", x, y, gy);
+        var gx = Like(x);
+        Launch1D("backward.cu", "unary_bwd_f32", x.NumElements, (int)op, P(x), P(y), P(gy), P(gx), x.NumElements);
+        return gx;
+    }
+
+    public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy)
+    {
+        RequireF32("SwiGluBackward", gate, up, gy);
+        var dg = Like(gate); var du = Like(up);
+        Launch1D("backward.cu", "swiglu_bwd_f32", gate.NumElements, P(gate), P(up), P(gy), P(dg), P(du), gate.NumElements);
+        return (dg, du);
+    }
+
+    public Tensor EmbeddingBackward(Tensor gy, Tensor ids, int vocab)
+    {
+        RequireF32("EmbeddingBackward", gy);
+        if (ids.DType != DType.I64) throw Missing("EmbeddingBackward", "ids must be I64 on CUDA");
+        int dim = gy.Size(-1);
+        var dw = Tensor.Zeros([vocab, dim], DType.F32, gy.Device);
+        Launch1D("backward.cu", "embedding_bwd_f32", dim, P(gy), P(ids), P(dw), ids.NumElements, dim);
+        return dw;
+    }
+
+    public double SumOfSquares(Tensor x)
+    {
+        RequireF32("SumOfSquares", x);
+        const int blocks = 256;
+        var partial = New([blocks], DType.F32);
+        Device.Launch("backward.cu", "sum_squares_partial_f32", blocks, 1, 1, 256, 1, 1, 0, P(x), P(partial), x.NumElements);
+        double s = 0;
+        foreach (var v in partial.To(Runtime.Device.Cpu).ToArray<float>()) s += v; // fixed order: deterministic
+        return s;
+    }
+
+    public void ScaleInPlace(Tensor x, double factor)
+    {
+        RequireF32("ScaleInPlace", x);
+        Launch1D("backward.cu", "scale_inplace_f32", x.NumElements, P(x), (float)factor, x.NumElements);
+    }
+
+    public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        RequireF32("AdamWStep", param, grad, m, v);
+        // Scalars prepared exactly as the CPU kernel prepares them (f64, then rounded to f32).
+        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
+        float w1 = (float)(1 - beta1);
+        Launch1D("backward.cu", "adamw_f32", param.NumElements, P(param), P(grad), P(m), P(v), param.NumElements,
+            (float)(1 - lr * weightDecay), w1, 1f - w1, Math.Abs(1 - beta1) < 0.5 ? 1 : 0, (float)beta2, (float)(1 - beta2),
+            (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)eps, weightDecay != 0 ? 1 : 0);
+    }
+
+    public (Tensor dq, Tensor dk, Tensor dv) AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO, Tensor? keyMask, bool causal, double scale)
+    {
+        RequireF32("AttentionBackward", q, k, v, o, lse, dO);
+        int b = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3), hkv = k.Size(1), tk = k.Size(2);
+        if (d > 256) throw Missing("AttentionBackward", $"head dim {d} > 256");
+        if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("AttentionBackward", "key mask must be I64 on CUDA");
+        var oc = o.Contiguous(); var doc = dO.Contiguous();
+        var delta = New([b, hq, tq], DType.F32);
+        LaunchRows("backward.cu", "attention_delta_f32", (long)b * hq * tq, P(oc), P(doc), P(delta), (long)b * hq * tq, d);
+        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
+        var dq = New([b, hq, tq, d], DType.F32);
+        var dk = New([b, hkv, tk, d], DType.F32);
+        var dv = New([b, hkv, tk, d], DType.F32);
+        object[] common = [tq, tk, d, hq, hkv, q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2],
+            v.Strides[0], v.Strides[1], v.Strides[2], causal ? 1 : 0, (float)scale];
+        Device.Launch("backward.cu", "attention_bwd_dq_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
+            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dq), .. common]);
+        Device.Launch("backward.cu", "attention_bwd_dkdv_f32", (uint)tk, (uint)hkv, (uint)b, 128, 1, 1, 0,
+            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dk), P(dv), .. common]);
+        return (dq, dk, dv);
+    }
+}
