@@ -146,3 +146,39 @@ extern "C" __global__ void attention_bwd_dkdv_f32(const float* q, const float* k
     long long out = (((long long)b * hkv + hk) * tk + j) * d;
     for (int c = threadIdx.x; c < d; c += blockDim.x) { dk[out + c] = ak[c] * scale; dv[out + c] = av[c]; }
 }
+
+// y = sum of x over the flagged dims (rank ≤ 4, padded with leading 1s), kept as size 1. One thread per output element
+// walks its reduced index space in order (deterministic). x contiguous.
+extern "C" __global__ void sum_dims_f32(const float* x, float* y, long long n0, long long n1, long long n2, long long n3, int r0, int r1, int r2, int r3)
+{
+    long long m0 = r0 ? 1 : n0, m1 = r1 ? 1 : n1, m2 = r2 ? 1 : n2, m3 = r3 ? 1 : n3;
+    GRID_STRIDE(o, m0 * m1 * m2 * m3)
+    {
+        long long t = o, o3 = t % m3; t /= m3;
+        long long o2 = t % m2; t /= m2;
+        long long o1 = t % m1, o0 = t / m1;
+        float acc = 0.0f;
+        for (long long a = 0; a < (r0 ? n0 : 1); a++)
+            for (long long b = 0; b < (r1 ? n1 : 1); b++)
+                for (long long c = 0; c < (r2 ? n2 : 1); c++)
+                    for (long long e = 0; e < (r3 ? n3 : 1); e++)
+                    {
+                        long long i0 = r0 ? a : o0, i1 = r1 ? b : o1, i2 = r2 ? c : o2, i3 = r3 ? e : o3;
+                        acc += x[((i0 * n1 + i1) * n2 + i2) * n3 + i3];
+                    }
+        y[o] = acc;
+    }
+}
+
+// y[i] = x[i with size-1 dims of x pinned to 0] (rank ≤ 4, x's shape k0..k3 is 1 or equal to y's n0..n3).
+extern "C" __global__ void broadcast_f32(const float* x, float* y, long long n0, long long n1, long long n2, long long n3, long long k0, long long k1, long long k2, long long k3)
+{
+    GRID_STRIDE(i, n0 * n1 * n2 * n3)
+    {
+        long long t = i, i3 = t % n3; t /= n3;
+        long long i2 = t % n2; t /= n2;
+        long long i1 = t % n1, i0 = t / n1;
+        long long j = (((k0 == 1 ? 0 : i0) * k1 + (k1 == 1 ? 0 : i1)) * k2 + (k2 == 1 ? 0 : i2)) * k3 + (k3 == 1 ? 0 : i3);
+        y[i] = x[j];
+    }
+}

@@ -80,4 +80,35 @@ public sealed unsafe partial class CudaBackend
             [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dk), P(dv), .. common]);
         return (dq, dk, dv);
     }
+
+    private static long[] Pad4(ReadOnlySpan<int> shape)
+    {
+        var n = new long[] { 1, 1, 1, 1 };
+        for (int i = 0; i < shape.Length; i++) n[4 - shape.Length + i] = shape[i];
+        return n;
+    }
+
+    public Tensor Sum(Tensor x, int[] dims, bool keepDim)
+    {
+        RequireF32("Sum", x);
+        if (x.Rank > 4) throw Missing("Sum", $"rank {x.Rank} > 4");
+        var n = Pad4(x.Shape);
+        var r = new int[4];
+        foreach (var d in dims) r[4 - x.Rank + d] = 1;
+        var kept = x.ShapeArray();
+        foreach (var d in dims) kept[d] = 1;
+        var y = New(kept, DType.F32);
+        Launch1D("backward.cu", "sum_dims_f32", Math.Max(1, y.NumElements), P(x), P(y), n[0], n[1], n[2], n[3], r[0], r[1], r[2], r[3]);
+        return keepDim ? y : y.Reshape(x.ShapeArray().Where((_, i) => !dims.Contains(i)).ToArray());
+    }
+
+    public Tensor BroadcastTo(Tensor x, int[] shape)
+    {
+        RequireF32("BroadcastTo", x);
+        if (shape.Length > 4 || x.Rank != shape.Length) throw Missing("BroadcastTo", $"{x.ShapeString} → [{string.Join(", ", shape)}]");
+        var n = Pad4(shape); var k = Pad4(x.Shape);
+        var y = New(shape, DType.F32);
+        Launch1D("backward.cu", "broadcast_f32", y.NumElements, P(x), P(y), n[0], n[1], n[2], n[3], k[0], k[1], k[2], k[3]);
+        return y;
+    }
 }

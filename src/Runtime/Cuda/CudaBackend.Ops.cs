@@ -177,8 +177,6 @@ public sealed unsafe partial class CudaBackend
     }
 
     // Not yet on CUDA: each names itself so a user knows which op to move or wait for.
-    public Tensor Sum(Tensor x, int[] dims, bool keepDim) => throw Missing("Sum");
-    public Tensor BroadcastTo(Tensor x, int[] shape) => throw Missing("BroadcastTo");
     public Tensor Activation(ActivationKind kind, Tensor x) => throw Missing(kind.ToString());
     public Tensor ActivationBackward(ActivationKind kind, Tensor x, Tensor gy) => throw Missing(kind + "Backward");
     public Tensor Dropout(Tensor x, double p, ulong seed, ulong offset) => throw Missing("Dropout");

@@ -30,6 +30,12 @@ public static partial class CudaParitySuite
         var ids = Tensor.FromArray(new long[] { 3, 0, 3, 9, 3, 1, 0 }, 7);
         rows.Add(new Row("embedding.bwd (repeated ids)", "[7] → [10, 129]", RelError(cpu.EmbeddingBackward(gy, ids, 10).ToArray<float>(), H(gpu.EmbeddingBackward(G(gy), G(ids), 10))), 1e-6));
 
+        var x3 = Tensor.RandN([3, 5, 11], seed + 54);
+        foreach (var dims in new[] { new[] { 0, 1 }, new[] { 2 }, new[] { 0, 2 } })
+            rows.Add(new Row($"sum dims [{string.Join(",", dims)}]", x3.ShapeString, RelError(cpu.Sum(x3, dims, true).ToArray<float>(), H(gpu.Sum(G(x3), dims, true))), 1e-5));
+        var b1 = Tensor.RandN([3, 1, 11], seed + 55);
+        rows.Add(new Row("broadcast_to", "[3,1,11] → [3,5,11]", RelError(cpu.BroadcastTo(b1, [3, 5, 11]).ToArray<float>(), H(gpu.BroadcastTo(G(b1), [3, 5, 11]))), 0));
+
         double ssc = cpu.SumOfSquares(x), ssg = gpu.SumOfSquares(G(x));
         rows.Add(new Row("sum_of_squares", x.ShapeString, Math.Abs(ssc - ssg) / ssc, 1e-5));
 
