@@ -118,13 +118,16 @@ public sealed class SelectItRunner(SelectItOptions options, Action<string>? log 
             {
                 var sents = Enumerable.Range(0, models).Select(m => sSent[m, i]).ToArray();
                 scores[i] = SelectItScores.Model(sents, weights);
-                sw.WriteLine(new JsonObject
+                var line = new JsonObject
                 {
                     ["index"] = i,
                     ["s_model"] = scores[i],
                     ["s_sent"] = new JsonArray(sents.Select(v => (JsonNode)v).ToArray()),
                     ["s_token"] = new JsonArray(Enumerable.Range(0, models).Select(m => tokens[m, i]).ToArray()),
-                }.ToJsonString());
+                };
+                // The record's own id (when it has one) and "score", so `engine testbed score` reads this file as it is.
+                if (records[i].Value["id"] is { } id) { line["id"] = id.DeepClone(); line["score"] = scores[i]; }
+                sw.WriteLine(line.ToJsonString());
             }
         int count = Options.TopN ?? SelectItScores.CountForRatio(n, Options.Ratio);
         var chosen = SelectItScores.Select(scores, count);

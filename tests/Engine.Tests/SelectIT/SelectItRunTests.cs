@@ -97,6 +97,9 @@ public class SelectItRunTests
             Assert.Equal(12, File.ReadAllLines(output).Length);
             Assert.Equal(60, File.ReadAllLines(output + ".scores.jsonl").Length);
             Assert.True(File.Exists(Path.Combine(root, "home", Engine.Methods.Defaults.DefaultModel.Version, ".complete")));
+            // The scores file feeds `engine testbed score` directly (id + score per record).
+            var scores = Engine.Methods.Testbed.TestbedReader.ReadScores(output + ".scores.jsonl");
+            Assert.Equal(60, scores.Count);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
     }
