@@ -56,30 +56,13 @@ public static class DefaultModel
     {
         var records = TestbedGenerator.Generate(new TestbedOptions { N = n, MinDifficulty = 1, MaxDifficulty = 3, Seed = seed, Split = TestbedSplit.Train });
         var cot = TestbedGenerator.Generate(new TestbedOptions { N = n / 3, MinDifficulty = 1, MaxDifficulty = 2, Cot = true, Seed = seed + 1, Split = TestbedSplit.Train });
-        foreach (var r in records.Concat(cot))
-        {
-            var user = string.IsNullOrEmpty(r.Input) ? r.Instruction : r.Instruction + "\n" + r.Input;
-            yield return "<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n" + r.Output + "<|im_end|>\n";
-        }
+        return TestbedExperiment.ChatText(records.Concat(cot));
     }
 
     public static void Build(string dir)
     {
-        System.IO.Directory.CreateDirectory(dir);
-        var tokenizer = BpeTrainer.Train(Corpus(), vocabSize: 1024, SpecialTokens, ChatMlTemplate);
-        tokenizer.Save(dir);
-        var tok = HfTokenizer.Load(dir);
-        int eos = tok.TokenToId("<|im_end|>") ?? throw new InvalidOperationException("default tokenizer lacks <|im_end|>");
-        int pad = tok.TokenToId("<|endoftext|>") ?? eos;
-        var cfg = ModelConfig.FromJson(new JsonObject
-        {
-            ["model_type"] = "qwen2", ["hidden_size"] = 128, ["intermediate_size"] = 352, ["num_hidden_layers"] = 4,
-            ["num_attention_heads"] = 4, ["num_key_value_heads"] = 2, ["vocab_size"] = tok.VocabSize,
-            ["max_position_embeddings"] = 1024, ["rope_theta"] = 10000.0, ["rms_norm_eps"] = 1e-6,
-            ["tie_word_embeddings"] = true, ["initializer_range"] = 0.02,
-        }) with { EosTokenIds = [eos], PadTokenId = pad };
-        TransformerModel.CreateRandom(cfg, seed: 20261125).Save(dir);
-        new GenerationConfig { EosTokenIds = [eos], PadTokenId = pad, MaxNewTokens = 64 }.Save(dir);
+        var size = new TestbedExperiment.TinyModelSize(Hidden: 128, Layers: 4, Heads: 4, KvHeads: 2, Intermediate: 352, Vocab: 1024, MaxPositions: 1024);
+        TestbedExperiment.MakeTinyModel(dir, Corpus(), size, seed: 20261125, maxNewTokens: 64);
         // Teach the answer format on clean train-split conversations; the result replaces the random weights.
         var records = TestbedGenerator.Generate(new TestbedOptions { N = 4000, MinDifficulty = 1, MaxDifficulty = 2, Seed = 2026, Split = TestbedSplit.Train });
         var trained = dir + ".sft";

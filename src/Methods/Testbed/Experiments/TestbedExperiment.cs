@@ -17,10 +17,10 @@ namespace Engine.Methods.Testbed.Experiments;
 /// </summary>
 public static class TestbedExperiment
 {
-    public sealed record TinyModelSize(int Hidden = 64, int Layers = 2, int Heads = 4, int KvHeads = 2, int Intermediate = 160, int Vocab = 400);
+    public sealed record TinyModelSize(int Hidden = 64, int Layers = 2, int Heads = 4, int KvHeads = 2, int Intermediate = 160, int Vocab = 400, int MaxPositions = 512);
 
     /// <summary>Write a random-initialised Qwen2-shaped model and a BPE tokenizer trained on <paramref name="corpus"/> into <paramref name="dir"/>.</summary>
-    public static string MakeTinyModel(string dir, IEnumerable<string> corpus, TinyModelSize size, ulong seed)
+    public static string MakeTinyModel(string dir, IEnumerable<string> corpus, TinyModelSize size, ulong seed, int? maxNewTokens = null)
     {
         Directory.CreateDirectory(dir);
         BpeTrainer.Train(corpus, size.Vocab, DefaultModel.SpecialTokens, DefaultModel.ChatMlTemplate).Save(dir);
@@ -30,10 +30,10 @@ public static class TestbedExperiment
         {
             ["model_type"] = "qwen2", ["hidden_size"] = size.Hidden, ["intermediate_size"] = size.Intermediate,
             ["num_hidden_layers"] = size.Layers, ["num_attention_heads"] = size.Heads, ["num_key_value_heads"] = size.KvHeads,
-            ["vocab_size"] = tok.VocabSize, ["max_position_embeddings"] = 512, ["tie_word_embeddings"] = true, ["initializer_range"] = 0.02,
+            ["vocab_size"] = tok.VocabSize, ["max_position_embeddings"] = size.MaxPositions, ["tie_word_embeddings"] = true, ["initializer_range"] = 0.02,
         }) with { EosTokenIds = [eos], PadTokenId = pad };
         TransformerModel.CreateRandom(cfg, seed).Save(dir);
-        new GenerationConfig { EosTokenIds = [eos], PadTokenId = pad }.Save(dir);
+        new GenerationConfig { EosTokenIds = [eos], PadTokenId = pad, MaxNewTokens = maxNewTokens }.Save(dir);
         return dir;
     }
 
