@@ -24,8 +24,7 @@ public static class DpoCommand
         {
             var (bundle, trainable) = o.LoadModel(r);
             var tok = o.Tokenizer(r, bundle);
-            var (train, eval) = o.LoadData<PreferenceExample>(r, (p, d) => TrainingDataset.LoadPreference(p, tok, d),
-                e => string.Join(',', e.PromptIds) + "|" + string.Join(',', e.ChosenIds) + "|" + string.Join(',', e.RejectedIds));
+            var (train, eval) = o.LoadData<PreferenceExample>(r, (p, d) => TrainingDataset.LoadPreference(p, tok, d), TrainEvalSplit.KeyOf);
             var refModel = r.GetValue(reference) is { } rp ? TransformerModel.Load(rp, bundle.Model.Device) : null;
             var dpo = new DpoOptions { Beta = r.GetValue(beta), SftAlpha = r.GetValue(alpha), PrecomputeReference = !r.GetValue(perBatch) };
             var trainer = new DpoTrainer(trainable, train, o.TrainerOptions(r, TrainingCliOptions.PadId(bundle)), dpo, refModel, eval: eval);
