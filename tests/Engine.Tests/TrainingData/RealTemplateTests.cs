@@ -58,9 +58,9 @@ public class RealTemplateTests
     [InlineData("mistral-7b-instruct-v0.3.jinja", "</s>", new[] { " It is 4.</s>", " It is 6.</s>" })]
     public void RealTemplatesMaskExactlyTheAssistantTurns(string file, string eos, string[] spans)
     {
-        var tok = new CharTokenizerWith(eos);
+        var (tok, eosId) = CharTokenizerWith(eos);
         var extra = new Dictionary<string, object?> { ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["now"] = new DateTime(2026, 1, 2) };
-        var et = new ExampleTokenizer(tok, new TemplateChatRenderer(new ChatTemplate(Fixture(file)), extra), tok.EosId);
+        var et = new ExampleTokenizer(tok, new TemplateChatRenderer(new ChatTemplate(Fixture(file)), extra), eosId);
         var ex = et.ToSft(Conversation(TwoTurns))!;
         Assert.Equal(spans, LabelledSpans(tok, ex));
     }
@@ -72,9 +72,9 @@ public class RealTemplateTests
         var path = dir.Write("chat.jsonl",
             """{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"assistant","content":"c"}]}""",
             """{"messages":[{"role":"system","content":"S"},{"role":"user","content":"a"},{"role":"assistant","content":"c"}]}""");
-        var tok = new CharTokenizerWith("</s>");
+        var (tok, eosId) = CharTokenizerWith("</s>");
         var extra = new Dictionary<string, object?> { ["bos_token"] = "<s>", ["eos_token"] = "</s>" };
-        var et = new ExampleTokenizer(tok, new TemplateChatRenderer(new ChatTemplate(Fixture("mistral-7b-instruct-v0.3.jinja")), extra), tok.EosId);
+        var et = new ExampleTokenizer(tok, new TemplateChatRenderer(new ChatTemplate(Fixture("mistral-7b-instruct-v0.3.jinja")), extra), eosId);
         var (examples, report) = TrainingDataset.LoadSft([path], et, new DatasetOptions { SkipBadRecords = true });
         Assert.Empty(examples);
         Assert.Equal(2, report.Skipped);
@@ -84,32 +84,9 @@ public class RealTemplateTests
         Assert.Contains("system prompt", report.SkippedMessages[1]);
     }
 
-    /// <summary>The char tokenizer with the template's special tokens as single tokens.</summary>
-    private sealed class CharTokenizerWith(string eos) : ITokenizer
-    {
-        private static readonly string[] Specials = ["<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|eot_id|>", "<|begin_of_text|>",
-            "<|start_header_id|>", "<|end_header_id|>", "[INST]", "[/INST]"];
-        public int EosId => Array.IndexOf(Specials, eos);
-        public int VocabSize => 100 + 0x10000;
-        public IReadOnlyCollection<int> SpecialTokenIds => Enumerable.Range(0, Specials.Length).ToArray();
-        public int[] Encode(string text, bool addSpecialTokens = false)
-        {
-            var ids = new List<int>();
-            for (int i = 0; i < text.Length;)
-            {
-                int s = Array.FindIndex(Specials, t => string.CompareOrdinal(text, i, t, 0, t.Length) == 0);
-                if (s >= 0) { ids.Add(s); i += Specials[s].Length; }
-                else { ids.Add(100 + text[i]); i++; }
-            }
-            return [.. ids];
-        }
-        public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
-        {
-            var sb = new System.Text.StringBuilder();
-            foreach (var id in ids) sb.Append(id < 100 ? Specials[id] : ((char)(id - 100)).ToString());
-            return sb.ToString();
-        }
-        public int? TokenToId(string token) => Array.IndexOf(Specials, token) is >= 0 and var s ? s : null;
-        public string? IdToToken(int id) => id < 100 ? Specials[id] : ((char)(id - 100)).ToString();
-    }
+    /// <summary>The templates' special tokens, each a single token of the char tokenizer.</summary>
+    private static readonly string[] TemplateSpecials = ["<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|eot_id|>", "<|begin_of_text|>",
+        "<|start_header_id|>", "<|end_header_id|>", "[INST]", "[/INST]"];
+
+    private static (CharTokenizer tok, int eosId) CharTokenizerWith(string eos) => (new CharTokenizer(TemplateSpecials), Array.IndexOf(TemplateSpecials, eos));
 }

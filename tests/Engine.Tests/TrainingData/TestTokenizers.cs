@@ -9,10 +9,13 @@ namespace Engine.Tests.TrainingData;
 /// A character-level tokenizer: each char is one token (id 100 + code point), and a few special tokens written
 /// as text (e.g. "&lt;eos&gt;") are one token each. Small enough to reason about expected ids by hand.
 /// </summary>
-internal sealed class CharTokenizer : ITokenizer
+internal sealed class CharTokenizer(string[]? specials = null) : ITokenizer
 {
-    public static readonly string[] Specials = ["<pad>", "<bos>", "<eos>", "<|im_start|>", "<|im_end|>"];
+    public static readonly string[] DefaultSpecials = ["<pad>", "<bos>", "<eos>", "<|im_start|>", "<|im_end|>"];
     public const int Pad = 0, Bos = 1, Eos = 2, ImStart = 3, ImEnd = 4;
+
+    /// <summary>Special tokens, id = index (below 100); the default set, or e.g. a chat template's own markers.</summary>
+    public string[] Specials { get; } = specials ?? DefaultSpecials;
 
     public int VocabSize => 100 + 0x10000;
     public IReadOnlyCollection<int> SpecialTokenIds => Enumerable.Range(0, Specials.Length).ToArray();
