@@ -69,7 +69,13 @@ for f in "$kernels"/*.cu; do
     units+=("k:$work/reg_$id.cpp")
 done
 
-for s in "$here"/emu_*.cpp; do units+=("e:$s"); done
+# ENGINE_EMU_CORE_CACHE: a folder for the emulator's own objects, reused by builds with other kernel sets. The caller
+# must key it by the contents of this folder (flags live in this script, so they are part of that key).
+core=${ENGINE_EMU_CORE_CACHE:-}
+[ -n "$core" ] && mkdir -p "$core"
+for s in "$here"/emu_*.cpp; do
+    if [ -n "$core" ] && [ -e "$core/$(basename "${s%.cpp}").o" ]; then cp "$core/$(basename "${s%.cpp}").o" "$work/obj/"; else units+=("e:$s"); fi
+done
 
 pids=()
 for u in "${units[@]}"; do
@@ -82,6 +88,12 @@ for u in "${units[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || true; done
 [ -e "$work/failed" ] && { echo "build.sh: compilation failed (see above)" >&2; exit 1; }
+if [ -n "$core" ]; then
+    for s in "$here"/emu_*.cpp; do
+        o="$(basename "${s%.cpp}").o"
+        [ -e "$core/$o" ] || { cp "$work/obj/$o" "$core/$o.$$" && mv -f "$core/$o.$$" "$core/$o"; }
+    done
+fi
 
 # Export exactly the CUDA/NVRTC/cuBLAS entry points (nothing from libstdc++ templates or the kernels).
 printf '{ global: cu*; nvrtc*; cublas*; local: *; };\n' >"$work/exports.map"
