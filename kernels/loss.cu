@@ -97,7 +97,8 @@ extern "C" __global__ void symmetric_kl_bwd_f32(const float* x, const float* y, 
     {
         float a = x[off + i] - lp, b = y[off + i] - lq, d = a - b;
         float p = expf(a), q = expf(b);
-        dx[off + i] = ((d + one_pq) * p - q) * g;
-        dy[off + i] = ((one_qp - d) * q - p) * g;
+        // Each operation rounded on its own (_rn: no FMA contraction), in CpuSymmetricKl's order.
+        dx[off + i] = __fmul_rn(__fsub_rn(__fmul_rn(__fadd_rn(d, one_pq), p), q), g);
+        dy[off + i] = __fmul_rn(__fsub_rn(__fmul_rn(__fsub_rn(one_qp, d), q), p), g);
     }
 }

@@ -3,7 +3,7 @@ namespace Engine.Runtime.Cuda;
 /// <summary>LayerNorm on CUDA (kernels/norm.cu), twin of CpuNorm: f32, plus a bf16 forward with f32 statistics.</summary>
 public sealed unsafe partial class CudaBackend
 {
-    /// <summary>Rows summed by one first-pass part of the weight/bias gradient; the parts are then added in a fixed order.</summary>
+    /// <summary>Rows per first-pass part of the weight/bias gradient (CpuNorm's partial size, so the sums round alike); the parts are then added in order.</summary>
     private const int LayerNormRowsPerPart = 64;
     private const int MaxGridY = 65535;
 
@@ -49,8 +49,8 @@ public sealed unsafe partial class CudaBackend
         var partB = withBias ? New([parts, d], DType.F32) : null;
         Device.Launch("norm.cu", "layernorm_bwd_wb_parts_f32", (uint)((d + 255) / 256), (uint)parts, 1, 256, 1, 1, 0,
             P(x), P(mean), P(rstd), P(gy), P(partW), partB is null ? new CudaPointer(0) : P(partB), rows, d, perPart, withBias ? 1 : 0);
-        Launch1D("norm.cu", "layernorm_sum_parts_f32", d, P(partW), P(gw), parts, d);
-        if (gb is not null) Launch1D("norm.cu", "layernorm_sum_parts_f32", d, P(partB!), P(gb), parts, d);
+        Launch1D("norm.cu", "norm_sum_parts_f32", d, P(partW), P(gw), parts, d);
+        if (gb is not null) Launch1D("norm.cu", "norm_sum_parts_f32", d, P(partB!), P(gb), parts, d);
         return (gx, gw, gb);
     }
 
