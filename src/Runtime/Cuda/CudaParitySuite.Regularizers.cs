@@ -13,6 +13,43 @@ public static partial class CudaParitySuite
         ActivationRows(seed, rows, gpu, dev);
         DropoutRows(seed, rows, gpu, dev);
         SymmetricKlRows(seed, rows, gpu, dev);
+        AutogradRows(seed, rows, dev);
+    }
+
+    /// <summary>
+    /// Gradients of Σ f(inputs)∘gy through Ops and the autograd tape, on the CPU and on cuda: the dispatch by device and
+    /// each op's recorded backward (contiguity, reshapes, the saved statistics) end to end, not only the backend calls.
+    /// </summary>
+    private static void AutogradRows(ulong seed, List<Row> rows, Device dev)
+    {
+        var x = Tensor.RandN([6, 301], seed + 280, 2.0);
+        var x2 = Tensor.RandN([6, 301], seed + 281, 2.0);
+        var w = Tensor.RandN([301], seed + 282); var b = Tensor.RandN([301], seed + 283);
+        var gy = Tensor.RandN([6, 301], seed + 284);
+        AutogradRow(rows, "Ops.LayerNorm", dev, [x, w, b], t => Ops.LayerNorm(t[0], t[1], t[2], 1e-5), gy);
+        AutogradRow(rows, "Ops.Gelu", dev, [x], t => Ops.Gelu(t[0]), gy);
+        AutogradRow(rows, "Ops.Gelu(tanh)", dev, [x], t => Ops.Gelu(t[0], approximateTanh: true), gy);
+        AutogradRow(rows, "Ops.Silu", dev, [x], t => Ops.Silu(t[0]), gy);
+        AutogradRow(rows, "Ops.Dropout p=0.3", dev, [x], t => Ops.Dropout(t[0], 0.3, new Generator(seed) { Offset = 5 }), gy, exact: true);
+        AutogradRow(rows, "Ops.SymmetricKl", dev, [x, x2], t => Ops.SymmetricKl(t[0], t[1]), Tensor.RandN([6], seed + 285));
+    }
+
+    private static void AutogradRow(List<Row> rows, string op, Device dev, Tensor[] inputs, Func<Tensor[], Tensor> f, Tensor gy, bool exact = false)
+    {
+        Tensor[] Grads(Device d)
+        {
+            var leaves = inputs.Select(t => { var l = d.IsCpu ? t.Clone() : t.To(d); l.RequiresGrad = true; return l; }).ToArray();
+            f(leaves).Backward(gy.To(d));
+            return leaves.Select(l => l.Grad ?? throw new InvalidOperationException($"{op}: no gradient reached an input on {d}")).ToArray();
+        }
+        var cpu = Grads(Device.Cpu);
+        var gpu = Grads(dev);
+        for (int i = 0; i < cpu.Length; i++)
+        {
+            float[] want = cpu[i].ToArray<float>(), got = Host(gpu[i]);
+            rows.Add(new Row($"{op} autograd d/input{i}{(exact ? " (bit mismatches)" : "")}", inputs[i].ShapeString,
+                exact ? BitMismatches(want, got) : RelError(want, got), exact ? 0 : 1e-5));
+        }
     }
 
     private static float[] Host(Tensor t) => t.To(Device.Cpu).To(DType.F32).ToArray<float>();
