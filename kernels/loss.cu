@@ -42,3 +42,87 @@ extern "C" __global__ void candidate_probs_f32(const float* logits, const int* c
     float l = row_lse(xr, v, buf);
     for (int j = threadIdx.x; j < k; j += blockDim.x) probs[(long long)blockIdx.x * k + j] = expf(xr[cand[j]] - l);
 }
+
+// ---- Symmetric KL per row (CCL): twin of CpuSymmetricKl. p = softmax(x_i), q = softmax(y_i), d = log p − log q.
+// One block per row, chunked over V (any size): only per-thread scalars, the softmax is never stored. Like the CPU,
+// everything is evaluated in f64 and rounded once (x − lse in f32 loses ~1e-6 absolute for a 150k vocabulary, and the
+// gradient p·(…) − q cancels), so both backends round the same values.
+
+// Σ over the block in f64; `buf` is __shared__ double[32].
+static __device__ __forceinline__ double skl_block_sum_f64(double v, double* buf)
+{
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (lane == 0) buf[w] = v;
+    __syncthreads();
+    v = threadIdx.x < nw ? buf[threadIdx.x] : 0.0;
+    if (w == 0)
+    {
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    }
+    if (threadIdx.x == 0) buf[0] = v;
+    __syncthreads();
+    double r = buf[0];
+    __syncthreads();
+    return r;
+}
+
+// Online log-sum-exp in f64: each thread keeps (max, Σ exp(v − max)) over its strided elements, then the block rescales
+// every partial sum to the block maximum. A non-finite maximum is returned as is, as the CPU does.
+static __device__ __forceinline__ double skl_row_lse(const float* xr, int v, float* fbuf, double* dbuf)
+{
+    float m = -ENGINE_INF;
+    double s = 0.0;
+    for (int i = threadIdx.x; i < v; i += blockDim.x)
+    {
+        float a = xr[i];
+        if (a > m) { s = s * exp((double)m - (double)a) + 1.0; m = a; }
+        else if (m != -ENGINE_INF) s += exp((double)a - (double)m); // −∞ after −∞ adds nothing (and no NaN from −∞ − −∞)
+    }
+    float bm = block_max(m, fbuf);
+    if (!(bm > -ENGINE_INF && bm < ENGINE_INF)) return (double)bm;
+    double t = m == -ENGINE_INF ? 0.0 : s * exp((double)m - (double)bm);
+    return (double)bm + log(skl_block_sum_f64(t, dbuf));
+}
+
+// kl[i] = KL(p‖q) + KL(q‖p); stats[i] = (lseP, lseQ, KL(p‖q), KL(q‖p)), each rounded once from f64.
+extern "C" __global__ void symmetric_kl_fwd_f32(const float* x, const float* y, float* kl, float* stats, int v)
+{
+    __shared__ float fbuf[32];
+    __shared__ double dbuf[32];
+    long long off = (long long)blockIdx.x * v;
+    const float* xr = x + off;
+    const float* yr = y + off;
+    double lp = skl_row_lse(xr, v, fbuf, dbuf), lq = skl_row_lse(yr, v, fbuf, dbuf);
+    double apq = 0.0, aqp = 0.0;
+    for (int i = threadIdx.x; i < v; i += blockDim.x)
+    {
+        double a = (double)xr[i] - lp, b = (double)yr[i] - lq, d = a - b;
+        apq += exp(a) * d;
+        aqp -= exp(b) * d;
+    }
+    double pq = skl_block_sum_f64(apq, dbuf), qp = skl_block_sum_f64(aqp, dbuf);
+    if (threadIdx.x == 0)
+    {
+        kl[blockIdx.x] = (float)(pq + qp);
+        float* s = stats + (long long)blockIdx.x * 4;
+        s[0] = (float)lp; s[1] = (float)lq; s[2] = (float)pq; s[3] = (float)qp;
+    }
+}
+
+// dx = gy·(p⊙(d + 1 − KL(p‖q)) − q), dy = gy·(q⊙(1 − KL(q‖p) − d) − p), p and q recomputed from the saved lse.
+extern "C" __global__ void symmetric_kl_bwd_f32(const float* x, const float* y, const float* stats, const float* gy, float* dx, float* dy, int v)
+{
+    long long off = (long long)blockIdx.x * v;
+    const float* s = stats + (long long)blockIdx.x * 4;
+    double lp = s[0], lq = s[1], one_pq = 1.0 - (double)s[2], one_qp = 1.0 - (double)s[3], g = gy[blockIdx.x];
+    for (int i = threadIdx.x; i < v; i += blockDim.x)
+    {
+        double a = (double)x[off + i] - lp, b = (double)y[off + i] - lq, d = a - b;
+        double p = exp(a), q = exp(b);
+        dx[off + i] = (float)(((d + one_pq) * p - q) * g);
+        dy[off + i] = (float)(((one_qp - d) * q - p) * g);
+    }
+}

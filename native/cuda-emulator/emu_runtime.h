@@ -151,14 +151,17 @@ inline float __frcp_rn(float x) { return 1.0f / x; }
 inline float __fsqrt_rn(float x) { return sqrtf(x); }
 inline float __frsqrt_rn(float x) { return 1.0f / sqrtf(x); }
 inline float __fdiv_rn(float a, float b) { return a / b; }
-inline float __fadd_rn(float a, float b) { return a + b; }
-inline float __fsub_rn(float a, float b) { return a - b; }
-inline float __fmul_rn(float a, float b) { return a * b; }
+// The _rn intrinsics are never contracted into an FMA on a GPU: an empty asm makes the rounded result opaque to
+// -ffp-contract=fast after inlining.
+template <class T> inline T emu_opaque(T v) { __asm__("" : "+r,m"(v)); return v; }
+inline float __fadd_rn(float a, float b) { return emu_opaque(a + b); }
+inline float __fsub_rn(float a, float b) { return emu_opaque(a - b); }
+inline float __fmul_rn(float a, float b) { return emu_opaque(a * b); }
 inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
 inline float __saturatef(float x) { return x != x ? 0.0f : x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x; }
 inline float saturatef(float x) { return __saturatef(x); }
-inline double __dadd_rn(double a, double b) { return a + b; }
-inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __dadd_rn(double a, double b) { return emu_opaque(a + b); }
+inline double __dmul_rn(double a, double b) { return emu_opaque(a * b); }
 inline double __fma_rn(double a, double b, double c) { return fma(a, b, c); }
 inline int __float2int_rn(float x) { return (int)nearbyintf(x); }
 inline int __float2int_rz(float x) { return (int)x; }

@@ -62,6 +62,7 @@ public static partial class CudaParitySuite
         GemmRows(dev, seed, rows);
         TransformerOps(seed, rows, dev.Ordinal);
         BackwardOps(seed, rows, dev.Ordinal);
+        RegularizerOps(seed, rows, dev.Ordinal);
         return rows;
     }
 

@@ -18,7 +18,7 @@ public class CudaHostSideTests
     public void EveryKernelSourceIsEmbeddedWithItsHeaders()
     {
         var files = KernelSources.KernelFiles();
-        foreach (var f in new[] { "elementwise.cu", "norm.cu", "softmax.cu", "loss.cu" }) Assert.Contains(f, files);
+        foreach (var f in new[] { "elementwise.cu", "norm.cu", "softmax.cu", "loss.cu", "activation.cu", "dropout.cu" }) Assert.Contains(f, files);
         Assert.Contains("common.cuh", KernelSources.Headers().Keys);
         Assert.Contains("philox_word", KernelSources.Headers()["common.cuh"]);
         foreach (var f in files) Assert.Contains("#include \"common.cuh\"", KernelSources.Source(f));

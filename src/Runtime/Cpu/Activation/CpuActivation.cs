@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Engine.Runtime.Cpu;
 
@@ -24,7 +25,7 @@ internal static unsafe class CpuActivation
                 {
                     case ActivationKind.Silu: SiluBlock(xs, ys); break;
                     case ActivationKind.Gelu: GeluErfBlock(xs, ys); break;
-                    case ActivationKind.GeluTanh: GeluTanhBlock(xs, ys); break;
+                    case ActivationKind.GeluTanh: InF64(xs, ys, GeluTanhF64); break;
                     default: throw new NotSupportedException(kind.ToString());
                 }
             }
@@ -43,9 +44,9 @@ internal static unsafe class CpuActivation
                 var gxs = new Span<T>(gx + start + b, m);
                 switch (kind)
                 {
-                    case ActivationKind.Silu: SiluBackwardBlock(xs, gys, gxs); break;
+                    case ActivationKind.Silu: InF64(xs, gys, gxs, SiluBackwardF64); break;
                     case ActivationKind.Gelu: GeluErfBackwardBlock(xs, gys, gxs); break;
-                    case ActivationKind.GeluTanh: GeluTanhBackwardBlock(xs, gys, gxs); break;
+                    case ActivationKind.GeluTanh: InF64(xs, gys, gxs, GeluTanhBackwardF64); break;
                     default: throw new NotSupportedException(kind.ToString());
                 }
             }
@@ -137,6 +138,36 @@ internal static unsafe class CpuActivation
 
     private const double SqrtTwoOverPi = 0.79788456080286535588;
     private const double TanhCubic = 0.044715;
+
+    // Cancellation makes some f32 formulas lose up to ~1e-3 relative accuracy (1 + tanh(u) → 0 for negative x in the tanh
+    // GELU; the zero of σ(x)·(1 + x·(1 − σ(x))) near x ≈ −1.28 in SiLU's gradient), so F32 data runs those blocks in f64
+    // and rounds once, as exact GELU does; the CUDA kernels do the same, so the backends agree to the last bit in practice.
+    private delegate void F64Block(ReadOnlySpan<double> x, Span<double> y);
+    private delegate void F64BackwardBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> gy, Span<double> gx);
+    private static readonly F64Block GeluTanhF64 = GeluTanhBlock<double>;
+    private static readonly F64BackwardBlock GeluTanhBackwardF64 = GeluTanhBackwardBlock<double>;
+    private static readonly F64BackwardBlock SiluBackwardF64 = SiluBackwardBlock<double>;
+
+    private static void InF64<T>(ReadOnlySpan<T> x, Span<T> y, F64Block f) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) { f(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(y)); return; }
+        Span<double> xd = stackalloc double[x.Length];
+        Span<double> yd = stackalloc double[x.Length];
+        for (int i = 0; i < x.Length; i++) xd[i] = double.CreateTruncating(x[i]);
+        f(xd, yd);
+        for (int i = 0; i < y.Length; i++) y[i] = T.CreateTruncating(yd[i]);
+    }
+
+    private static void InF64<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> gx, F64BackwardBlock f) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) { f(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(gy), MemoryMarshal.Cast<T, double>(gx)); return; }
+        Span<double> xd = stackalloc double[x.Length];
+        Span<double> gd = stackalloc double[x.Length];
+        Span<double> od = stackalloc double[x.Length];
+        for (int i = 0; i < x.Length; i++) { xd[i] = double.CreateTruncating(x[i]); gd[i] = double.CreateTruncating(gy[i]); }
+        f(xd, gd, od);
+        for (int i = 0; i < gx.Length; i++) gx[i] = T.CreateTruncating(od[i]);
+    }
 
     private static void GeluTanhBlock<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -61,15 +61,16 @@ internal static unsafe class CpuNorm
 
     public static void LayerNorm<T>(T* x, T* w, T* b, T* y, T* mean, T* rstd, int rows, int d, T eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dn = T.CreateTruncating(d);
         CpuThreads.For(rows, r =>
         {
             var xr = new ReadOnlySpan<T>(x + (long)r * d, d);
             var yr = new Span<T>(y + (long)r * d, d);
-            var mu = TensorPrimitives.Sum(xr) / dn;
+            // Statistics accumulate in f64 and are rounded once: the f32 mean and rstd are then (in practice) the
+            // correctly rounded values, independent of summation order, which the CUDA twin reproduces bit for bit.
+            var mu = T.CreateTruncating(SumF64(xr) / d);
             // Two-pass variance: stable when |mean| ≫ std.
             TensorPrimitives.Subtract(xr, mu, yr);
-            var rs = T.One / T.Sqrt(TensorPrimitives.SumOfSquares(yr) / dn + eps);
+            var rs = T.CreateTruncating(1.0 / Math.Sqrt(DotF64(yr, yr) / d + double.CreateTruncating(eps)));
             mean[r] = mu; rstd[r] = rs;
             TensorPrimitives.Multiply(yr, rs, yr);
             TensorPrimitives.Multiply(yr, new ReadOnlySpan<T>(w, d), yr);
@@ -77,10 +78,12 @@ internal static unsafe class CpuNorm
         }, MinRowsPerThread(d));
     }
 
-    /// <summary>x̂ = (x−μ)·rstd, ĝ = g∘w: gx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)); gw = Σ g∘x̂; gb = Σ g.</summary>
+    /// <summary>
+    /// x̂ = (x−μ)·rstd, ĝ = g∘w: gx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)); gw = Σ g∘x̂; gb = Σ g.
+    /// The two row means accumulate in f64 (see <see cref="LayerNorm{T}"/>).
+    /// </summary>
     public static void LayerNormBackward<T>(T* x, T* w, T* mean, T* rstd, T* gy, T* gx, T* gw, T* gb, int rows, int d) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dn = T.CreateTruncating(d);
         int parts = (rows + RowsPerPartial - 1) / RowsPerPartial;
         var partW = new T[(long)parts * d];
         var partB = gb != null ? new T[(long)parts * d] : null;
@@ -102,8 +105,8 @@ internal static unsafe class CpuNorm
                     TensorPrimitives.Subtract(xr, mean[r], xhat);
                     TensorPrimitives.Multiply(xhat, rs, xhat);
                     TensorPrimitives.Multiply(gr, new ReadOnlySpan<T>(w, d), ghat);
-                    var mg = TensorPrimitives.Sum(ghat) / dn;
-                    var mgx = TensorPrimitives.Dot(ghat, xhat) / dn;
+                    var mg = T.CreateTruncating(SumF64(ghat) / d);
+                    var mgx = T.CreateTruncating(DotF64(ghat, xhat) / d);
                     // gx = rs·ĝ − rs·mg − (rs·mgx)·x̂
                     TensorPrimitives.Multiply(xhat, -(rs * mgx), gxr);
                     TensorPrimitives.MultiplyAdd(ghat, rs, gxr, gxr);
@@ -115,6 +118,30 @@ internal static unsafe class CpuNorm
             SumPartials(pw, parts, d, gw);
             if (gb != null) SumPartials(pb, parts, d, gb);
         }
+    }
+
+    /// <summary>Σ x in f64 (f32 elements convert exactly).</summary>
+    private static double SumF64<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double s0 = 0, s1 = 0;
+        int i = 0;
+        for (; i + 1 < x.Length; i += 2) { s0 += double.CreateTruncating(x[i]); s1 += double.CreateTruncating(x[i + 1]); }
+        if (i < x.Length) s0 += double.CreateTruncating(x[i]);
+        return s0 + s1;
+    }
+
+    /// <summary>Σ a·b in f64 (a product of two f32 values is exact in f64).</summary>
+    private static double DotF64<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double s0 = 0, s1 = 0;
+        int i = 0;
+        for (; i + 1 < a.Length; i += 2)
+        {
+            s0 += double.CreateTruncating(a[i]) * double.CreateTruncating(b[i]);
+            s1 += double.CreateTruncating(a[i + 1]) * double.CreateTruncating(b[i + 1]);
+        }
+        if (i < a.Length) s0 += double.CreateTruncating(a[i]) * double.CreateTruncating(b[i]);
+        return s0 + s1;
     }
 
     private static void SumPartials<T>(T* partials, int parts, int d, T* dst) where T : unmanaged, IFloatingPointIeee754<T>
