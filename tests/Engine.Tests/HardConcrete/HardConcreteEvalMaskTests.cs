@@ -106,4 +106,17 @@ public class HardConcreteEvalMaskTests
         }
         Assert.Equal(1.0, Engine.Runtime.HardConcrete.DeterministicExp(0));
     }
+
+    [Fact]
+    public void RowScoreSumIsTheSumOfScoresAndKRoundsHalfToEven()
+    {
+        var x = Tensor.RandN([1000], 141, 3.0, DType.F64).ToDoubleArray();
+        double sum = Engine.Runtime.HardConcrete.RowScoreSum(j => x[j], x.Length);
+        Assert.Equal(x.Sum(Ref.Score), sum, 1e-9);
+        // Python's round: 2.5 → 2, 3.5 → 4; clamped to [0, n].
+        Assert.Equal(2, Engine.Runtime.HardConcrete.ZerosFromScore(7.5, 10));
+        Assert.Equal(4, Engine.Runtime.HardConcrete.ZerosFromScore(6.5, 10));
+        Assert.Equal(3, Engine.Runtime.HardConcrete.ZerosFromScore(6.6, 10));
+        Assert.Equal(0, Engine.Runtime.HardConcrete.ZerosFromScore(10.4, 10));
+    }
 }
