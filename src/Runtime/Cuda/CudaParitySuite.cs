@@ -63,6 +63,7 @@ public static partial class CudaParitySuite
         TransformerOps(seed, rows, dev.Ordinal);
         BackwardOps(seed, rows, dev.Ordinal);
         RegularizerOps(seed, rows, dev.Ordinal);
+        HardConcreteOps(seed, rows, dev.Ordinal);
         return rows;
     }
 
