@@ -52,6 +52,8 @@ public sealed class AdamW
     public void Step()
     {
         StepCount++;
+        // The parameters change in place: bf16 copies an autocast scope cached are stale from here on.
+        Autocast.InvalidateWeights();
         using var _ = Autograd.NoGrad();
         for (int i = 0; i < _params.Length; i++)
         {

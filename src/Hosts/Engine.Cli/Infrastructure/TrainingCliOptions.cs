@@ -43,10 +43,18 @@ public sealed class TrainingCliOptions
     public Option<int> MaxLength { get; } = new("--max-length") { Description = "Maximum tokens per sequence (prompt + completion); longer examples are truncated (0 = no limit).", DefaultValueFactory = _ => 1024 };
     public Option<bool> SkipBadRecords { get; } = new("--skip-bad-records") { Description = "Report malformed records and continue instead of stopping at the first." };
     public Option<string> Device { get; } = CliOptions.Device();
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "Compute precision: auto (bf16 on cuda, f32 on cpu), f32, or bf16. bf16 is mixed precision as torch.autocast does it: "
+            + "master weights, gradients, AdamW moments, clipping and checkpoints stay f32; each step every matmul weight is cast to bf16 once "
+            + "and matmuls (forward and backward) take bf16 operands with f32 accumulation and f32 output, so norms, softmax, losses and the "
+            + "residual stream stay f32. No loss scaling is needed (bf16 has f32's exponent range).",
+        DefaultValueFactory = _ => "auto",
+    };
 
     public IEnumerable<Option> All => [Model, Data, EvalData, EvalSplit, Output, LearningRate, Schedule, WarmupSteps, WarmupRatio, Epochs, MaxSteps,
         BatchSize, GradAccum, MaxGradNorm, WeightDecay, Beta1, Beta2, Seed, SaveSteps, SaveTotalLimit, EvalSteps, LogSteps, Resume,
-        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device];
+        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -74,6 +82,7 @@ public sealed class TrainingCliOptions
         MaxLength = r.GetValue(MaxLength),
         PadTokenId = padId,
         FinalSave = r.GetValue(SaveAdapter) ? FinalSaveMode.Adapter : FinalSaveMode.Merged,
+        Precision = ComputePrecisions.Parse(r.GetValue(Precision)!, CliOptions.ParseDevice(r.GetValue(Device)!)),
     };
 
     /// <summary>The model bundle, and the trainable wrapper (LoRA attached when asked).</summary>
