@@ -57,7 +57,7 @@ public sealed class TrainableModel
     }
 
     /// <summary>After an optimizer step: bf16 compute copies cast from the masters before it are stale (recast on next use).</summary>
-    public void SyncComputeCopies() => Autocast.InvalidateWeights();
+    public void SyncComputeCopies() => Autocast.MarkUpdated(Parameters);
 
     /// <summary>Dropout on (training) or off (evaluation, reference passes).</summary>
     public bool Training { set { if (Lora is not null) Lora.Training = value; } }
@@ -72,7 +72,7 @@ public sealed class TrainableModel
     /// <summary>Copy the trainable tensors saved by <see cref="SaveTrainable"/> back in place (the optimizer keeps its references).</summary>
     public void LoadTrainable(string dir)
     {
-        if (Lora is not null) { Lora.LoadWeights(dir); Autocast.InvalidateWeights(); return; }
+        if (Lora is not null) { Lora.LoadWeights(dir); Autocast.MarkUpdated(Parameters); return; }
         using var ckpt = Engine.Models.Checkpoints.CheckpointFolder.Open(dir);
         using var _ = Autograd.NoGrad();
         foreach (var (name, t) in Trainable)
@@ -81,7 +81,7 @@ public sealed class TrainableModel
             if (!s.Shape.SequenceEqual(t.Shape)) throw new InvalidDataException($"{dir}: '{name}' has shape {s.ShapeString}, the model needs {t.ShapeString}.");
             (t.Device.IsCpu ? s : s.To(t.Device)).CopyTo(t);
         }
-        Autocast.InvalidateWeights();
+        Autocast.MarkUpdated(Parameters);
     }
 
     /// <summary>The final model: a full HF folder (LoRA merged in, when <paramref name="mode"/> says so) or the adapter alone.</summary>

@@ -52,8 +52,6 @@ public sealed class AdamW
     public void Step()
     {
         StepCount++;
-        // The parameters change in place: bf16 copies an autocast scope cached are stale from here on.
-        Autocast.InvalidateWeights();
         using var _ = Autograd.NoGrad();
         for (int i = 0; i < _params.Length; i++)
         {
@@ -64,6 +62,8 @@ public sealed class AdamW
             var g = grad.DType == p.DType ? grad.Contiguous() : grad.To(p.DType).Contiguous();
             var (m, v) = _state[i];
             Backend.Of(p, g, m, v).AdamWStep(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
+            // Updated in place: a bf16 copy an autocast scope cached is stale from here on.
+            Autocast.MarkUpdated(p);
         }
     }
 

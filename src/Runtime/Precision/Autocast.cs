@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Runtime;
 
 /// <summary>
@@ -9,14 +11,19 @@ namespace Engine.Runtime;
 /// the gradient of an f32 master weight is returned in f32 (the cast's backward is the identity in f32).
 ///
 /// Weight operands of <see cref="Ops.Linear"/> that are leaves (parameters, frozen weights) are cast once per scope
-/// and reused by every later call (gradient accumulation, evaluation), until a parameter update
-/// (<see cref="InvalidateWeights"/>, called by AdamW) makes them stale. A trainer opens one scope per optimizer step.
+/// and reused by every later call (gradient accumulation, evaluation), until an in-place update of the weight
+/// (<see cref="MarkUpdated(Tensor)"/>, called by AdamW for each parameter it steps) makes its cast stale. A trainer opens one scope per optimizer step.
 /// Nested scopes with the same dtype share the outer scope's cache; <see cref="Disable"/> opens an f32 region inside one.
+/// Code that writes weights in place while a scope is open (other than through AdamW or TrainableModel) must call
+/// <see cref="MarkUpdated(Tensor)"/> (or <see cref="InvalidateWeights"/>) afterwards, or later matmuls in that scope
+/// would still see the old bf16 copies.
 /// </summary>
 public sealed class Autocast : IDisposable
 {
     [ThreadStatic] private static Autocast? _current;
-    private static long _weightVersion;
+    private static long _globalVersion;
+    // Per-storage update counters: a cached cast is valid while its weight's storage has not been written since.
+    private static readonly ConditionalWeakTable<Storage, StrongBox<long>> StorageVersions = new();
 
     private readonly Autocast? _outer;
     private readonly Dictionary<Tensor, (long version, Tensor cast)>? _cache;
@@ -67,11 +74,27 @@ public sealed class Autocast : IDisposable
     /// <summary>The scope a precision policy implies: autocast for BF16, nothing (null, fine in a using) for F32.</summary>
     public static Autocast? For(ComputePrecision precision) => precision == ComputePrecision.BF16 ? Enable(DType.BF16) : null;
 
+    /// <summary>Every cached cast made before now is stale, on every thread (the next use of each weight casts it again).</summary>
+    public static void InvalidateWeights() => Interlocked.Increment(ref _globalVersion);
+
     /// <summary>
-    /// Parameters were updated in place (optimizer step, checkpoint load): every cached cast made before now is stale.
-    /// Global and cheap (a counter); the next use of each weight casts it again.
+    /// <paramref name="weight"/>'s elements were written in place (optimizer step, checkpoint load): cached casts of it, or
+    /// of any other view of its storage, are stale. Cheap (a counter per storage); other weights' casts stay valid.
     /// </summary>
-    public static void InvalidateWeights() => Interlocked.Increment(ref _weightVersion);
+    public static void MarkUpdated(Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        Interlocked.Increment(ref StorageVersions.GetValue(weight.Storage, _ => new StrongBox<long>()).Value);
+    }
+
+    /// <summary><see cref="MarkUpdated(Tensor)"/> for each tensor.</summary>
+    public static void MarkUpdated(IEnumerable<Tensor> weights)
+    {
+        foreach (var w in weights) MarkUpdated(w);
+    }
+
+    private static long VersionOf(Tensor t) =>
+        Interlocked.Read(ref _globalVersion) + (StorageVersions.TryGetValue(t.Storage, out var box) ? Interlocked.Read(ref box.Value) : 0);
 
     /// <summary>True when a matmul of these operands is autocast now: a scope is active and both are f32 or the compute dtype.</summary>
     internal static bool Applies(Tensor a, Tensor b) =>
@@ -88,7 +111,7 @@ public sealed class Autocast : IDisposable
         if (t.DType == dtype) return t.Contiguous();
         var owner = _current?.CacheOwner;
         if (!cacheable || owner is null || !t.IsLeaf) return CastNoGrad(t, dtype);
-        long version = Interlocked.Read(ref _weightVersion);
+        long version = VersionOf(t);
         if (owner._cache!.TryGetValue(t, out var hit) && hit.version == version && hit.cast.DType == dtype) return hit.cast;
         var cast = CastNoGrad(t, dtype);
         owner._cache[t] = (version, cast);
