@@ -74,4 +74,35 @@ public class PrecisionCliTests : IDisposable
         Assert.True(worst > 0, "bf16 scoring should not be the f32 computation");
         Assert.Equal(f32, Score("auto"));                                   // auto on the cpu is f32
     }
+
+    [Fact]
+    public void LoraInBf16HoldsTheFrozenBaseInBf16AndTheAdaptersInF32()
+    {
+        var data = Path.Combine(_root, "lora.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 4).Select(i => $$"""{"prompt": "twice {{i}}", "completion": " {{2 * i}}"}"""));
+        (Engine.Models.ModelBundle, Engine.Methods.Training.TrainableModel) Load(params string[] args)
+        {
+            var o = new Engine.Cli.Infrastructure.TrainingCliOptions();
+            var cmd = new System.CommandLine.Command("t");
+            o.AddTo(cmd);
+            return o.LoadModel(cmd.Parse(["--model", _model, "--data", data, "--output", Path.Combine(_root, "o"), .. args]));
+        }
+        var (bundle, trainable) = Load("--lora", "--precision", "bf16");
+        Assert.Equal(DType.BF16, bundle.Model.DType);
+        Assert.All(bundle.Model.Parameters.Values, t => Assert.Equal(DType.BF16, t.DType));
+        Assert.All(trainable.Trainable, kv => Assert.Equal(DType.F32, kv.Value.DType));
+        Assert.Equal(DType.F32, Load("--lora").Item1.Model.DType);                 // f32 on the cpu: an f32 base
+        var (fullBundle, full) = Load("--precision", "bf16");
+        Assert.Equal(DType.F32, fullBundle.Model.DType);                          // full fine-tuning: the model is the f32 masters
+
+        // End to end: adapters trained over the bf16 base, merged into it and written as a bf16 HF folder that loads.
+        var outDir = Path.Combine(_root, "lora-run");
+        Assert.Equal(0, Run(SftCommand.Create(), "--model", _model, "--data", data, "--output", outDir, "--lora", "--lora-targets", "all-linear",
+            "--precision", "bf16", "--max-steps", "2", "--batch-size", "2", "--lr", "1e-2"));
+        Assert.Equal("bfloat16", JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")))!["torch_dtype"]!.GetValue<string>());
+        var merged = Engine.Models.ModelBundle.Load(outDir, dtype: DType.F32).Model;
+        var original = Engine.Models.ModelBundle.Load(_model, dtype: DType.BF16).Model;
+        Assert.Contains(merged.Parameters, kv => !kv.Value.ToDoubleArray().SequenceEqual(original.Parameters[kv.Key].ToDoubleArray()));
+        Assert.All(full.Trainable, kv => Assert.Equal(DType.F32, kv.Value.DType));
+    }
 }

@@ -48,7 +48,8 @@ public sealed class TrainingCliOptions
         Description = "Compute precision: auto (bf16 on cuda, f32 on cpu), f32, or bf16. bf16 is mixed precision as torch.autocast does it: "
             + "master weights, gradients, AdamW moments, clipping and checkpoints stay f32; each step every matmul weight is cast to bf16 once "
             + "and matmuls (forward and backward) take bf16 operands with f32 accumulation and f32 output, so norms, softmax, losses and the "
-            + "residual stream stay f32. No loss scaling is needed (bf16 has f32's exponent range).",
+            + "residual stream stay f32. No loss scaling is needed (bf16 has f32's exponent range). With --lora, bf16 also holds the frozen base "
+            + "weights in bf16 (the adapters stay f32; a merged final model is then written in bf16).",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -89,7 +90,11 @@ public sealed class TrainingCliOptions
     public (ModelBundle bundle, TrainableModel trainable) LoadModel(ParseResult r)
     {
         var dir = ModelResolver.Resolve(r.GetValue(Model));
-        var bundle = ModelBundle.Load(dir, CliOptions.ParseDevice(r.GetValue(Device)!), DType.F32);
+        var device = CliOptions.ParseDevice(r.GetValue(Device)!);
+        // Full fine-tuning: the model's tensors are the f32 masters. LoRA under bf16: the frozen base is held in bf16
+        // (half its memory; its matmuls take bf16 operands anyway), the adapters are the f32 masters.
+        var baseType = r.GetValue(Lora) && ComputePrecisions.Parse(r.GetValue(Precision)!, device) == ComputePrecision.BF16 ? DType.BF16 : DType.F32;
+        var bundle = ModelBundle.Load(dir, device, baseType);
         if (r.GetValue(SaveAdapter) && !r.GetValue(Lora)) throw new ArgumentException("--save-adapter needs --lora.");
         LoraModel? lora = null;
         if (r.GetValue(Lora))
