@@ -12,8 +12,8 @@ namespace Engine.Runtime;
 ///
 /// Weight operands of <see cref="Ops.Linear"/> that are leaves (parameters, frozen weights) are cast once per scope
 /// and reused by every later call (gradient accumulation, evaluation), until an in-place update of the weight
-/// (<see cref="MarkUpdated(Tensor)"/>, called by AdamW for each parameter it steps) makes its cast stale. A trainer opens one scope per optimizer step.
-/// Nested scopes with the same dtype share the outer scope's cache; <see cref="Disable"/> opens an f32 region inside one.
+/// (<see cref="MarkUpdated(Tensor)"/>, called by AdamW for each parameter it steps) makes its cast stale. A trainer
+/// opens one scope per optimizer step. Scopes belong to the thread that opened them. Nested scopes with the same dtype share the outer scope's cache; <see cref="Disable"/> opens an f32 region inside one.
 /// Code that writes weights in place while a scope is open (other than through AdamW or TrainableModel) must call
 /// <see cref="MarkUpdated(Tensor)"/> (or <see cref="InvalidateWeights"/>) afterwards, or later matmuls in that scope
 /// would still see the old bf16 copies.
@@ -32,9 +32,6 @@ public sealed class Autocast : IDisposable
 
     /// <summary>The dtype matmul operands are rounded to; null inside a <see cref="Disable"/> region.</summary>
     public DType? ComputeDType { get; }
-
-    /// <summary>Weights cast by this scope (or the outer scope whose cache it shares), for tests and diagnostics.</summary>
-    public int CachedWeights => _cacheOwner?._cache?.Count ?? _cache?.Count ?? 0;
 
     /// <summary>Casts done by this cache (a weight cast again after an update counts again), for tests and diagnostics.</summary>
     public int CastCount => CacheOwner?._castCount ?? 0;
