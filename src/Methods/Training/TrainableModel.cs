@@ -9,11 +9,12 @@ namespace Engine.Methods.Training;
 /// The model a trainer updates: a full <see cref="TransformerModel"/>, or its LoRA adapters with the base frozen.
 /// Owns the trainable tensors by name and their optimizer groups.
 ///
-/// Precision: on CPU everything is f32 and the model's own tensors are the optimizer's master weights. For the
-/// CUDA backend (bf16 compute) the plan is that <see cref="Trainable"/> holds the f32 masters the optimizer
-/// steps and checkpoints save, while the model keeps bf16 compute copies: gradients are cast to f32 onto the
-/// masters before clipping, and <see cref="SyncComputeCopies"/> casts masters back after each step. The
-/// trainer already goes through these two points only, so that change stays inside this class.
+/// Precision: the model's own tensors are f32 and are the optimizer's master weights, on every device and under
+/// every <see cref="ComputePrecision"/>. With bf16 compute the trainer opens an <see cref="Autocast"/> scope per
+/// optimizer step: each matmul weight is cast to bf16 once per step (cached by the scope), matmuls run on bf16
+/// operands with f32 accumulation, and the gradients reach these f32 masters in f32, where clipping, AdamW (f32
+/// moments) and checkpoints work as in an f32 run. <see cref="SyncComputeCopies"/> marks the cached casts stale
+/// after an update. bf16 needs no loss scaling (same exponent range as f32).
 /// </summary>
 public sealed class TrainableModel
 {
@@ -55,8 +56,8 @@ public sealed class TrainableModel
                 new AdamW(nd, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, 0.0));
     }
 
-    /// <summary>After an optimizer step: refresh compute copies from the masters (nothing to do for f32 on CPU).</summary>
-    public void SyncComputeCopies() { }
+    /// <summary>After an optimizer step: bf16 compute copies cast from the masters before it are stale (recast on next use).</summary>
+    public void SyncComputeCopies() => Autocast.MarkUpdated(Parameters);
 
     /// <summary>Dropout on (training) or off (evaluation, reference passes).</summary>
     public bool Training { set { if (Lora is not null) Lora.Training = value; } }
@@ -71,7 +72,7 @@ public sealed class TrainableModel
     /// <summary>Copy the trainable tensors saved by <see cref="SaveTrainable"/> back in place (the optimizer keeps its references).</summary>
     public void LoadTrainable(string dir)
     {
-        if (Lora is not null) { Lora.LoadWeights(dir); return; }
+        if (Lora is not null) { Lora.LoadWeights(dir); Autocast.MarkUpdated(Parameters); return; }
         using var ckpt = Engine.Models.Checkpoints.CheckpointFolder.Open(dir);
         using var _ = Autograd.NoGrad();
         foreach (var (name, t) in Trainable)
@@ -80,6 +81,7 @@ public sealed class TrainableModel
             if (!s.Shape.SequenceEqual(t.Shape)) throw new InvalidDataException($"{dir}: '{name}' has shape {s.ShapeString}, the model needs {t.ShapeString}.");
             (t.Device.IsCpu ? s : s.To(t.Device)).CopyTo(t);
         }
+        Autocast.MarkUpdated(Parameters);
     }
 
     /// <summary>The final model: a full HF folder (LoRA merged in, when <paramref name="mode"/> says so) or the adapter alone.</summary>

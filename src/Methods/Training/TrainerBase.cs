@@ -50,6 +50,9 @@ public abstract class TrainerBase<TExample> where TExample : class
     private readonly AdamW _decay, _noDecay;
     private readonly ulong _runSeed;
 
+    /// <summary>The precision this run computes in (<see cref="TrainerOptions.Precision"/>, or the model device's default).</summary>
+    public ComputePrecision Precision { get; }
+
     protected TrainerBase(TrainableModel model, IReadOnlyList<TExample> train, TrainerOptions options, IBatchSampler? sampler, IReadOnlyList<TExample>? eval)
     {
         options.Validate();
@@ -61,6 +64,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         Schedule = LrSchedule.From(options, TotalSteps);
         (_decay, _noDecay) = model.CreateOptimizers(options);
         _runSeed = options.Seed;
+        Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
     }
 
     /// <summary>Short name for logs and checkpoints ("sft", "dpo", "kto").</summary>
@@ -80,7 +84,7 @@ public abstract class TrainerBase<TExample> where TExample : class
     private void EnsurePrepared()
     {
         if (_prepared) return;
-        BeforeTraining();
+        using (Autocast.For(Precision)) BeforeTraining();
         _prepared = true;
     }
 
@@ -171,6 +175,8 @@ public abstract class TrainerBase<TExample> where TExample : class
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
+        // One autocast scope per optimizer step: weights are cast to bf16 once and reused by every micro-batch.
+        using (Autocast.For(Precision))
         for (int at = 0; at < examples.Length; at += Options.BatchSize, micro++)
         {
             int n = Math.Min(Options.BatchSize, examples.Length - at);
@@ -215,6 +221,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         try
         {
             using var _ = Autograd.NoGrad();
+            using var precision = Autocast.For(Precision);
             double units = NormalizerUnits(set);
             BeginStep(set);
             double loss = 0;

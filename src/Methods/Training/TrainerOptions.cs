@@ -48,6 +48,12 @@ public sealed record TrainerOptions
     /// <summary>With LoRA, save the final model merged into the base (a full HF folder) or as a PEFT adapter.</summary>
     public FinalSaveMode FinalSave { get; init; } = FinalSaveMode.Merged;
 
+    /// <summary>
+    /// Compute precision: F32, or BF16 (f32 master weights and AdamW state, bf16 matmul operands with f32 accumulation,
+    /// see <see cref="Engine.Runtime.Autocast"/>). Null: the model device's default (f32 on CPU, bf16 on CUDA).
+    /// </summary>
+    public Engine.Runtime.ComputePrecision? Precision { get; init; }
+
     /// <summary>Examples consumed by one optimizer step.</summary>
     public int StepBatchSize => BatchSize * GradientAccumulation;
 

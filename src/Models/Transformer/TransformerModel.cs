@@ -7,6 +7,11 @@ namespace Engine.Models.Transformer;
 /// <summary>
 /// A Llama-family causal LM (llama, qwen2, mistral, qwen3) written once against the op surface.
 /// Parameters are kept under their Hugging Face names so checkpoints load and save as they are.
+///
+/// Precision: <see cref="DType"/> is how the weights are stored. Activations (residual stream, norms, attention,
+/// rotary tables, KV cache) are f32 whatever the weights (f64 for an f64 model). With bf16 (or f16) weights the
+/// forward runs under <see cref="Autocast"/> (<see cref="ComputeDType"/>): matmuls take bf16 operands with f32
+/// accumulation, so the bf16 weights are consumed as they are, on every device.
 /// </summary>
 public sealed class TransformerModel
 {
@@ -21,9 +26,20 @@ public sealed class TransformerModel
     public RotaryEmbedding Rotary { get; }
     private readonly SortedDictionary<string, Tensor> _parameters;
 
+    /// <summary>
+    /// The dtype matmul operands are rounded to in <see cref="ForwardHidden"/> and <see cref="Logits"/> (an autocast
+    /// scope the model opens itself), or null for plain math in the tensors' dtypes. Defaults to the weights' dtype when
+    /// that is bf16/f16; a trainer's own scope (f32 masters, bf16 compute) applies without setting this.
+    /// </summary>
+    public DType? ComputeDType { get; set; }
+
+    /// <summary>The dtype of activations, rotary tables and the KV cache: f32 (f64 for an f64 model).</summary>
+    public DType ActivationDType => DType == DType.F64 ? DType.F64 : DType.F32;
+
     private TransformerModel(ModelConfig cfg, Func<string, int[], Tensor?> get, Device device, DType dtype)
     {
         Config = cfg; Device = device; DType = dtype;
+        ComputeDType = dtype is DType.BF16 or DType.F16 ? dtype : null;
         _parameters = new(StringComparer.Ordinal);
         Tensor Need(string name, int[] shape) => Keep(name, get(name, shape) ?? throw new InvalidDataException($"Checkpoint lacks tensor '{name}' {Shape(shape)} needed by a {cfg.ModelType} model."), shape);
         Tensor? Opt(string name, int[] shape, bool wanted) => wanted ? Need(name, shape) : null;
@@ -78,7 +94,8 @@ public sealed class TransformerModel
         var model = new TransformerModel(cfg, (name, _) =>
         {
             if (!ckpt.Contains(name)) return null;
-            var t = ckpt.Load(name, dtype);
+            // 16-bit weights stored as asked are used in place (zero-copy over the copy-on-write mapping) on the CPU.
+            var t = dev.IsCpu && (dtype is DType.BF16 or DType.F16) && ckpt.Entry(name).DType == dtype ? ckpt.View(name) : ckpt.Load(name, dtype);
             return dev.IsCpu ? t : t.To(dev);
         }, dev, dtype);
         return model;
@@ -128,23 +145,29 @@ public sealed class TransformerModel
             throw new ArgumentException($"keyMask must be [{b}, {past + t}], got {keyMask.ShapeString}.");
         positions ??= DefaultPositions(b, t, past);
         var pos = Tensor.FromArray(positions, b, t);
-        var (cos, sin) = Rotary.Tables(pos, DType);
+        using var scope = ComputeDType is { } cd ? Autocast.Enable(cd) : null;
+        var (cos, sin) = Rotary.Tables(pos, ActivationDType);
         if (!Device.IsCpu) { cos = cos.To(Device); sin = sin.To(Device); }
         var x = Ops.Embedding(EmbedTokens, ids);
+        if (x.DType != ActivationDType) x = x.To(ActivationDType);
         foreach (var layer in Layers) x = layer.Forward(x, cos, sin, keyMask, cache, Config);
         cache?.Commit();
         return Ops.RmsNorm(x, FinalNorm, Config.RmsNormEps);
     }
 
     /// <summary>Logits [.., V] from hidden states [.., H].</summary>
-    public Tensor Logits(Tensor hidden) => Ops.Linear(hidden, LmHead);
+    public Tensor Logits(Tensor hidden)
+    {
+        using var scope = ComputeDType is { } cd ? Autocast.Enable(cd) : null;
+        return Ops.Linear(hidden, LmHead);
+    }
 
     /// <summary>Logits [B, T, V] for token ids [B, T].</summary>
     public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
         => Logits(ForwardHidden(ids, keyMask, positions, cache));
 
     public KvCache NewCache(int batch, int capacity) =>
-        new(Config.NumLayers, batch, Config.NumKvHeads, capacity, Config.HeadDim, DType, Device);
+        new(Config.NumLayers, batch, Config.NumKvHeads, capacity, Config.HeadDim, ActivationDType, Device);
 
     public static long[] DefaultPositions(int b, int t, int past)
     {

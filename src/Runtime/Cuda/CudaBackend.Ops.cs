@@ -132,6 +132,7 @@ public sealed unsafe partial class CudaBackend
 
     public Tensor Embedding(Tensor weight, Tensor ids)
     {
+        if (weight.DType == DType.BF16) return EmbeddingBf16(weight, ids);
         RequireF32("Embedding", weight);
         if (ids.DType != DType.I64) throw Missing("Embedding", "ids must be I64 on CUDA");
         int dim = weight.Size(1);

@@ -64,6 +64,7 @@ public static partial class CudaParitySuite
         BackwardOps(seed, rows, dev.Ordinal);
         RegularizerOps(seed, rows, dev.Ordinal);
         HardConcreteOps(seed, rows, dev.Ordinal);
+        MixedPrecisionRows(seed, rows, dev.Ordinal);
         return rows;
     }
 

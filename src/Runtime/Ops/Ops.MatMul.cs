@@ -81,9 +81,13 @@ public static partial class Ops
         return (t.Contiguous(), false);
     }
 
-    /// <summary>a @ b over the last two dims (leading dims batch; b may be rank 2). Transposed views are read in place.</summary>
+    /// <summary>
+    /// a @ b over the last two dims (leading dims batch; b may be rank 2). Transposed views are read in place.
+    /// Inside an <see cref="Autocast"/> scope f32 operands are rounded to bf16 and accumulated in f32 (see Ops.Autocast.cs).
+    /// </summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
+        if (Autocast.Applies(a, b)) return AutocastMatMul(a, b, Autocast.ActiveDType!.Value);
         var be = Backend.Of(a, b);
         var (ad, ta) = MatOperand(a);
         var (bd, tb) = MatOperand(b);
@@ -109,11 +113,15 @@ public static partial class Ops
         });
     }
 
-    /// <summary>x @ wᵀ + bias, with w in the Hugging Face [out, in] layout. w may be bf16 (frozen) with f32 x.</summary>
+    /// <summary>
+    /// x @ wᵀ + bias, with w in the Hugging Face [out, in] layout. w may be bf16 (frozen) with f32 x. Inside an
+    /// <see cref="Autocast"/> scope: bf16 operands (the weight's cast cached per scope), f32 accumulation and output.
+    /// </summary>
     public static Tensor Linear(Tensor x, Tensor w, Tensor? bias = null)
     {
         if (w.Rank != 2) throw new ArgumentException($"Linear weight must be [out, in], got {w.ShapeString}.");
         if (x.Size(-1) != w.Size(1)) throw new ArgumentException($"Linear: input features {x.Size(-1)} ≠ weight in-features {w.Size(1)} (weight {w.ShapeString}).");
+        if (Autocast.Applies(x, w) && (bias is null || bias.DType.IsFloat() && bias.DType != DType.F64)) return AutocastLinear(x, w, bias, Autocast.ActiveDType!.Value);
         var be = Backend.Of(x, w, bias);
         var xc = x.Contiguous(); var wc = w.Contiguous();
         var y = be.MatMul(xc, wc, false, true);

@@ -62,6 +62,8 @@ public sealed class AdamW
             var g = grad.DType == p.DType ? grad.Contiguous() : grad.To(p.DType).Contiguous();
             var (m, v) = _state[i];
             Backend.Of(p, g, m, v).AdamWStep(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
+            // Updated in place: a bf16 copy an autocast scope cached is stale from here on.
+            Autocast.MarkUpdated(p);
         }
     }
 

@@ -97,8 +97,11 @@ public sealed unsafe partial class Tensor
     }
 
     /// <summary>Elements converted to double (any dtype), for tests and printing.</summary>
-    public double[] ToDoubleArray() => To(DType.F64).ToArray<double>();
-    public float[] ToFloatArray() => To(DType.F32).ToArray<float>();
+    public double[] ToDoubleArray() => Host().To(DType.F64).ToArray<double>();
+    public float[] ToFloatArray() => Host().To(DType.F32).ToArray<float>();
+
+    /// <summary>This tensor on the CPU, detached (conversions for reading happen there: a device may lack the cast kernel).</summary>
+    private Tensor Host() => Device.IsCpu ? this : Detach().To(Device.Cpu);
 
     /// <summary>The single element of a one-element tensor, as double.</summary>
     public double Item()

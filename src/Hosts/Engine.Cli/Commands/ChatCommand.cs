@@ -12,13 +12,14 @@ public static class ChatCommand
     {
         var model = CliOptions.Model();
         var device = CliOptions.Device();
+        var dtype = CliOptions.DType();
         var system = new Option<string?>("--system") { Description = "System message that starts the conversation." };
         var sampling = new SamplingCliOptions();
-        var cmd = new Command("chat", "Chat with a model interactively (empty line or /exit quits, /reset clears the history).") { model, device, system };
+        var cmd = new Command("chat", "Chat with a model interactively (empty line or /exit quits, /reset clears the history).") { model, device, dtype, system };
         foreach (var o in sampling.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!);
+            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!);
             var opts = sampling.Apply(r, bundle.DefaultSampling);
             var gen = new TextGenerator(bundle.Model, bundle.Tokenizer);
             var history = new List<ChatMessage>();

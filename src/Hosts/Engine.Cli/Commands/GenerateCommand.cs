@@ -15,17 +15,18 @@ public static class GenerateCommand
     {
         var model = CliOptions.Model();
         var device = CliOptions.Device();
+        var dtype = CliOptions.DType();
         var input = new Option<string>("--input") { Description = "JSONL records with \"prompt\" (string) or \"messages\" ([{role, content}], rendered with the model's chat template).", Required = true };
         var output = new Option<string>("--output") { Description = "JSONL output: each input record plus \"completion\", \"finish_reason\", \"completion_tokens\" and \"logprob_sum\".", Required = true };
         var batch = new Option<int>("--batch-size") { Description = "Prompts decoded together.", DefaultValueFactory = _ => 8 };
         var resume = new Option<bool>("--resume") { Description = "Keep the complete records already in --output and continue after them." };
         var skipBad = new Option<bool>("--skip-bad-records") { Description = "Report malformed input lines and continue instead of stopping." };
         var sampling = new SamplingCliOptions();
-        var cmd = new Command("generate", "Generate completions for JSONL prompts with batched prefill and KV-cache decoding.") { model, device, input, output, batch, resume, skipBad };
+        var cmd = new Command("generate", "Generate completions for JSONL prompts with batched prefill and KV-cache decoding.") { model, device, dtype, input, output, batch, resume, skipBad };
         foreach (var o in sampling.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!);
+            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!);
             var opts = sampling.Apply(r, bundle.DefaultSampling);
             var gen = new TextGenerator(bundle.Model, bundle.Tokenizer);
             var file = r.GetValue(input)!;

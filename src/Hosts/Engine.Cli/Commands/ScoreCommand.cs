@@ -13,16 +13,17 @@ public static class ScoreCommand
     {
         var model = CliOptions.Model();
         var device = CliOptions.Device();
+        var dtype = CliOptions.DType();
         var input = new Option<string>("--input") { Description = "JSONL records with \"text\" (string) or \"input_ids\" (array of ints).", Required = true };
         var output = new Option<string>("--output") { Description = "JSONL output: each input record plus \"token_logprobs\" and \"logprob_sum\".", Required = true };
         var batch = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 8 };
         var bos = new Option<bool>("--add-special-tokens") { Description = "Add the tokenizer's BOS etc. when encoding \"text\".", DefaultValueFactory = _ => true };
         var resume = new Option<bool>("--resume") { Description = "Keep the complete records already in --output and continue after them." };
         var skipBad = new Option<bool>("--skip-bad-records") { Description = "Report malformed input lines and continue instead of stopping." };
-        var cmd = new Command("score", "Score JSONL records: log p of each token given its prefix, and their sum.") { model, device, input, output, batch, bos, resume, skipBad };
+        var cmd = new Command("score", "Score JSONL records: log p of each token given its prefix, and their sum.") { model, device, dtype, input, output, batch, bos, resume, skipBad };
         cmd.SetAction(r =>
         {
-            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!);
+            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!);
             var scorer = new Scorer(bundle.Model, r.GetValue(batch));
             using var writer = new ResumableJsonlWriter(r.GetValue(output)!, r.GetValue(resume));
             var records = JsonlReader.Read(r.GetValue(input)!, r.GetValue(skipBad), e => Console.Error.WriteLine($"skipped: {e.Message}"))

@@ -12,5 +12,10 @@ public static class ModelResolver
         return DefaultModel.EnsureBuilt(msg => Console.Error.WriteLine(msg));
     }
 
-    public static ModelBundle Load(string? model, string device) => ModelBundle.Load(Resolve(model), CliOptions.ParseDevice(device));
+    /// <param name="dtype">A --dtype value (auto, f32, bf16); auto is bf16 on cuda and f32 on the cpu.</param>
+    public static ModelBundle Load(string? model, string device, string dtype = "auto")
+    {
+        var dev = CliOptions.ParseDevice(device);
+        return ModelBundle.Load(Resolve(model), dev, CliOptions.ParseDType(dtype, dev));
+    }
 }

@@ -43,10 +43,19 @@ public sealed class TrainingCliOptions
     public Option<int> MaxLength { get; } = new("--max-length") { Description = "Maximum tokens per sequence (prompt + completion); longer examples are truncated (0 = no limit).", DefaultValueFactory = _ => 1024 };
     public Option<bool> SkipBadRecords { get; } = new("--skip-bad-records") { Description = "Report malformed records and continue instead of stopping at the first." };
     public Option<string> Device { get; } = CliOptions.Device();
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "Compute precision: auto (bf16 on cuda, f32 on cpu), f32, or bf16. bf16 is mixed precision as torch.autocast does it: "
+            + "master weights, gradients, AdamW moments, clipping and checkpoints stay f32; each step every matmul weight is cast to bf16 once "
+            + "and matmuls (forward and backward) take bf16 operands with f32 accumulation and f32 output, so norms, softmax, losses and the "
+            + "residual stream stay f32. No loss scaling is needed (bf16 has f32's exponent range). With --lora, bf16 also holds the frozen base "
+            + "weights in bf16 (the adapters stay f32; a merged final model is then written in bf16).",
+        DefaultValueFactory = _ => "auto",
+    };
 
     public IEnumerable<Option> All => [Model, Data, EvalData, EvalSplit, Output, LearningRate, Schedule, WarmupSteps, WarmupRatio, Epochs, MaxSteps,
         BatchSize, GradAccum, MaxGradNorm, WeightDecay, Beta1, Beta2, Seed, SaveSteps, SaveTotalLimit, EvalSteps, LogSteps, Resume,
-        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device];
+        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision];
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -74,13 +83,18 @@ public sealed class TrainingCliOptions
         MaxLength = r.GetValue(MaxLength),
         PadTokenId = padId,
         FinalSave = r.GetValue(SaveAdapter) ? FinalSaveMode.Adapter : FinalSaveMode.Merged,
+        Precision = ComputePrecisions.Parse(r.GetValue(Precision)!, CliOptions.ParseDevice(r.GetValue(Device)!)),
     };
 
     /// <summary>The model bundle, and the trainable wrapper (LoRA attached when asked).</summary>
     public (ModelBundle bundle, TrainableModel trainable) LoadModel(ParseResult r)
     {
         var dir = ModelResolver.Resolve(r.GetValue(Model));
-        var bundle = ModelBundle.Load(dir, CliOptions.ParseDevice(r.GetValue(Device)!), DType.F32);
+        var device = CliOptions.ParseDevice(r.GetValue(Device)!);
+        // Full fine-tuning: the model's tensors are the f32 masters. LoRA under bf16: the frozen base is held in bf16
+        // (half its memory; its matmuls take bf16 operands anyway), the adapters are the f32 masters.
+        var baseType = r.GetValue(Lora) && ComputePrecisions.Parse(r.GetValue(Precision)!, device) == ComputePrecision.BF16 ? DType.BF16 : DType.F32;
+        var bundle = ModelBundle.Load(dir, device, baseType);
         if (r.GetValue(SaveAdapter) && !r.GetValue(Lora)) throw new ArgumentException("--save-adapter needs --lora.");
         LoraModel? lora = null;
         if (r.GetValue(Lora))
