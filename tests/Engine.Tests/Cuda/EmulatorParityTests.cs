@@ -67,6 +67,28 @@ public class EmulatorParityTests(ITestOutputHelper output)
     }
 }
 
+[Collection(EmulatorCollection.Name)]
+public class EmulatorBf16Tests(ITestOutputHelper output)
+{
+    [Theory]
+    [MemberData(nameof(EmulatorParityTests.Fixtures), MemberType = typeof(EmulatorParityTests))]
+    public void Bf16ForwardOnCudaMatchesTheCpu(string fixture)
+    {
+        var err = CudaEmulator.Inside<double[]>(nameof(EmulatorInside.Bf16FixtureForward), fixture);
+        output.WriteLine($"{fixture} bf16: vs float64 reference {err[0]:E2}, cuda vs cpu (both bf16) {err[1]:E2}");
+        Assert.True(err[0] <= 3e-2, $"{err[0]}");
+        Assert.True(err[1] <= 1e-4, $"{err[1]}");
+    }
+
+    [Fact]
+    public void Bf16SftOnCudaTracksTheCpu()
+    {
+        var r = CudaEmulator.Inside<double[][]>(nameof(EmulatorInside.Bf16SftSteps), 8);
+        for (int i = 0; i < r[0].Length; i++) output.WriteLine($"step {i + 1}: cuda {r[0][i]:F6} cpu {r[1][i]:F6}");
+        for (int i = 0; i < r[0].Length; i++) Assert.True(Math.Abs(r[0][i] - r[1][i]) <= 1e-3 * r[1][i], $"step {i + 1}");
+    }
+}
+
 /// <summary>Emulator tests share one isolated engine and one emulator build; run them one at a time.</summary>
 [CollectionDefinition(Name)]
 public class EmulatorCollection { public const string Name = "cuda-emulator"; }
