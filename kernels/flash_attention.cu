@@ -35,7 +35,7 @@ __device__ __forceinline__ u32x4 fa_load8(const bf16_t* p, bool valid, bool vec)
 {
     u32x4 r = {0u, 0u, 0u, 0u};
     if (!valid) return r;
-    if (vec) return *(const u32x4*)p;
+    if (vec) return ld_u32x4(p);
     r.x = pack_bf16x2(p[0], p[1]); r.y = pack_bf16x2(p[2], p[3]);
     r.z = pack_bf16x2(p[4], p[5]); r.w = pack_bf16x2(p[6], p[7]);
     return r;
@@ -50,7 +50,7 @@ __device__ __forceinline__ void fa_stage_rows(bf16_t* dst, const bf16_t* base, l
     {
         int r = idx / (D / 8), c = (idx % (D / 8)) * 8, j = r0 + r;
         const bf16_t* src = j < n ? base + (long long)j * rs + c : base;
-        *(u32x4*)(dst + r * (D + 8) + c) = fa_load8(src, j < n, vec);
+        st_u32x4(dst + r * (D + 8) + c, fa_load8(src, j < n, vec));
     }
 }
 
@@ -140,7 +140,7 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
             for (int d = 0; d < D / 16; d++)
             {
                 const bf16_t* kr = ks + (n * 8 + g) * KS + d * 16 + 2 * t;
-                u32 bk[2] = { *(const u32*)kr, *(const u32*)(kr + 8) };
+                u32 bk[2] = { ld_u32(kr), ld_u32(kr + 8) };
                 mma_m16n8k16_bf16(s[n], qa[d], bk, s[n]);
             }
         }
@@ -186,7 +186,7 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
             for (int kk = 0; kk < FA_BK / 16; kk++)
             {
                 const bf16_t* vr = vts + (n * 8 + g) * VS + kk * 16 + 2 * t;
-                u32 bv[2] = { *(const u32*)vr, *(const u32*)(vr + 8) };
+                u32 bv[2] = { ld_u32(vr), ld_u32(vr + 8) };
                 mma_m16n8k16_bf16(acc[n], pa[kk], bv, acc[n]);
             }
     }
@@ -198,8 +198,8 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
     for (int n = 0; n < D / 8; n++)
     {
         int c = n * 8 + 2 * t;
-        if (r0 < tq) *(u32*)(o + row0 * D + c) = pack_f32_bf16x2(acc[n][0] * inv0, acc[n][1] * inv0);
-        if (r1 < tq) *(u32*)(o + row1 * D + c) = pack_f32_bf16x2(acc[n][2] * inv1, acc[n][3] * inv1);
+        if (r0 < tq) st_u32(o + row0 * D + c, pack_f32_bf16x2(acc[n][0] * inv0, acc[n][1] * inv0));
+        if (r1 < tq) st_u32(o + row1 * D + c, pack_f32_bf16x2(acc[n][2] * inv1, acc[n][3] * inv1));
     }
     if (t == 0)
     {
@@ -216,18 +216,18 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
 // grid (⌈Tq/64⌉, Hq, B), 128 threads. vec bits: 2 = k rows 16-byte aligned, 4 = v rows 16-byte aligned.
 extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d64(FA_FWD_ARGS)
 {
-    __shared__ u32x4 ks[FA_BK * (64 + 8) / 8];
-    __shared__ u32x4 vts[64 * (FA_BK + 8) / 8];
+    __shared__ __align__(16) bf16_t ks[FA_BK * (64 + 8)];
+    __shared__ __align__(16) bf16_t vts[64 * (FA_BK + 8)];
     __shared__ float kok[FA_BK];
-    fa_fwd<64>(FA_FWD_PASS, (bf16_t*)ks, (bf16_t*)vts, kok);
+    fa_fwd<64>(FA_FWD_PASS, ks, vts, kok);
 }
 
 extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d128(FA_FWD_ARGS)
 {
-    __shared__ u32x4 ks[FA_BK * (128 + 8) / 8];
-    __shared__ u32x4 vts[128 * (FA_BK + 8) / 8];
+    __shared__ __align__(16) bf16_t ks[FA_BK * (128 + 8)];
+    __shared__ __align__(16) bf16_t vts[128 * (FA_BK + 8)];
     __shared__ float kok[FA_BK];
-    fa_fwd<128>(FA_FWD_PASS, (bf16_t*)ks, (bf16_t*)vts, kok);
+    fa_fwd<128>(FA_FWD_PASS, ks, vts, kok);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -303,15 +303,15 @@ __device__ __forceinline__ void fa_bwd_dkdv(const bf16_t* q, const bf16_t* k, co
             {
                 const bf16_t* kr0 = ks + (kw + g) * S + d * 16 + 2 * t;
                 const bf16_t* vr0 = vs + (kw + g) * S + d * 16 + 2 * t;
-                u32 ka[4] = { *(const u32*)kr0, *(const u32*)(kr0 + 8 * S), *(const u32*)(kr0 + 8), *(const u32*)(kr0 + 8 * S + 8) };
-                u32 va[4] = { *(const u32*)vr0, *(const u32*)(vr0 + 8 * S), *(const u32*)(vr0 + 8), *(const u32*)(vr0 + 8 * S + 8) };
+                u32 ka[4] = { ld_u32(kr0), ld_u32(kr0 + 8 * S), ld_u32(kr0 + 8), ld_u32(kr0 + 8 * S + 8) };
+                u32 va[4] = { ld_u32(vr0), ld_u32(vr0 + 8 * S), ld_u32(vr0 + 8), ld_u32(vr0 + 8 * S + 8) };
                 #pragma unroll
                 for (int n = 0; n < BQB / 8; n++)
                 {
                     const bf16_t* qr = qs + (n * 8 + g) * S + d * 16 + 2 * t;
                     const bf16_t* dr = dos + (n * 8 + g) * S + d * 16 + 2 * t;
-                    u32 bq[2] = { *(const u32*)qr, *(const u32*)(qr + 8) };
-                    u32 bd[2] = { *(const u32*)dr, *(const u32*)(dr + 8) };
+                    u32 bq[2] = { ld_u32(qr), ld_u32(qr + 8) };
+                    u32 bd[2] = { ld_u32(dr), ld_u32(dr + 8) };
                     mma_m16n8k16_bf16(st[n], ka, bq, st[n]);
                     mma_m16n8k16_bf16(dpt[n], va, bd, dpt[n]);
                 }
@@ -378,18 +378,18 @@ __device__ __forceinline__ void fa_bwd_dkdv(const bf16_t* q, const bf16_t* k, co
 // Query step 64 for D = 64 and 16 for D = 128 keeps the static shared memory under 48 KiB.
 extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dkdv_bf16_d64(FA_BWD_ARGS, float* dk, float* dv)
 {
-    __shared__ u32x4 ks[FA_BK * 72 / 8], vs[FA_BK * 72 / 8], qs[64 * 72 / 8], dos[64 * 72 / 8];
+    __shared__ __align__(16) bf16_t ks[FA_BK * 72], vs[FA_BK * 72], qs[64 * 72], dos[64 * 72];
     __shared__ float lses[64], dls[64], kok[FA_BK];
     fa_bwd_dkdv<64, 64>(FA_BWD_PASS, dk, dv, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        (bf16_t*)ks, (bf16_t*)vs, (bf16_t*)qs, (bf16_t*)dos, lses, dls, kok);
+        ks, vs, qs, dos, lses, dls, kok);
 }
 
 extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dkdv_bf16_d128(FA_BWD_ARGS, float* dk, float* dv)
 {
-    __shared__ u32x4 ks[FA_BK * 136 / 8], vs[FA_BK * 136 / 8], qs[16 * 136 / 8], dos[16 * 136 / 8];
+    __shared__ __align__(16) bf16_t ks[FA_BK * 136], vs[FA_BK * 136], qs[16 * 136], dos[16 * 136];
     __shared__ float lses[16], dls[16], kok[FA_BK];
     fa_bwd_dkdv<128, 16>(FA_BWD_PASS, dk, dv, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        (bf16_t*)ks, (bf16_t*)vs, (bf16_t*)qs, (bf16_t*)dos, lses, dls, kok);
+        ks, vs, qs, dos, lses, dls, kok);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -450,8 +450,8 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
             {
                 const bf16_t* kr = ks + (n * 8 + g) * S + d * 16 + 2 * t;
                 const bf16_t* vr = vs + (n * 8 + g) * S + d * 16 + 2 * t;
-                u32 bk[2] = { *(const u32*)kr, *(const u32*)(kr + 8) };
-                u32 bv[2] = { *(const u32*)vr, *(const u32*)(vr + 8) };
+                u32 bk[2] = { ld_u32(kr), ld_u32(kr + 8) };
+                u32 bv[2] = { ld_u32(vr), ld_u32(vr + 8) };
                 mma_m16n8k16_bf16(s[n], qa[d], bk, s[n]);
                 mma_m16n8k16_bf16(dp[n], da[d], bv, dp[n]);
             }
@@ -497,16 +497,16 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
 // grid (⌈Tq/64⌉, Hq, B), 128 threads; dq f32 contiguous [B, Hq, Tq, D]. Key step 64 for D = 64, 32 for D = 128 (registers).
 extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dq_bf16_d64(FA_BWD_ARGS, float* dq)
 {
-    __shared__ u32x4 ks[64 * 72 / 8], vs[64 * 72 / 8];
+    __shared__ __align__(16) bf16_t ks[64 * 72], vs[64 * 72];
     __shared__ float kok[64];
     fa_bwd_dq<64, 64>(FA_BWD_PASS, dq, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        (bf16_t*)ks, (bf16_t*)vs, kok);
+        ks, vs, kok);
 }
 
 extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dq_bf16_d128(FA_BWD_ARGS, float* dq)
 {
-    __shared__ u32x4 ks[32 * 136 / 8], vs[32 * 136 / 8];
+    __shared__ __align__(16) bf16_t ks[32 * 136], vs[32 * 136];
     __shared__ float kok[32];
     fa_bwd_dq<128, 32>(FA_BWD_PASS, dq, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        (bf16_t*)ks, (bf16_t*)vs, kok);
+        ks, vs, kok);
 }

@@ -16,6 +16,41 @@
 // 16-byte vector for staging loads/stores (our own type: no vector_types.h under NVRTC or the emulator).
 struct alignas(16) u32x4 { u32 x, y, z, w; };
 
+// 32- and 128-bit accesses to bf16 storage. On the emulator (plain g++, strict aliasing) through memcpy, which
+// compiles to the same single load/store; on the GPU a direct vector access (callers guarantee the alignment).
+__device__ __forceinline__ u32 ld_u32(const void* p)
+{
+#if defined(ENGINE_CUDA_EMULATOR)
+    u32 x; memcpy(&x, p, 4); return x;
+#else
+    return *(const u32*)p;
+#endif
+}
+__device__ __forceinline__ void st_u32(void* p, u32 x)
+{
+#if defined(ENGINE_CUDA_EMULATOR)
+    memcpy(p, &x, 4);
+#else
+    *(u32*)p = x;
+#endif
+}
+__device__ __forceinline__ u32x4 ld_u32x4(const void* p)
+{
+#if defined(ENGINE_CUDA_EMULATOR)
+    u32x4 x; memcpy(&x, p, 16); return x;
+#else
+    return *(const u32x4*)p;
+#endif
+}
+__device__ __forceinline__ void st_u32x4(void* p, u32x4 x)
+{
+#if defined(ENGINE_CUDA_EMULATOR)
+    memcpy(p, &x, 16);
+#else
+    *(u32x4*)p = x;
+#endif
+}
+
 __device__ __forceinline__ u32 pack_bf16x2(bf16_t lo, bf16_t hi) { return (u32)lo | ((u32)hi << 16); }
 __device__ __forceinline__ u32 pack_f32_bf16x2(float lo, float hi) { return pack_bf16x2(f32_to_bf16(lo), f32_to_bf16(hi)); }
 __device__ __forceinline__ float bf16x2_lo(u32 w) { return __uint_as_float(w << 16); }
