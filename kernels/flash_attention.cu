@@ -10,6 +10,7 @@
 // halves, so the fragment reads of a warp hit 32 distinct banks) and fragments are read by explicit index (no
 // ldmatrix), see mma.cuh. The f32 accumulator of S = Q·Kᵀ is re-packed in registers into the A fragment of P·V:
 // n-tiles 2kk and 2kk+1 of the accumulator are exactly the four registers of A k-step kk.
+#include "common.cuh"
 #include "mma.cuh"
 
 #define FA_THREADS 128

@@ -21,6 +21,14 @@ public static partial class CudaParitySuite
         ("Tq=5 Tk=131", 1, 8, 2, 5, 131, 64, false, false, true),
     ];
 
+    /// <summary>Only the flash-attention rows (for tests and quick checks on one device).</summary>
+    public static IReadOnlyList<Row> FlashAttention(int ordinal, ulong seed)
+    {
+        var rows = new List<Row>();
+        FlashAttentionRows(seed, rows, ordinal);
+        return rows;
+    }
+
     private static void FlashAttentionRows(ulong seed, List<Row> rows, int ordinal)
     {
         var cpu = Backend.Cpu;
