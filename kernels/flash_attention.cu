@@ -79,15 +79,15 @@ __device__ __forceinline__ float fa_quad_sum(float x)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Forward. CTA = (64-query tile, query head, batch). Q stays in registers as A fragments for the whole key loop;
-// per 64-key tile: K staged row-major ks[64][D+8] (B operand of Q·Kᵀ), V staged transposed vts[D][64+8] (B operand
-// of P·V: two keys of one column are then one 32-bit read). Causal: tiles past the CTA's last visible key are skipped.
+// per 64-key tile: K and V staged row-major ks/vs[64][D+8] (16-byte coalesced loads and conflict-free stores).
+// Causal: tiles past the CTA's last visible key are skipped.
 // ---------------------------------------------------------------------------------------------------------------
 template <int D>
 __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const bf16_t* v, const long long* key_mask, bf16_t* o, float* lse,
     int tq, int tk, int hq, int hkv, long long qb, long long qh, long long qt, long long kb, long long kh, long long kt,
-    long long vb, long long vh, long long vt, int causal, float scale, int vec, bf16_t* ks, bf16_t* vts, float* kok)
+    long long vb, long long vh, long long vt, int causal, float scale, int vec, bf16_t* ks, bf16_t* vs, float* kok)
 {
-    const int KS = D + 8, VS = FA_BK + 8;
+    const int KS = D + 8;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     int q0 = blockIdx.x * FA_BQ, h = blockIdx.y, b = blockIdx.z, hk = h / (hq / hkv), off = tk - tq;
     int r0 = q0 + warp * 16 + g, r1 = r0 + 8; // the two query rows whose accumulators this lane holds
@@ -116,18 +116,7 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
     {
         __syncthreads(); // the previous tile's readers are done
         fa_stage_rows<D, FA_BK>(ks, khead, kt, j0, tk, (vec & 2) != 0);
-        for (int idx = threadIdx.x; idx < FA_BK * (D / 8); idx += FA_THREADS)
-        {
-            int r = idx / (D / 8), c = (idx % (D / 8)) * 8, j = j0 + r;
-            u32x4 w = fa_load8(j < tk ? vhead + (long long)j * vt + c : vhead, j < tk, (vec & 4) != 0);
-            u32 ws[4] = { w.x, w.y, w.z, w.w };
-            #pragma unroll
-            for (int e = 0; e < 4; e++)
-            {
-                vts[(c + 2 * e) * VS + r] = (bf16_t)(ws[e] & 0xffffu);
-                vts[(c + 2 * e + 1) * VS + r] = (bf16_t)(ws[e] >> 16);
-            }
-        }
+        fa_stage_rows<D, FA_BK>(vs, vhead, vt, j0, tk, (vec & 4) != 0);
         fa_stage_keys(kok, key_mask, b, j0, FA_BK, tk);
         __syncthreads();
 
@@ -180,14 +169,15 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
         #pragma unroll
         for (int n = 0; n < D / 8; n++) { acc[n][0] *= al0; acc[n][1] *= al0; acc[n][2] *= al1; acc[n][3] *= al1; }
 
-        // O += P·V: B[k = key][n = dim] read from the transposed V tile.
+        // O += P·V: B[k = key][n = dim], the two keys of one register read as two halves (rows 2t, 2t+1 of the
+        // row-major tile: 32 distinct banks with the D+8 stride; a transposed tile would make the staging stores conflict).
         #pragma unroll
         for (int n = 0; n < D / 8; n++)
             #pragma unroll
             for (int kk = 0; kk < FA_BK / 16; kk++)
             {
-                const bf16_t* vr = vts + (n * 8 + g) * VS + kk * 16 + 2 * t;
-                u32 bv[2] = { ld_u32(vr), ld_u32(vr + 8) };
+                int c = n * 8 + g, rk = kk * 16 + 2 * t;
+                u32 bv[2] = { pack_bf16x2(vs[rk * KS + c], vs[(rk + 1) * KS + c]), pack_bf16x2(vs[(rk + 8) * KS + c], vs[(rk + 9) * KS + c]) };
                 mma_m16n8k16_bf16(acc[n], pa[kk], bv, acc[n]);
             }
     }
@@ -218,17 +208,17 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
 extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d64(FA_FWD_ARGS)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * (64 + 8)];
-    __shared__ __align__(16) bf16_t vts[64 * (FA_BK + 8)];
+    __shared__ __align__(16) bf16_t vs[FA_BK * (64 + 8)];
     __shared__ float kok[FA_BK];
-    fa_fwd<64>(FA_FWD_PASS, ks, vts, kok);
+    fa_fwd<64>(FA_FWD_PASS, ks, vs, kok);
 }
 
 extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d128(FA_FWD_ARGS)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * (128 + 8)];
-    __shared__ __align__(16) bf16_t vts[128 * (FA_BK + 8)];
+    __shared__ __align__(16) bf16_t vs[FA_BK * (128 + 8)];
     __shared__ float kok[FA_BK];
-    fa_fwd<128>(FA_FWD_PASS, ks, vts, kok);
+    fa_fwd<128>(FA_FWD_PASS, ks, vs, kok);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
