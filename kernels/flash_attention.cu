@@ -17,12 +17,6 @@
 #define FA_BQ 64     // query rows per CTA (forward, dQ): 4 warps × 16
 #define FA_BK 64     // keys per staged tile (forward) and per CTA (dK/dV): 4 warps × 16
 
-#if defined(ENGINE_CUDA_EMULATOR)
-#define FA_BOUNDS
-#else
-#define FA_BOUNDS __launch_bounds__(FA_THREADS)
-#endif
-
 // Two consecutive bf16 of row `row` (zeros past the last row), packed as an MMA register.
 __device__ __forceinline__ u32 fa_pair(const bf16_t* base, int row, long long rs, int c, int rows)
 {
@@ -205,7 +199,7 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
 #define FA_FWD_PASS q, k, v, key_mask, o, lse, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, causal, scale, vec
 
 // grid (⌈Tq/64⌉, Hq, B), 128 threads. vec bits: 2 = k rows 16-byte aligned, 4 = v rows 16-byte aligned.
-extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d64(FA_FWD_ARGS)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_fwd_bf16_d64(FA_FWD_ARGS)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * (64 + 8)];
     __shared__ __align__(16) bf16_t vs[FA_BK * (64 + 8)];
@@ -213,7 +207,7 @@ extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d64(FA_FWD_ARGS)
     fa_fwd<64>(FA_FWD_PASS, ks, vs, kok);
 }
 
-extern "C" __global__ void FA_BOUNDS flash_attn_fwd_bf16_d128(FA_FWD_ARGS)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_fwd_bf16_d128(FA_FWD_ARGS)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * (128 + 8)];
     __shared__ __align__(16) bf16_t vs[FA_BK * (128 + 8)];
@@ -367,7 +361,7 @@ __device__ __forceinline__ void fa_bwd_dkdv(const bf16_t* q, const bf16_t* k, co
 
 // grid (⌈Tk/64⌉, Hkv, B), 128 threads; dk/dv f32 contiguous [B, Hkv, Tk, D]. vec bits: 1 q, 2 k, 4 v, 8 dO.
 // Query step 64 for D = 64 and 16 for D = 128 keeps the static shared memory under 48 KiB.
-extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dkdv_bf16_d64(FA_BWD_ARGS, float* dk, float* dv)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dkdv_bf16_d64(FA_BWD_ARGS, float* dk, float* dv)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * 72], vs[FA_BK * 72], qs[64 * 72], dos[64 * 72];
     __shared__ float lses[64], dls[64], kok[FA_BK];
@@ -375,7 +369,7 @@ extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dkdv_bf16_d64(FA_BWD_ARGS, f
         ks, vs, qs, dos, lses, dls, kok);
 }
 
-extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dkdv_bf16_d128(FA_BWD_ARGS, float* dk, float* dv)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dkdv_bf16_d128(FA_BWD_ARGS, float* dk, float* dv)
 {
     __shared__ __align__(16) bf16_t ks[FA_BK * 136], vs[FA_BK * 136], qs[16 * 136], dos[16 * 136];
     __shared__ float lses[16], dls[16], kok[FA_BK];
@@ -486,7 +480,7 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
 }
 
 // grid (⌈Tq/64⌉, Hq, B), 128 threads; dq f32 contiguous [B, Hq, Tq, D]. Key step 64 for D = 64, 32 for D = 128 (registers).
-extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dq_bf16_d64(FA_BWD_ARGS, float* dq)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dq_bf16_d64(FA_BWD_ARGS, float* dq)
 {
     __shared__ __align__(16) bf16_t ks[64 * 72], vs[64 * 72];
     __shared__ float kok[64];
@@ -494,7 +488,7 @@ extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dq_bf16_d64(FA_BWD_ARGS, flo
         ks, vs, kok);
 }
 
-extern "C" __global__ void FA_BOUNDS flash_attn_bwd_dq_bf16_d128(FA_BWD_ARGS, float* dq)
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dq_bf16_d128(FA_BWD_ARGS, float* dq)
 {
     __shared__ __align__(16) bf16_t ks[32 * 136], vs[32 * 136];
     __shared__ float kok[32];
