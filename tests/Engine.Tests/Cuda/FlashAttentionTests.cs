@@ -17,7 +17,8 @@ public class FlashAttentionTests
 
     private static string? Ptx(string arch)
     {
-        if (!NvrtcCompiler.IsAvailable(out _)) return null; // no NVRTC on this machine: nothing to check
+        // No NVRTC on this machine, or the CPU emulator standing in for it (its "PTX" is a stub): nothing to check.
+        if (Engine.Runtime.Cuda.Native.CudaLibraries.EmulatorPath is not null || !NvrtcCompiler.IsAvailable(out _)) return null;
         var res = NvrtcCompiler.Compile(KernelSources.Source("flash_attention.cu"), "flash_attention.cu", KernelSources.Headers(), NvrtcCompiler.DefaultOptions(arch));
         Assert.DoesNotContain("warning", res.Log, StringComparison.OrdinalIgnoreCase);
         return Encoding.UTF8.GetString(res.Ptx);
@@ -34,12 +35,16 @@ public class FlashAttentionTests
         Assert.DoesNotContain(".local", ptx);
     }
 
-    /// <summary>bf16 flash kernels vs the f32 CPU reference on the same rounded inputs (every row within 1e-2).</summary>
+    /// <summary>
+    /// bf16 flash kernels vs the f32 CPU reference on the same rounded inputs (every row within 1e-2): the quick subset
+    /// (GQA + mask + causal, Tq &lt; Tk, both head dims, forward and backward) so it stays short on the emulator;
+    /// `engine doctor --device cuda` runs every case.
+    /// </summary>
     [Fact]
     public void ParityRowsPassWhereCudaRuns()
     {
         if (!CudaProbe.Probe().Found) return; // no driver (and no emulator) here
-        var rows = CudaParitySuite.FlashAttention(0, 20261125);
+        var rows = CudaParitySuite.FlashAttention(0, 20261125, quick: true);
         Assert.NotEmpty(rows);
         var failed = rows.Where(r => !r.Pass).Select(r => $"{r.Op} {r.Shape}: {r.MaxRelError:E2}").ToList();
         Assert.True(failed.Count == 0, string.Join("\n", failed));
