@@ -49,6 +49,26 @@ __device__ __forceinline__ void fa_stage_rows(bf16_t* dst, const bf16_t* base, l
     }
 }
 
+// Rows r0 .. r0+ROWS−1 into "row pairs": dst[ROWS/2][D+8] of 32-bit words, word (p, c) = (row 2p, row 2p+1) of
+// column c. The B operand of P·V (two consecutive keys of one column) is then one aligned 32-bit read, and with the
+// D+8-word pair stride a warp's fragment reads hit 32 distinct banks. Rows ≥ n become zeros.
+template <int D, int ROWS>
+__device__ __forceinline__ void fa_stage_pairs(bf16_t* dst, const bf16_t* base, long long rs, int r0, int n, bool vec)
+{
+    for (int idx = threadIdx.x; idx < (ROWS / 2) * (D / 8); idx += FA_THREADS)
+    {
+        int p = idx / (D / 8), c = (idx % (D / 8)) * 8, j = r0 + 2 * p;
+        u32x4 a = fa_load8(j < n ? base + (long long)j * rs + c : base, j < n, vec);
+        u32x4 b = fa_load8(j + 1 < n ? base + (long long)(j + 1) * rs + c : base, j + 1 < n, vec);
+        // element e of a row sits in word e/2, half e&1; interleave the two rows per column
+        u32x4 lo = { (a.x & 0xffffu) | (b.x << 16), (a.x >> 16) | (b.x & 0xffff0000u), (a.y & 0xffffu) | (b.y << 16), (a.y >> 16) | (b.y & 0xffff0000u) };
+        u32x4 hi = { (a.z & 0xffffu) | (b.z << 16), (a.z >> 16) | (b.z & 0xffff0000u), (a.w & 0xffffu) | (b.w << 16), (a.w >> 16) | (b.w & 0xffff0000u) };
+        bf16_t* w = dst + 2 * (p * (D + 8) + c);
+        st_u32x4(w, lo);
+        st_u32x4(w + 8, hi);
+    }
+}
+
 // 1 where key j0 + r exists and is not padded out, else 0.
 __device__ __forceinline__ void fa_stage_keys(float* ok, const long long* key_mask, int b, int j0, int n, int tk)
 {
@@ -73,7 +93,8 @@ __device__ __forceinline__ float fa_quad_sum(float x)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Forward. CTA = (64-query tile, query head, batch). Q stays in registers as A fragments for the whole key loop;
-// per 64-key tile: K and V staged row-major ks/vs[64][D+8] (16-byte coalesced loads and conflict-free stores).
+// per 64-key tile: K staged row-major ks[64][D+8] (B operand of Q·Kᵀ), V staged as row pairs (see fa_stage_pairs;
+// B operand of P·V), both with 16-byte coalesced loads.
 // Causal: tiles past the CTA's last visible key are skipped.
 // ---------------------------------------------------------------------------------------------------------------
 template <int D>
@@ -110,7 +131,7 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
     {
         __syncthreads(); // the previous tile's readers are done
         fa_stage_rows<D, FA_BK>(ks, khead, kt, j0, tk, (vec & 2) != 0);
-        fa_stage_rows<D, FA_BK>(vs, vhead, vt, j0, tk, (vec & 4) != 0);
+        fa_stage_pairs<D, FA_BK>(vs, vhead, vt, j0, tk, (vec & 4) != 0);
         fa_stage_keys(kok, key_mask, b, j0, FA_BK, tk);
         __syncthreads();
 
@@ -163,15 +184,15 @@ __device__ __forceinline__ void fa_fwd(const bf16_t* q, const bf16_t* k, const b
         #pragma unroll
         for (int n = 0; n < D / 8; n++) { acc[n][0] *= al0; acc[n][1] *= al0; acc[n][2] *= al1; acc[n][3] *= al1; }
 
-        // O += P·V: B[k = key][n = dim], the two keys of one register read as two halves (rows 2t, 2t+1 of the
-        // row-major tile: 32 distinct banks with the D+8 stride; a transposed tile would make the staging stores conflict).
+        // O += P·V: B[k = key][n = dim]; register 0 = keys 16kk+2t, +1 of column 8n+g = word (pair 8kk+t, column),
+        // register 1 = the pair 4 further (keys + 8).
         #pragma unroll
         for (int n = 0; n < D / 8; n++)
             #pragma unroll
             for (int kk = 0; kk < FA_BK / 16; kk++)
             {
-                int c = n * 8 + g, rk = kk * 16 + 2 * t;
-                u32 bv[2] = { pack_bf16x2(vs[rk * KS + c], vs[(rk + 1) * KS + c]), pack_bf16x2(vs[(rk + 8) * KS + c], vs[(rk + 9) * KS + c]) };
+                const bf16_t* vr = vs + 2 * ((kk * 8 + t) * (D + 8) + n * 8 + g);
+                u32 bv[2] = { ld_u32(vr), ld_u32(vr + 8 * (D + 8)) };
                 mma_m16n8k16_bf16(acc[n], pa[kk], bv, acc[n]);
             }
     }
