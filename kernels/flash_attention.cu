@@ -400,14 +400,15 @@ extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dkdv_bf1
 
 // ---------------------------------------------------------------------------------------------------------------
 // Backward, step 3: dQ. CTA = (64-query tile, query head, batch); Q and dO rows stay in registers as A fragments,
-// K/V tiles of BKQ keys are staged; S = Q·Kᵀ, P = exp(scale·S − lse), dP = dO·Vᵀ, dS = P ∘ (dP − δ), dQ += dS·K.
+// K/V tiles of BKQ keys are staged (K twice: row-major for Q·Kᵀ, row pairs for dS·K);
+// S = Q·Kᵀ, P = exp(scale·S − lse), dP = dO·Vᵀ, dS = P ∘ (dP − δ), dQ += dS·K.
 // Every dQ row is owned by one warp: no atomics, deterministic.
 // ---------------------------------------------------------------------------------------------------------------
 template <int D, int BKQ>
 __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, const bf16_t* v, const bf16_t* dO, const float* lse, const float* delta,
     const long long* key_mask, float* dq, int tq, int tk, int hq, int hkv,
     long long qb, long long qh, long long qt, long long kb, long long kh, long long kt, long long vb, long long vh, long long vt,
-    long long db, long long dh, long long dt, int causal, float scale, int vec, bf16_t* ks, bf16_t* vs, float* kok)
+    long long db, long long dh, long long dt, int causal, float scale, int vec, bf16_t* ks, bf16_t* kps, bf16_t* vs, float* kok)
 {
     const int S = D + 8;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -441,6 +442,7 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
     {
         __syncthreads();
         fa_stage_rows<D, BKQ>(ks, khead, kt, j0, tk, (vec & 2) != 0);
+        fa_stage_pairs<D, BKQ>(kps, khead, kt, j0, tk, (vec & 2) != 0);
         fa_stage_rows<D, BKQ>(vs, vhead, vt, j0, tk, (vec & 4) != 0);
         fa_stage_keys(kok, key_mask, b, j0, BKQ, tk);
         __syncthreads();
@@ -479,14 +481,14 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
             dsa[n >> 1][(n & 1) * 2] = pack_f32_bf16x2(ds[0], ds[1]);
             dsa[n >> 1][(n & 1) * 2 + 1] = pack_f32_bf16x2(ds[2], ds[3]);
         }
-        // dQ += dS·K: B[k = key][n = dim], two keys of one column read as two halves.
+        // dQ += dS·K: B[k = key][n = dim] from the row-pair copy of the K tile (one 32-bit read per register).
         #pragma unroll
         for (int kk = 0; kk < BKQ / 16; kk++)
             #pragma unroll
             for (int n = 0; n < D / 8; n++)
             {
-                int c = n * 8 + g, rk = kk * 16 + 2 * t;
-                u32 bk[2] = { pack_bf16x2(ks[rk * S + c], ks[(rk + 1) * S + c]), pack_bf16x2(ks[(rk + 8) * S + c], ks[(rk + 9) * S + c]) };
+                const bf16_t* kr = kps + 2 * ((kk * 8 + t) * (D + 8) + n * 8 + g);
+                u32 bk[2] = { ld_u32(kr), ld_u32(kr + 8 * (D + 8)) };
                 mma_m16n8k16_bf16(acc[n], dsa[kk], bk, acc[n]);
             }
     }
@@ -503,16 +505,16 @@ __device__ __forceinline__ void fa_bwd_dq(const bf16_t* q, const bf16_t* k, cons
 // grid (⌈Tq/64⌉, Hq, B), 128 threads; dq f32 contiguous [B, Hq, Tq, D]. Key step 64 for D = 64, 32 for D = 128 (registers).
 extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dq_bf16_d64(FA_BWD_ARGS, float* dq)
 {
-    __shared__ __align__(16) bf16_t ks[64 * 72], vs[64 * 72];
+    __shared__ __align__(16) bf16_t ks[64 * 72], kps[64 * 72], vs[64 * 72];
     __shared__ float kok[64];
     fa_bwd_dq<64, 64>(FA_BWD_PASS, dq, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        ks, vs, kok);
+        ks, kps, vs, kok);
 }
 
 extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_dq_bf16_d128(FA_BWD_ARGS, float* dq)
 {
-    __shared__ __align__(16) bf16_t ks[32 * 136], vs[32 * 136];
+    __shared__ __align__(16) bf16_t ks[32 * 136], kps[32 * 136], vs[32 * 136];
     __shared__ float kok[32];
     fa_bwd_dq<128, 32>(FA_BWD_PASS, dq, tq, tk, hq, hkv, qb, qh, qt, kb, kh, kt, vb, vh, vt, db, dh, dt, causal, scale, vec,
-        ks, vs, kok);
+        ks, kps, vs, kok);
 }
