@@ -59,28 +59,6 @@ public sealed unsafe partial class CudaBackend
             (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)eps, weightDecay != 0 ? 1 : 0);
     }
 
-    public (Tensor dq, Tensor dk, Tensor dv) AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO, Tensor? keyMask, bool causal, double scale)
-    {
-        RequireF32("AttentionBackward", q, k, v, o, lse, dO);
-        int b = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3), hkv = k.Size(1), tk = k.Size(2);
-        if (d > 256) throw Missing("AttentionBackward", $"head dim {d} > 256");
-        if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("AttentionBackward", "key mask must be I64 on CUDA");
-        var oc = o.Contiguous(); var doc = dO.Contiguous();
-        var delta = New([b, hq, tq], DType.F32);
-        LaunchRows("backward.cu", "attention_delta_f32", (long)b * hq * tq, P(oc), P(doc), P(delta), (long)b * hq * tq, d);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
-        var dq = New([b, hq, tq, d], DType.F32);
-        var dk = New([b, hkv, tk, d], DType.F32);
-        var dv = New([b, hkv, tk, d], DType.F32);
-        object[] common = [tq, tk, d, hq, hkv, q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2],
-            v.Strides[0], v.Strides[1], v.Strides[2], causal ? 1 : 0, (float)scale];
-        Device.Launch("backward.cu", "attention_bwd_dq_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
-            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dq), .. common]);
-        Device.Launch("backward.cu", "attention_bwd_dkdv_f32", (uint)tk, (uint)hkv, (uint)b, 128, 1, 1, 0,
-            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dk), P(dv), .. common]);
-        return (dq, dk, dv);
-    }
-
     private static long[] Pad4(ReadOnlySpan<int> shape)
     {
         var n = new long[] { 1, 1, 1, 1 };

@@ -159,21 +159,4 @@ public sealed unsafe partial class CudaBackend
         Launch1D("transformer.cu", "swiglu_fwd_f32", gate.NumElements, P(gate), P(up), P(y), gate.NumElements);
         return y;
     }
-
-    public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale)
-    {
-        RequireF32("Attention", q, k, v);
-        int b = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3), hkv = k.Size(1), tk = k.Size(2);
-        if (d > 256) throw Missing("Attention", $"head dim {d} > 256");
-        if (q.Strides[3] != 1 || k.Strides[3] != 1 || v.Strides[3] != 1) throw Missing("Attention", "q/k/v need unit stride in the head dim");
-        if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("Attention", "key mask must be I64 on CUDA");
-        var o = New([b, hq, tq, d], DType.F32);
-        var lse = New([b, hq, tq], DType.F32);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
-        Device.Launch("transformer.cu", "attention_fwd_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
-            P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, d, hq, hkv,
-            q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
-            causal ? 1 : 0, (float)scale);
-        return (o, lse);
-    }
 }

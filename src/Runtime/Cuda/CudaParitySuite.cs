@@ -65,6 +65,7 @@ public static partial class CudaParitySuite
         RegularizerOps(seed, rows, dev.Ordinal);
         HardConcreteOps(seed, rows, dev.Ordinal);
         MixedPrecisionRows(seed, rows, dev.Ordinal);
+        FlashAttentionRows(seed, rows, dev.Ordinal);
         return rows;
     }
 

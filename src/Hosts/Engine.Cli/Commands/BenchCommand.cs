@@ -17,6 +17,7 @@ public static class BenchCommand
         var gemm = new Command("gemm", "Time f32 GEMM N×N×N on the CPU and print one line: gemm f32 size=N threads=T gflops=X.") { size, threads, reps };
         gemm.SetAction(r => RunGemm(r.GetValue(size), r.GetValue(threads), r.GetValue(reps)));
         bench.Subcommands.Add(gemm);
+        bench.Subcommands.Add(BenchAttentionCommand.Create());
         return bench;
     }
 
