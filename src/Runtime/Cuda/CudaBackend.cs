@@ -30,17 +30,20 @@ public sealed unsafe partial class CudaBackend : IBackend
     private static NotSupportedException Missing(string op, string detail = "") =>
         new($"CUDA backend: no kernel for {op}{(detail.Length > 0 ? " (" + detail + ")" : "")} yet. Run it on the CPU (--device cpu) or move the tensors with .To(Device.Cpu).");
 
-    private sealed class PooledBlock(CudaMemoryPool pool, ulong address, long size) : IDisposable
+    /// <summary>A tensor's device block; freed on the stream it was allocated on (the pool's stream-ordering rule).</summary>
+    private sealed class PooledBlock(CudaMemoryPool pool, ulong address, long size, IntPtr stream) : IDisposable
     {
         private int _freed;
-        public void Dispose() { if (Interlocked.Exchange(ref _freed, 1) == 0) pool.Free(address, size); }
+        public void Dispose() { if (Interlocked.Exchange(ref _freed, 1) == 0) pool.Free(address, size, stream); }
     }
 
     public Storage Allocate(long bytes, bool zero)
     {
-        var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1));
-        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8(addr, 0, (nuint)Math.Max(bytes, 1)), "cuMemsetD8"); }
-        return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size));
+        var stream = Device.CurrentStream;
+        var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1), stream.Handle);
+        // Zeroing is queued on the same stream as the kernels that will use the block (and is capturable).
+        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8Async(addr, 0, (nuint)Math.Max(bytes, 1), stream.Handle), "cuMemsetD8Async"); }
+        return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size, stream.Handle));
     }
 
     internal static ulong Addr(Tensor t) => (ulong)t.RawPointer;
