@@ -11,6 +11,11 @@ public sealed unsafe partial class CudaBackend : IBackend
 {
     private static readonly Dictionary<int, CudaBackend> Instances = [];
     private readonly Lazy<CudaBlas> _blas;
+    private readonly Lazy<CudaBlasLt?> _blasLt;
+    private string _blasLtStatus = "not yet probed";
+
+    /// <summary>Which GEMM library bf16 MatMul uses and why (cuBLASLt when it loads, else cublasGemmEx).</summary>
+    public string GemmPath => _blasLt.Value is not null ? _blasLtStatus : "cublasGemmEx (" + _blasLtStatus + ")";
 
     public CudaDevice Device { get; }
     public string Name => $"cuda:{Device.Ordinal}";
@@ -19,6 +24,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     {
         Device = device;
         _blas = new Lazy<CudaBlas>(() => new CudaBlas(device));
+        _blasLt = new Lazy<CudaBlasLt?>(() => { var lt = CudaBlasLt.TryCreate(device, out var why); _blasLtStatus = why; return lt; });
     }
 
     public static CudaBackend Get(int ordinal)

@@ -32,7 +32,9 @@ public sealed unsafe class CudaBuffer<T> : IDisposable where T : unmanaged
 
     public T[] ToArray()
     {
-        _dev.Synchronize();
+        _dev.MakeCurrent();
+        CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream), "cuStreamSynchronize"); // the buffer's own stream...
+        _dev.Synchronize();                                                               // ...and the current one
         var r = new T[Length];
         fixed (T* p = r) CudaDriver.Check(CudaDriver.cuMemcpyDtoH(p, Address, (nuint)(Length * sizeof(T))), "cuMemcpyDtoH");
         return r;
