@@ -78,6 +78,25 @@ public class PrebuiltKernelsTests : IDisposable
         Assert.Equal("no prebuilt fatbin", detail);
     }
 
+    /// <summary>The CMake script that writes the manifest next to each fatbin agrees with the runtime's hashes.</summary>
+    [Fact]
+    public void CmakeManifestScriptMatchesTheEmbeddedSources()
+    {
+        var cmake = new[] { "/usr/bin/cmake", "/usr/local/bin/cmake" }.FirstOrDefault(File.Exists);
+        if (cmake is null) return; // no cmake on this machine: the script is not what is under test here
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "native", "kernel-manifest.cmake"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("native/");
+        var outFile = Path.Combine(_dir, "transformer.fatbin.sources");
+        var psi = new System.Diagnostics.ProcessStartInfo(cmake, ["-DSRC=" + Path.Combine(root, "kernels", "transformer.cu"), "-DOUT=" + outFile, "-P", Path.Combine(root, "native", "kernel-manifest.cmake")])
+            { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        var recorded = PrebuiltKernels.ParseManifest(File.ReadAllText(outFile));
+        Assert.True(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("transformer.cu"), out var why), why);
+        Assert.False(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("norm.cu"), out _));
+    }
+
     [Fact]
     public void MalformedManifestLineIsReported()
     {
