@@ -19,6 +19,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src" "$work/obj"
 
 base=(-std=c++17 -O2 -g -fPIC -fvisibility=hidden -fvisibility-inlines-hidden)
+# GPUs fuse a*b+c into one FMA (NVRTC's default --fmad=true) and cuBLAS accumulates with FMA: do the same where this
+# CPU has FMA, so rounding resembles the GPU's (ENGINE_EMU_FMA=0 turns it off). The library then needs an FMA CPU.
+if [ "${ENGINE_EMU_FMA:-1}" != 0 ] && { [ "$(uname -m)" = aarch64 ] || grep -qw fma /proc/cpuinfo 2>/dev/null; }; then
+    [ "$(uname -m)" = x86_64 ] && base+=(-mfma)
+    base+=(-ffp-contract=fast)
+fi
 # Kernel code is CUDA C++ compiled as host C++: CUDA's pointer punning and wrapping integer math must not be
 # treated as undefined behaviour by the optimizer. Warnings are off for kernels only (CUDA idioms trip them).
 kflags=("${base[@]}" -fno-strict-aliasing -fwrapv -w -x c++ -include "$here/emu_runtime.h" -I "$work/src" -I "$here")
