@@ -18,7 +18,7 @@ public sealed unsafe class CudaBlasLt : IDisposable
     private readonly CudaDevice _dev;
     private IntPtr _handle;
     private readonly Dictionary<PlanKey, Plan> _plans = [];
-    private readonly Dictionary<IntPtr, (ulong address, long size)> _workspaces = [];
+    private readonly Dictionary<CudaStream, (ulong address, long size)> _workspaces = [];
 
     private readonly record struct PlanKey(bool TransA, bool TransB, int M, int N, int K, int Lda, int Ldb, int Ldc, DType AB, DType C,
         bool Bias, int Batch, long StrideA, long StrideB, long StrideC, int AlignA, int AlignB, int AlignC);
@@ -67,8 +67,9 @@ public sealed unsafe class CudaBlasLt : IDisposable
             AlignmentOf(a), AlignmentOf(b), AlignmentOf(c));
         var plan = GetPlan(key);
         if (bias != 0) Check(CuBlasLt.cublasLtMatmulDescSetAttribute(plan.Op, CuBlasLt.DescBiasPointer, &bias, (nuint)sizeof(ulong)), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
-        var stream = _dev.CurrentStream.Handle;
-        var ws = Workspace(stream);
+        var current = _dev.CurrentStream;
+        var stream = current.Handle;
+        var ws = Workspace(current);
         var algo = plan.Algo;
         // Column-major view: "A" is our B, "B" is our A, C and D are Dᵀ (in place: D = C).
         Check(CuBlasLt.cublasLtMatmul(_handle, plan.Op, &alpha, b, plan.ALayout, a, plan.BLayout, &beta, c, plan.CLayout, c, plan.CLayout,
@@ -143,12 +144,24 @@ public sealed unsafe class CudaBlasLt : IDisposable
         finally { CuBlasLt.cublasLtMatmulPreferenceDestroy(pref); }
     }
 
-    private (ulong address, long size) Workspace(IntPtr stream)
+    /// <summary>The stream's workspace; returned to the pool when the stream is disposed (or with this object).</summary>
+    private (ulong address, long size) Workspace(CudaStream stream)
     {
         lock (_workspaces)
         {
             if (_workspaces.TryGetValue(stream, out var w)) return w;
-            return _workspaces[stream] = _dev.Memory.Allocate(WorkspaceBytes, stream);
+            stream.Disposing += ReleaseWorkspace;
+            return _workspaces[stream] = _dev.Memory.Allocate(WorkspaceBytes, stream.Handle);
+        }
+    }
+
+    private void ReleaseWorkspace(CudaStream stream)
+    {
+        lock (_workspaces)
+        {
+            if (!_workspaces.Remove(stream, out var w)) return;
+            stream.Disposing -= ReleaseWorkspace;
+            _dev.Memory.Free(w.address, w.size, stream.Handle);
         }
     }
 
@@ -167,8 +180,7 @@ public sealed unsafe class CudaBlasLt : IDisposable
         if (_handle == IntPtr.Zero) return;
         foreach (var p in _plans.Values) Destroy(p);
         _plans.Clear();
-        foreach (var (s, w) in _workspaces) _dev.Memory.Free(w.address, w.size, s);
-        _workspaces.Clear();
+        foreach (var s in _workspaces.Keys.ToArray()) ReleaseWorkspace(s);
         CuBlasLt.cublasLtDestroy(_handle);
         _handle = IntPtr.Zero;
     }

@@ -26,6 +26,7 @@ public sealed class CudaMemoryPool : IDisposable
     private readonly IPoolDriver _driver;
     private readonly Dictionary<long, List<FreeBlock>> _free = [];
     private readonly object _lock = new();
+    private readonly HashSet<IntPtr> _deadStreams = [];
     private IntPtr _capturing;
     private List<(ulong, long)>? _captured;
     private bool _disposed;
@@ -124,10 +125,36 @@ public sealed class CudaMemoryPool : IDisposable
 
     private void Cache(ulong address, long size, IntPtr stream)
     {
-        var ev = _driver.RecordEvent(stream);
+        // A destroyed stream was synchronized first (CudaStream.Dispose): its blocks are idle, reusable by any stream.
+        var block = _deadStreams.Contains(stream) ? new FreeBlock(address, NoStream, IntPtr.Zero) : new FreeBlock(address, stream, _driver.RecordEvent(stream));
         if (!_free.TryGetValue(size, out var list)) _free[size] = list = [];
-        list.Add(new FreeBlock(address, stream, ev));
+        list.Add(block);
         Cached += size;
+    }
+
+    /// <summary>Never a stream handle (handles are pointers): marks an idle block that belongs to no stream.</summary>
+    private static readonly IntPtr NoStream = -1;
+
+    /// <summary>A stream handle is (again) in use: forget that an earlier stream with the same handle was destroyed.</summary>
+    internal void StreamCreated(IntPtr stream) { lock (_lock) _deadStreams.Remove(stream); }
+
+    /// <summary>
+    /// <paramref name="stream"/> was synchronized and is being destroyed: blocks freed on it later (tensors that outlive it,
+    /// graphs replayed on it) carry no event, and its cached blocks become free for every stream.
+    /// </summary>
+    internal void StreamDestroyed(IntPtr stream)
+    {
+        lock (_lock)
+        {
+            _deadStreams.Add(stream);
+            foreach (var list in _free.Values)
+                for (int i = 0; i < list.Count; i++)
+                    if (list[i].Stream == stream)
+                    {
+                        if (list[i].Event != IntPtr.Zero) _driver.DestroyEvent(list[i].Event);
+                        list[i] = new FreeBlock(list[i].Address, NoStream, IntPtr.Zero);
+                    }
+        }
     }
 
     /// <summary>Start keeping blocks freed on <paramref name="stream"/> for the graph being captured on it.</summary>

@@ -21,6 +21,7 @@ public sealed unsafe class CudaStream : IDisposable
         device.MakeCurrent();
         IntPtr s;
         CudaDriver.Check(CudaDriver.cuStreamCreate(&s, CudaDriver.StreamNonBlocking), "cuStreamCreate");
+        device.Memory.StreamCreated(s);
         return new CudaStream(device, s, owned: true);
     }
 
@@ -72,10 +73,17 @@ public sealed unsafe class CudaStream : IDisposable
 
     public override string ToString() => _owned ? $"stream 0x{Handle:x} on cuda:{Device.Ordinal}" : $"default stream of cuda:{Device.Ordinal}";
 
+    /// <summary>Raised by Dispose after the stream is synchronized and before it is destroyed (per-stream resources let go here).</summary>
+    internal event Action<CudaStream>? Disposing;
+
+    /// <summary>Synchronize, let per-stream resources go, tell the pool, destroy.</summary>
     public void Dispose()
     {
         if (!_owned || Handle == IntPtr.Zero) return;
         Device.MakeCurrent();
+        CudaDriver.cuStreamSynchronize(Handle);
+        Disposing?.Invoke(this);
+        Device.Memory.StreamDestroyed(Handle);
         CudaDriver.cuStreamDestroy(Handle);
         Handle = IntPtr.Zero;
     }

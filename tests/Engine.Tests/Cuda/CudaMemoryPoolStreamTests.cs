@@ -146,6 +146,25 @@ public class CudaMemoryPoolStreamTests
     }
 
     [Fact]
+    public void BlocksOfADestroyedStreamAreFreeForEveryStream()
+    {
+        var fake = new FakeDriver();
+        var pool = new CudaMemoryPool(fake);
+        var a = pool.Allocate(2000, S);
+        pool.Free(a.address, a.size, S);               // cached with a pending event
+        var b = pool.Allocate(2000, S);
+        pool.StreamDestroyed(S);                       // S synchronized and destroyed while b is still held
+        pool.Free(b.address, b.size, S);               // a late free on the dead handle records nothing
+        Assert.Equal(b.address, pool.Allocate(2000, T).address); // no event to wait for
+        Assert.Equal(1, pool.DriverAllocations);
+        Assert.DoesNotContain(fake.EventStream.Values.Skip(1), s => s == S); // only the first free recorded on S
+        pool.StreamCreated(S);                         // a new stream reusing the handle value is live again
+        var c = pool.Allocate(2000, S);
+        pool.Free(c.address, c.size, S);
+        Assert.Equal(S, fake.EventStream.Values.Last());
+    }
+
+    [Fact]
     public void DefaultStreamComesFromTheDriver()
     {
         var fake = new FakeDriver { Current = T };
