@@ -64,4 +64,14 @@ public class EmulatorStreamsTests(ITestOutputHelper output)
         Assert.Equal([1, 2, 2], r[..3]); // b and d reused, a and c the only driver allocations
         Assert.Equal(1, r[3]);
     }
+
+    [Fact]
+    public void CudaBenchRunsItsGraphAndCublasLtPaths()
+    {
+        var lines = CudaEmulator.Inside<string[]>(nameof(EmulatorInside.PlumbingBench));
+        foreach (var l in lines) output.WriteLine(l);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("graph", lines[0]);
+        Assert.Contains("cuBLASLt", lines[1]);
+    }
 }
