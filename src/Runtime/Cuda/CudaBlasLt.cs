@@ -66,14 +66,18 @@ public sealed unsafe class CudaBlasLt : IDisposable
         var key = new PlanKey(transA, transB, m, n, k, lda, ldb, ldc, abType, cType, bias != 0, batch, strideA, strideB, strideC,
             AlignmentOf(a), AlignmentOf(b), AlignmentOf(c));
         var plan = GetPlan(key);
-        if (bias != 0) Check(CuBlasLt.cublasLtMatmulDescSetAttribute(plan.Op, CuBlasLt.DescBiasPointer, &bias, (nuint)sizeof(ulong)), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
         var current = _dev.CurrentStream;
         var stream = current.Handle;
         var ws = Workspace(current);
         var algo = plan.Algo;
-        // Column-major view: "A" is our B, "B" is our A, C and D are Dᵀ (in place: D = C).
-        Check(CuBlasLt.cublasLtMatmul(_handle, plan.Op, &alpha, b, plan.ALayout, a, plan.BLayout, &beta, c, plan.CLayout, c, plan.CLayout,
-            algo.Algo, ws.address, (nuint)ws.size, stream), "cublasLtMatmul");
+        // The bias pointer lives in the shared descriptor: set it and launch under the plan's lock.
+        lock (plan)
+        {
+            if (bias != 0) Check(CuBlasLt.cublasLtMatmulDescSetAttribute(plan.Op, CuBlasLt.DescBiasPointer, &bias, (nuint)sizeof(ulong)), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+            // Column-major view: "A" is our B, "B" is our A, C and D are Dᵀ (in place: D = C).
+            Check(CuBlasLt.cublasLtMatmul(_handle, plan.Op, &alpha, b, plan.ALayout, a, plan.BLayout, &beta, c, plan.CLayout, c, plan.CLayout,
+                algo.Algo, ws.address, (nuint)ws.size, stream), "cublasLtMatmul");
+        }
     }
 
     private Plan GetPlan(PlanKey key)
