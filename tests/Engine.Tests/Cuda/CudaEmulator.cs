@@ -14,7 +14,7 @@ namespace Engine.Tests.Cuda;
 /// </summary>
 public static class CudaEmulator
 {
-    private static readonly Lazy<string> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> Built = new(() => Build(Path.Combine(RepoRoot(), "kernels")), LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<IsolatedEngine> Engine = new(() => new IsolatedEngine(), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Path of libengine_cuda_emu.so for the current sources (built on first use).</summary>
@@ -37,19 +37,22 @@ public static class CudaEmulator
         catch (TargetInvocationException e) when (e.InnerException is not null) { throw new Exception($"{method} inside the emulated engine failed: {e.InnerException.Message}", e.InnerException); }
     }
 
-    private static string Build()
+    /// <summary>Build the emulator with the kernel files of <paramref name="kernelsDir"/> (cached by content hash).</summary>
+    public static string Build(string kernelsDir)
     {
         var root = RepoRoot();
-        var sources = Directory.GetFiles(Path.Combine(root, "kernels")).Where(f => f.EndsWith(".cu") || f.EndsWith(".cuh"))
+        var sources = Directory.GetFiles(kernelsDir).Where(f => f.EndsWith(".cu") || f.EndsWith(".cuh"))
             .Concat(Directory.GetFiles(Path.Combine(root, "native", "cuda-emulator")))
             .OrderBy(f => f, StringComparer.Ordinal).ToArray();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var f in sources)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, f) + "\0"));
+            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(f) + "\0"));
             sha.AppendData(File.ReadAllBytes(f));
         }
         var hash = Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
+        var coreHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0',
+            sources.Where(f => !f.EndsWith(".cu") && !f.EndsWith(".cuh")).Select(f => Path.GetFileName(f) + "\0" + File.ReadAllText(f))))))[..16];
         var cache = Path.Combine(Path.GetTempPath(), "engine-cuda-emulator");
         var dir = Path.Combine(cache, hash);
         var lib = Path.Combine(dir, "libengine_cuda_emu.so");
@@ -60,6 +63,8 @@ public static class CudaEmulator
         if (!CanRun("g++", "--version"))
             throw new InvalidOperationException("The CUDA emulator tests need g++ to build native/cuda-emulator (apt-get install g++); it was not found on PATH.");
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        psi.Environment["ENGINE_KERNELS_DIR"] = kernelsDir;
+        psi.Environment["ENGINE_EMU_CORE_CACHE"] = Path.Combine(cache, "core-" + coreHash); // the emulator's own objects, shared by kernel sets
         psi.ArgumentList.Add(Path.Combine(root, "native", "cuda-emulator", "build.sh"));
         psi.ArgumentList.Add(dir);
         using var p = Process.Start(psi)!;

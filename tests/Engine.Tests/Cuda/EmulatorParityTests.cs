@@ -15,6 +15,25 @@ public class EmulatorParityTests(ITestOutputHelper output)
     [Fact]
     public void RunsOnTheEmulatorAndSaysSo() => Assert.Equal("Engine CPU emulator (not a GPU)", CudaEmulator.Inside<string>(nameof(EmulatorInside.DeviceName)));
 
+    /// <summary>What a person runs: `ENGINE_CUDA_EMULATOR=… engine doctor --device cuda`, in its own process.</summary>
+    [Fact]
+    public async Task DoctorOnTheEmulatorSaysItIsNotAGpu()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "engine.dll"));
+        foreach (var a in new[] { "doctor", "--device", "cuda" }) psi.ArgumentList.Add(a);
+        psi.Environment["ENGINE_CUDA_EMULATOR"] = CudaEmulator.LibraryPath;
+        psi.Environment["ENGINE_HOME"] = Path.Combine(Path.GetTempPath(), "engine-emulator-doctor-" + Environment.ProcessId);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        output.WriteLine(text + await err);
+        Assert.Contains("emulator    ENGINE_CUDA_EMULATOR=", text);
+        Assert.Contains("device      Engine CPU emulator (not a GPU), sm_90", text);
+        Assert.Matches(@"\d+ of \d+ parity checks passed", text); // rows themselves: EveryParitySuiteRowPasses (fixed seed; doctor's is random)
+    }
+
     [Fact]
     public void EveryParitySuiteRowPasses()
     {
