@@ -113,30 +113,47 @@ public sealed unsafe class CudaDevice : IDisposable
             if (!_modules.TryGetValue(file, out var module))
             {
                 MakeCurrent();
-                // Prefer an ahead-of-time fatbin built from exactly the embedded sources; the driver picks the
-                // SASS for this GPU or JITs its PTX, and refuses it (then NVRTC) when neither fits.
                 var fatbin = PrebuiltKernels.Find(file, out var detail);
-                int rc = -1;
-                if (fatbin is not null)
+                string origin;
+                (module, origin) = LoadModule(file, fatbin, detail, image =>
                 {
-                    fixed (byte* p = fatbin) rc = CudaDriver.cuModuleLoadData(&module, p);
-                    if (rc != 0) detail += $" (driver refused it: CUresult {rc})";
-                }
-                if (rc != 0)
+                    IntPtr m;
+                    int rc;
+                    fixed (byte* p = image) rc = CudaDriver.cuModuleLoadData(&m, p);
+                    return (rc, m);
+                }, () =>
                 {
                     var ptx = NvrtcCompiler.CompileCached(KernelSources.Source(file), file, KernelSources.Headers(), NvrtcCompiler.DefaultOptions(Arch), KernelCacheDir);
-                    var image = new byte[ptx.Length + 1];
+                    var image = new byte[ptx.Length + 1]; // NUL-terminated PTX text
                     ptx.CopyTo(image, 0);
-                    fixed (byte* p = image) CudaDriver.Check(CudaDriver.cuModuleLoadData(&module, p), $"cuModuleLoadData({file})");
-                    detail = $"NVRTC for {Arch}; {detail}";
-                }
+                    return image;
+                }, Arch);
                 _modules[file] = module;
-                _origins[file] = detail;
+                _origins[file] = origin;
             }
             var nameBytes = System.Text.Encoding.UTF8.GetBytes(function + "\0");
             fixed (byte* n = nameBytes) CudaDriver.Check(CudaDriver.cuModuleGetFunction(&f, module, n), $"cuModuleGetFunction({file}:{function})");
             return _functions[(file, function)] = f;
         }
+    }
+
+    /// <summary>
+    /// Load a kernel file's module: the ahead-of-time <paramref name="fatbin"/> when there is one and the driver takes it
+    /// (it picks the SASS for this GPU or JITs the PTX, and refuses when neither fits), else the NVRTC image.
+    /// Returns the module and where it came from, for <see cref="KernelOrigins"/>.
+    /// </summary>
+    internal static (T module, string origin) LoadModule<T>(string file, byte[]? fatbin, string prebuiltDetail, Func<byte[], (int rc, T module)> load, Func<byte[]> nvrtcImage, string arch)
+    {
+        var detail = prebuiltDetail;
+        if (fatbin is not null)
+        {
+            var (rc, m) = load(fatbin);
+            if (rc == 0) return (m, detail);
+            detail += $" (driver refused it: CUresult {rc})";
+        }
+        var (rc2, m2) = load(nvrtcImage());
+        CudaDriver.Check(rc2, $"cuModuleLoadData({file})");
+        return (m2, $"NVRTC for {arch}; {detail}");
     }
 
     /// <summary>Launch with a 1-D grid sized for n elements (grid-stride kernels).</summary>

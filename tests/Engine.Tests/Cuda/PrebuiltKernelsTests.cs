@@ -97,6 +97,31 @@ public class PrebuiltKernelsTests : IDisposable
         Assert.False(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("norm.cu"), out _));
     }
 
+    /// <summary>The device's module loading: fatbin when the driver takes it, NVRTC when there is none or it is refused.</summary>
+    [Fact]
+    public void ModuleLoadPrefersTheFatbinAndFallsBackToNvrtc()
+    {
+        byte[] fat = [0xFA], ptx = [0x50];
+        int compiles = 0;
+        byte[] Nvrtc() { compiles++; return ptx; }
+        (int, string) Accept(byte[] image) => (0, image == fat ? "fat-module" : "ptx-module");
+
+        var (m, origin) = CudaDevice.LoadModule("norm.cu", fat, "prebuilt /k/norm.fatbin", Accept, Nvrtc, "compute_90");
+        Assert.Equal(("fat-module", "prebuilt /k/norm.fatbin", 0), (m, origin, compiles));
+
+        (int, string) RefuseFatbin(byte[] image) => image == fat ? (209, "") : (0, "ptx-module"); // CUDA_ERROR_NO_BINARY_FOR_GPU
+        (m, origin) = CudaDevice.LoadModule("norm.cu", fat, "prebuilt /k/norm.fatbin", RefuseFatbin, Nvrtc, "compute_100");
+        Assert.Equal("ptx-module", m);
+        Assert.Equal(1, compiles);
+        Assert.Equal("NVRTC for compute_100; prebuilt /k/norm.fatbin (driver refused it: CUresult 209)", origin);
+
+        (m, origin) = CudaDevice.LoadModule("norm.cu", null, "no prebuilt fatbin", Accept, Nvrtc, "compute_80");
+        Assert.Equal(("ptx-module", "NVRTC for compute_80; no prebuilt fatbin", 2), (m, origin, compiles));
+
+        var e = Assert.Throws<Engine.Runtime.Cuda.Native.CudaException>(() => CudaDevice.LoadModule("norm.cu", null, "", _ => (218, ""), Nvrtc, "compute_80"));
+        Assert.Contains("cuModuleLoadData(norm.cu)", e.Message);
+    }
+
     [Fact]
     public void MalformedManifestLineIsReported()
     {
