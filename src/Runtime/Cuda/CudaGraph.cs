@@ -34,38 +34,33 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>Capture what <paramref name="body"/> submits to <paramref name="stream"/> and instantiate it.</summary>
+    /// <remarks>If the body throws, the capture is ended, the partial graph dropped, the reserved blocks returned to the
+    /// pool, and the body's exception rethrown; a driver refusal (an illegal call inside the capture) is a CudaException.</remarks>
     public static CudaGraph Capture(CudaStream stream, Action body)
     {
         var dev = stream.Device;
         dev.MakeCurrent();
         dev.Memory.BeginCapture(stream.Handle);
-        IntPtr graph = IntPtr.Zero;
-        List<(ulong, long)> blocks;
-        try
+        IntPtr graph = IntPtr.Zero, exec = IntPtr.Zero;
+        List<(ulong, long)>? blocks = null;
+        Exception? failure = null;
+        int rc = CudaDriver.cuStreamBeginCapture(stream.Handle, CudaDriver.CaptureModeRelaxed);
+        if (rc == 0)
         {
-            CudaDriver.Check(CudaDriver.cuStreamBeginCapture(stream.Handle, CudaDriver.CaptureModeRelaxed), "cuStreamBeginCapture");
-            Exception? failure = null;
             try { using (dev.UseStream(stream)) body(); }
             catch (Exception e) { failure = e; }
             // Always end the capture, so the stream is usable again even when the body threw.
-            int rc = CudaDriver.cuStreamEndCapture(stream.Handle, &graph);
-            if (failure is not null)
-            {
-                if (graph != IntPtr.Zero) CudaDriver.cuGraphDestroy(graph);
-                throw new CudaException($"Graph capture on {stream} failed inside the captured code: {failure.Message}");
-            }
-            CudaDriver.Check(rc, "cuStreamEndCapture");
+            rc = CudaDriver.cuStreamEndCapture(stream.Handle, &graph);
+            if (failure is null && rc == 0) rc = CudaDriver.cuGraphInstantiateWithFlags(&exec, graph, 0);
         }
-        finally { blocks = dev.Memory.EndCapture(); }
-        IntPtr exec;
-        int irc = CudaDriver.cuGraphInstantiateWithFlags(&exec, graph, 0);
-        if (irc != 0)
-        {
-            CudaDriver.cuGraphDestroy(graph);
-            dev.Memory.ReleaseCaptured(blocks, stream.Handle);
-            CudaDriver.Check(irc, "cuGraphInstantiateWithFlags");
-        }
-        return new CudaGraph(stream, graph, exec, blocks);
+        blocks = dev.Memory.EndCapture();
+        if (failure is null && rc == 0) return new CudaGraph(stream, graph, exec, blocks);
+
+        if (graph != IntPtr.Zero) CudaDriver.cuGraphDestroy(graph);
+        dev.Memory.ReleaseCaptured(blocks, stream.Handle);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        CudaDriver.Check(rc, $"graph capture on {stream} (cuStreamBeginCapture/cuStreamEndCapture/cuGraphInstantiateWithFlags)");
+        throw new InvalidOperationException("unreachable");
     }
 
     /// <summary>Replay the graph on its capture stream (or on <paramref name="stream"/>, same device).</summary>

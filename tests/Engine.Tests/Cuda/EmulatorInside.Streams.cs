@@ -214,4 +214,42 @@ public static unsafe partial class EmulatorInside
 
     /// <summary>engine cuda-bench's code path with tiny shapes: its lines as text.</summary>
     public static string[] PlumbingBench(string lib) => CudaPlumbingBench.Run(Device0(lib), repeats: 2, quick: true).Select(l => l.ToString()).ToArray();
+
+    /// <summary>
+    /// Failing captures: a body that throws, and one that synchronizes (illegal while capturing). Returns
+    /// [messages of the two exceptions..., "ok" when the stream still computes correctly afterwards and the pool got the
+    /// block the failed capture had reserved back].
+    /// </summary>
+    public static string[] FailedCaptures(string lib)
+    {
+        var dev = Device0(lib);
+        int n = 777;
+        using var s = CudaStream.Create(dev);
+        var msgs = new List<string>();
+        ulong reservedAddress = 0;
+        try
+        {
+            CudaGraph.Capture(s, () =>
+            {
+                var t = new CudaBuffer<float>(dev, n, poison: false);
+                reservedAddress = t.Address;
+                t.Dispose();                       // reserved for the graph that will never exist
+                throw new InvalidOperationException("body failed on purpose");
+            });
+        }
+        catch (InvalidOperationException e) { msgs.Add(e.Message); }
+        var (again, againSize) = dev.Memory.Allocate(n * 4, s.Handle); // back in the pool as freed on s: rule 1 hands it out
+        dev.Memory.Free(again, againSize, s.Handle);
+        try { CudaGraph.Capture(s, dev.Synchronize); }
+        catch (CudaException e) { msgs.Add(e.Message); }
+        var x = Rand(n, 9);
+        using var dx = CudaBuffer<float>.From(dev, x);
+        using var dy = new CudaBuffer<float>(dev, n);
+        dev.Synchronize();
+        dev.Launch1D(s, "elementwise.cu", "unary_f32", n, (int)UnaryOp.Neg, dx.Ptr, dy.Ptr, (long)n);
+        s.Synchronize();
+        bool ok = MaxAbsDiff(x.Select(v => -v).ToArray(), dy.ToArray()) == 0 && again == reservedAddress;
+        msgs.Add(ok ? "ok" : $"not ok: reserved 0x{reservedAddress:x}, reallocated 0x{again:x}");
+        return msgs.ToArray();
+    }
 }

@@ -74,4 +74,15 @@ public class EmulatorStreamsTests(ITestOutputHelper output)
         Assert.Contains("graph", lines[0]);
         Assert.Contains("cuBLASLt", lines[1]);
     }
+
+    [Fact]
+    public void FailedCapturesRethrowAndLeaveTheStreamAndPoolUsable()
+    {
+        var r = CudaEmulator.Inside<string[]>(nameof(EmulatorInside.FailedCaptures));
+        foreach (var l in r) output.WriteLine(l);
+        Assert.Equal(3, r.Length);
+        Assert.Equal("body failed on purpose", r[0]);
+        Assert.Contains("cuStreamSynchronize", r[1]);
+        Assert.Equal("ok", r[2]);
+    }
 }
