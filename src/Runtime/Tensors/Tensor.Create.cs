@@ -97,7 +97,8 @@ public sealed unsafe partial class Tensor
     }
 
     /// <summary>Elements converted to double (any dtype), for tests and printing.</summary>
-    public double[] ToDoubleArray() => To(DType.F64).ToArray<double>();
+    /// <remarks>Device tensors come to the host first: the conversion is host work (CUDA has no f64 kernels).</remarks>
+    public double[] ToDoubleArray() => (Device.IsCpu ? this : To(Device.Cpu)).To(DType.F64).ToArray<double>();
     public float[] ToFloatArray() => To(DType.F32).ToArray<float>();
 
     /// <summary>The single element of a one-element tensor, as double.</summary>

@@ -252,4 +252,14 @@ public static unsafe partial class EmulatorInside
         msgs.Add(ok ? "ok" : $"not ok: reserved 0x{reservedAddress:x}, reallocated 0x{again:x}");
         return msgs.ToArray();
     }
+
+    /// <summary>Host readback of a cuda tensor as doubles (ToDoubleArray, Item): [max |diff| vs the host values, Item of a 1-element tensor, its host value].</summary>
+    public static double[] DoubleReadback(string lib)
+    {
+        Device0(lib);
+        var x = Rand(37, 14);
+        var d = Tensor.FromArray(x, 37).To(Device.Cuda(0));
+        var back = d.ToDoubleArray();
+        return [x.Zip(back, (a, b) => Math.Abs(a - b)).Max(), Tensor.FromArray(new[] { x[5] }, 1).To(Device.Cuda(0)).Item(), x[5]];
+    }
 }

@@ -85,4 +85,13 @@ public class EmulatorStreamsTests(ITestOutputHelper output)
         Assert.Contains("cuStreamSynchronize", r[1]);
         Assert.Equal("ok", r[2]);
     }
+
+    /// <summary>Scoring on cuda reads log-probs back as doubles: that conversion happens on the host (no f64 kernels).</summary>
+    [Fact]
+    public void CudaTensorsReadBackAsDoubles()
+    {
+        var r = CudaEmulator.Inside<double[]>(nameof(EmulatorInside.DoubleReadback));
+        Assert.Equal(0, r[0]);
+        Assert.Equal(r[2], r[1]);
+    }
 }
