@@ -44,6 +44,14 @@ public sealed unsafe partial class CudaBackend
         var (batch, m, k, n, shape) = Ops.MatMulShape(a, b, transA, transB);
         var y = New(shape, a.DType);
         int lda = transA ? m : k, ldb = transB ? k : n;
+        if (a.DType == DType.BF16 && _blasLt.Value is { } lt)
+        {
+            // bf16 goes through cuBLASLt (its heuristics pick tensor-core kernels per shape); f32 stays on GemmEx.
+            if (b.Rank == 2 && !transA) lt.Matmul(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType);
+            else lt.Matmul(transA, transB, m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType,
+                batch: batch, strideA: (long)m * k, strideB: b.Rank == 2 ? 0 : (long)k * n, strideC: (long)m * n);
+            return y;
+        }
         if (b.Rank == 2 && !transA)
             _blas.Value.Gemm(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType);
         else

@@ -11,6 +11,11 @@ public sealed unsafe partial class CudaBackend : IBackend
 {
     private static readonly Dictionary<int, CudaBackend> Instances = [];
     private readonly Lazy<CudaBlas> _blas;
+    private readonly Lazy<CudaBlasLt?> _blasLt;
+    private string _blasLtStatus = "not yet probed";
+
+    /// <summary>Which GEMM library bf16 MatMul uses and why (cuBLASLt when it loads, else cublasGemmEx).</summary>
+    public string GemmPath => _blasLt.Value is not null ? _blasLtStatus : "cublasGemmEx (" + _blasLtStatus + ")";
 
     public CudaDevice Device { get; }
     public string Name => $"cuda:{Device.Ordinal}";
@@ -19,6 +24,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     {
         Device = device;
         _blas = new Lazy<CudaBlas>(() => new CudaBlas(device));
+        _blasLt = new Lazy<CudaBlasLt?>(() => { var lt = CudaBlasLt.TryCreate(device, out var why); _blasLtStatus = why; return lt; });
     }
 
     public static CudaBackend Get(int ordinal)
@@ -30,17 +36,20 @@ public sealed unsafe partial class CudaBackend : IBackend
     private static NotSupportedException Missing(string op, string detail = "") =>
         new($"CUDA backend: no kernel for {op}{(detail.Length > 0 ? " (" + detail + ")" : "")} yet. Run it on the CPU (--device cpu) or move the tensors with .To(Device.Cpu).");
 
-    private sealed class PooledBlock(CudaMemoryPool pool, ulong address, long size) : IDisposable
+    /// <summary>A tensor's device block; freed on the stream it was allocated on (the pool's stream-ordering rule).</summary>
+    private sealed class PooledBlock(CudaMemoryPool pool, ulong address, long size, IntPtr stream) : IDisposable
     {
         private int _freed;
-        public void Dispose() { if (Interlocked.Exchange(ref _freed, 1) == 0) pool.Free(address, size); }
+        public void Dispose() { if (Interlocked.Exchange(ref _freed, 1) == 0) pool.Free(address, size, stream); }
     }
 
     public Storage Allocate(long bytes, bool zero)
     {
-        var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1));
-        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8(addr, 0, (nuint)Math.Max(bytes, 1)), "cuMemsetD8"); }
-        return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size));
+        var stream = Device.CurrentStream;
+        var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1), stream.Handle);
+        // Zeroing is queued on the same stream as the kernels that will use the block (and is capturable).
+        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8Async(addr, 0, (nuint)Math.Max(bytes, 1), stream.Handle), "cuMemsetD8Async"); }
+        return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size, stream.Handle));
     }
 
     internal static ulong Addr(Tensor t) => (ulong)t.RawPointer;

@@ -11,6 +11,7 @@ public sealed unsafe class CudaBlas : IDisposable
 {
     private readonly CudaDevice _dev;
     private IntPtr _handle;
+    private IntPtr _stream;
 
     public CudaBlas(CudaDevice dev)
     {
@@ -22,6 +23,16 @@ public sealed unsafe class CudaBlas : IDisposable
         CuBlas.Check(CuBlas.cublasCreate(&h), "cublasCreate");
         _handle = h;
         CuBlas.Check(CuBlas.cublasSetStream(h, dev.Stream), "cublasSetStream");
+        _stream = dev.Stream;
+    }
+
+    /// <summary>Point the handle at the device's current stream (a UseStream scope or a graph capture may change it).</summary>
+    private void FollowStream()
+    {
+        var s = _dev.CurrentStream.Handle;
+        if (s == _stream) return;
+        CuBlas.Check(CuBlas.cublasSetStream(_handle, s), "cublasSetStream");
+        _stream = s;
     }
 
     private static int TypeOf(DType t) => t switch
@@ -35,6 +46,7 @@ public sealed unsafe class CudaBlas : IDisposable
         DType abType, DType cType, int batch = 1, long strideA = 0, long strideB = 0, long strideC = 0)
     {
         _dev.MakeCurrent();
+        FollowStream();
         int ab = TypeOf(abType), ct = TypeOf(cType);
         int opB = transB ? CuBlas.OpT : CuBlas.OpN, opA = transA ? CuBlas.OpT : CuBlas.OpN;
         if (batch == 1)

@@ -12,6 +12,10 @@ public sealed unsafe class CudaDevice : IDisposable
     private static readonly Dictionary<int, CudaDevice> Open = [];
     private readonly Dictionary<string, IntPtr> _modules = [];
     private readonly Dictionary<(string, string), IntPtr> _functions = [];
+    private readonly Dictionary<string, string> _origins = [];
+
+    /// <summary>For each loaded kernels/*.cu file: where its code came from (prebuilt fatbin or NVRTC, and why).</summary>
+    public IReadOnlyDictionary<string, string> KernelOrigins { get { lock (_functions) return new Dictionary<string, string>(_origins); } }
     private readonly IntPtr _ctx;
 
     public int Ordinal { get; }
@@ -20,8 +24,34 @@ public sealed unsafe class CudaDevice : IDisposable
     public int ComputeMinor { get; }
     public int Multiprocessors { get; }
     public long TotalMemory { get; }
+    /// <summary>The default stream's handle (<see cref="DefaultStream"/>).</summary>
     public IntPtr Stream { get; }
+    /// <summary>The engine's stream for this device: non-blocking, created with the device, destroyed with it.</summary>
+    public CudaStream DefaultStream { get; }
     public CudaMemoryPool Memory { get; }
+
+    private readonly AsyncLocal<CudaStream?> _current = new();
+
+    /// <summary>
+    /// Where launches, cuBLAS calls, pool allocations and <see cref="Synchronize"/> go on this thread / async flow:
+    /// <see cref="DefaultStream"/> unless a <see cref="UseStream"/> scope says otherwise.
+    /// </summary>
+    public CudaStream CurrentStream => _current.Value ?? DefaultStream;
+
+    /// <summary>Route this flow's work on the device to <paramref name="stream"/> until the returned scope is disposed.</summary>
+    public IDisposable UseStream(CudaStream stream)
+    {
+        if (stream.Device != this) throw new ArgumentException($"{stream} belongs to another device than cuda:{Ordinal}.", nameof(stream));
+        var previous = _current.Value;
+        _current.Value = stream;
+        return new StreamScope(this, previous);
+    }
+
+    private sealed class StreamScope(CudaDevice device, CudaStream? previous) : IDisposable
+    {
+        private bool _done;
+        public void Dispose() { if (!_done) { device._current.Value = previous; _done = true; } }
+    }
     public string Arch => $"compute_{ComputeMajor}{ComputeMinor}";
 
     public static string KernelCacheDir =>
@@ -65,12 +95,14 @@ public sealed unsafe class CudaDevice : IDisposable
         IntPtr s;
         CudaDriver.Check(CudaDriver.cuStreamCreate(&s, 1 /* non-blocking */), "cuStreamCreate");
         Stream = s;
+        DefaultStream = new CudaStream(this, s, owned: false);
         Memory = new CudaMemoryPool(this);
     }
 
     public void MakeCurrent() => CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_ctx), "cuCtxSetCurrent");
 
-    public void Synchronize() => CudaDriver.Check(CudaDriver.cuStreamSynchronize(Stream), "cuStreamSynchronize");
+    /// <summary>Wait for the current stream's work (see <see cref="CurrentStream"/>).</summary>
+    public void Synchronize() => CurrentStream.Synchronize();
 
     /// <summary>The kernel <paramref name="function"/> of kernels/<paramref name="file"/>, compiled for this device.</summary>
     public IntPtr Function(string file, string function)
@@ -80,12 +112,24 @@ public sealed unsafe class CudaDevice : IDisposable
             if (_functions.TryGetValue((file, function), out var f)) return f;
             if (!_modules.TryGetValue(file, out var module))
             {
-                var ptx = NvrtcCompiler.CompileCached(KernelSources.Source(file), file, KernelSources.Headers(), NvrtcCompiler.DefaultOptions(Arch), KernelCacheDir);
-                var image = new byte[ptx.Length + 1];
-                ptx.CopyTo(image, 0);
                 MakeCurrent();
-                fixed (byte* p = image) CudaDriver.Check(CudaDriver.cuModuleLoadData(&module, p), $"cuModuleLoadData({file})");
+                var fatbin = PrebuiltKernels.Find(file, out var detail);
+                string origin;
+                (module, origin) = LoadModule(file, fatbin, detail, image =>
+                {
+                    IntPtr m;
+                    int rc;
+                    fixed (byte* p = image) rc = CudaDriver.cuModuleLoadData(&m, p);
+                    return (rc, m);
+                }, () =>
+                {
+                    var ptx = NvrtcCompiler.CompileCached(KernelSources.Source(file), file, KernelSources.Headers(), NvrtcCompiler.DefaultOptions(Arch), KernelCacheDir);
+                    var image = new byte[ptx.Length + 1]; // NUL-terminated PTX text
+                    ptx.CopyTo(image, 0);
+                    return image;
+                }, Arch);
                 _modules[file] = module;
+                _origins[file] = origin;
             }
             var nameBytes = System.Text.Encoding.UTF8.GetBytes(function + "\0");
             fixed (byte* n = nameBytes) CudaDriver.Check(CudaDriver.cuModuleGetFunction(&f, module, n), $"cuModuleGetFunction({file}:{function})");
@@ -93,16 +137,43 @@ public sealed unsafe class CudaDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Load a kernel file's module: the ahead-of-time <paramref name="fatbin"/> when there is one and the driver takes it
+    /// (it picks the SASS for this GPU or JITs the PTX, and refuses when neither fits), else the NVRTC image.
+    /// Returns the module and where it came from, for <see cref="KernelOrigins"/>.
+    /// </summary>
+    internal static (T module, string origin) LoadModule<T>(string file, byte[]? fatbin, string prebuiltDetail, Func<byte[], (int rc, T module)> load, Func<byte[]> nvrtcImage, string arch)
+    {
+        var detail = prebuiltDetail;
+        if (fatbin is not null)
+        {
+            var (rc, m) = load(fatbin);
+            if (rc == 0) return (m, detail);
+            detail += $" (driver refused it: CUresult {rc})";
+        }
+        var (rc2, m2) = load(nvrtcImage());
+        CudaDriver.Check(rc2, $"cuModuleLoadData({file})");
+        return (m2, $"NVRTC for {arch}; {detail}");
+    }
+
     /// <summary>Launch with a 1-D grid sized for n elements (grid-stride kernels).</summary>
-    public void Launch1D(string file, string function, long n, params object[] args)
+    public void Launch1D(string file, string function, long n, params object[] args) => Launch1D(CurrentStream, file, function, n, args);
+
+    /// <summary>Launch1D on a given stream.</summary>
+    public void Launch1D(CudaStream stream, string file, string function, long n, params object[] args)
     {
         int block = 256;
         long blocks = Math.Clamp((n + block - 1) / block, 1, Multiprocessors * 32L);
-        Launch(file, function, (uint)blocks, 1, 1, (uint)block, 1, 1, 0, args);
+        Launch(stream, file, function, (uint)blocks, 1, 1, (uint)block, 1, 1, 0, args);
     }
 
-    public void Launch(string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args)
+    public void Launch(string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args) =>
+        Launch(CurrentStream, file, function, gx, gy, gz, bx, by, bz, shared, args);
+
+    /// <summary>Launch kernels/<paramref name="file"/>:<paramref name="function"/> on <paramref name="stream"/>.</summary>
+    public void Launch(CudaStream stream, string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args)
     {
+        if (stream.Device != this) throw new ArgumentException($"{stream} belongs to another device than cuda:{Ordinal}.", nameof(stream));
         var f = Function(file, function);
         // Marshal each argument into native memory and pass an array of pointers to them, as cuLaunchKernel wants.
         var slots = (ulong*)NativeMemory.Alloc((nuint)(args.Length * sizeof(ulong)));
@@ -121,7 +192,7 @@ public sealed unsafe class CudaDevice : IDisposable
                 ptrs[i] = &slots[i];
             }
             MakeCurrent();
-            CudaDriver.Check(CudaDriver.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, Stream, ptrs, null), $"cuLaunchKernel({function})");
+            CudaDriver.Check(CudaDriver.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, stream.Handle, ptrs, null), $"cuLaunchKernel({function})");
         }
         finally { NativeMemory.Free(slots); NativeMemory.Free(ptrs); }
     }

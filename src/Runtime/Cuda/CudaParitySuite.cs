@@ -60,6 +60,7 @@ public static partial class CudaParitySuite
         }
         RowKernels(dev, seed, rows);
         GemmRows(dev, seed, rows);
+        LtAndStreamRows(dev, seed, rows);
         TransformerOps(seed, rows, dev.Ordinal);
         BackwardOps(seed, rows, dev.Ordinal);
         RegularizerOps(seed, rows, dev.Ordinal);

@@ -13,7 +13,7 @@ namespace Engine.Tests.Cuda;
 /// the emulator library): the real CudaBackend / CudaDevice / CudaBlas code, with every CUDA call served by the emulator.
 /// They return only framework types, which are shared with the calling test.
 /// </summary>
-public static class EmulatorInside
+public static partial class EmulatorInside
 {
     private static CudaDevice Device0(string lib)
     {

@@ -53,6 +53,9 @@ public static class DoctorCommand
         foreach (var row in rows) Console.WriteLine($"{row.Op,-22} {row.Shape,-12} {row.MaxRelError,12:E2} {row.Tolerance,8:E0}  {(row.Pass ? "yes" : "NO")}");
         int failed = rows.Count(r => !r.Pass);
         Console.WriteLine($"{rows.Count - failed} of {rows.Count} parity checks passed; memory peak {gpu.Memory.Peak:N0} bytes");
+        // Which code actually ran: cuBLASLt or cublasGemmEx for bf16, and a prebuilt fatbin or NVRTC per kernel file.
+        Console.WriteLine($"gemm        bf16 MatMul via {CudaBackend.Get(dev.Index).GemmPath}");
+        foreach (var (file, origin) in gpu.KernelOrigins.OrderBy(k => k.Key, StringComparer.Ordinal)) Console.WriteLine($"kernels     {file}: {origin}");
         return failed == 0 ? 0 : 1;
     }
 

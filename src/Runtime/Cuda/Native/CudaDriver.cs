@@ -37,8 +37,29 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Lib)] internal static partial int cuEventSynchronize(IntPtr ev);
     [LibraryImport(Lib)] internal static partial int cuEventElapsedTime(float* ms, IntPtr start, IntPtr end);
     [LibraryImport(Lib, EntryPoint = "cuEventDestroy_v2")] internal static partial int cuEventDestroy(IntPtr ev);
+    [LibraryImport(Lib)] internal static partial int cuEventQuery(IntPtr ev);
+    [LibraryImport(Lib)] internal static partial int cuStreamQuery(IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int cuStreamWaitEvent(IntPtr stream, IntPtr ev, uint flags);
+    [LibraryImport(Lib, EntryPoint = "cuMemsetD8Async")] internal static partial int cuMemsetD8Async(ulong dst, byte value, nuint count, IntPtr stream);
+    // Stream capture and graphs (cuda.h maps cuStreamBeginCapture to the _v2 symbol since CUDA 10.1).
+    [LibraryImport(Lib, EntryPoint = "cuStreamBeginCapture_v2")] internal static partial int cuStreamBeginCapture(IntPtr stream, int mode);
+    [LibraryImport(Lib)] internal static partial int cuStreamEndCapture(IntPtr stream, IntPtr* graph);
+    [LibraryImport(Lib)] internal static partial int cuStreamIsCapturing(IntPtr stream, int* status);
+    [LibraryImport(Lib)] internal static partial int cuGraphInstantiateWithFlags(IntPtr* exec, IntPtr graph, ulong flags);
+    [LibraryImport(Lib)] internal static partial int cuGraphLaunch(IntPtr exec, IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int cuGraphExecDestroy(IntPtr exec);
+    [LibraryImport(Lib)] internal static partial int cuGraphDestroy(IntPtr graph);
     [LibraryImport(Lib)] internal static partial int cuGetErrorName(int error, byte** name);
     [LibraryImport(Lib)] internal static partial int cuGetErrorString(int error, byte** text);
+
+    // CUresult CUDA_ERROR_NOT_READY (cuda.h): an event/stream query whose work has not completed yet.
+    internal const int ErrorNotReady = 600;
+    // CUstream_flags CU_STREAM_NON_BLOCKING = 0x1; CUevent_flags CU_EVENT_DISABLE_TIMING = 0x2 (cuda.h).
+    internal const uint StreamNonBlocking = 1, EventDefault = 0, EventDisableTiming = 2;
+    // CUstreamCaptureMode (cuda.h): GLOBAL = 0, THREAD_LOCAL = 1, RELAXED = 2.
+    // CUstreamCaptureStatus: NONE = 0, ACTIVE = 1, INVALIDATED = 2.
+    internal const int CaptureModeGlobal = 0, CaptureModeThreadLocal = 1, CaptureModeRelaxed = 2;
+    internal const int CaptureStatusNone = 0, CaptureStatusActive = 1, CaptureStatusInvalidated = 2;
 
     internal const int AttrComputeCapabilityMajor = 75, AttrComputeCapabilityMinor = 76, AttrMultiprocessorCount = 16;
 
