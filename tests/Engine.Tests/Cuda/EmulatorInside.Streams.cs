@@ -212,7 +212,7 @@ public static unsafe partial class EmulatorInside
         return [a == b ? 1 : 0, pool.CrossStreamReuses - reuses0, pool.DriverAllocations - allocs0, c == d ? 1 : 0];
     }
 
-    /// <summary>engine cuda-bench's code path with tiny shapes: its lines as text.</summary>
+    /// <summary>engine bench cuda's code path with tiny shapes: its lines as text.</summary>
     public static string[] PlumbingBench(string lib) => CudaPlumbingBench.Run(Device0(lib), repeats: 2, quick: true).Select(l => l.ToString()).ToArray();
 
     /// <summary>

@@ -18,6 +18,7 @@ public static class BenchCommand
         gemm.SetAction(r => RunGemm(r.GetValue(size), r.GetValue(threads), r.GetValue(reps)));
         bench.Subcommands.Add(gemm);
         bench.Subcommands.Add(BenchAttentionCommand.Create());
+        bench.Subcommands.Add(CudaBenchCommand.Create());
         return bench;
     }
 

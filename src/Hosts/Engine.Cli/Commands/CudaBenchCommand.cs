@@ -4,14 +4,14 @@ using Engine.Runtime.Cuda.Native;
 
 namespace Engine.Cli.Commands;
 
-/// <summary>`engine cuda-bench`: graph replay vs direct launches and cuBLASLt vs cublasGemmEx on a GPU (CUDA events).</summary>
+/// <summary>`engine bench cuda`: graph replay vs direct launches and cuBLASLt vs cublasGemmEx on a GPU (CUDA events).</summary>
 public static class CudaBenchCommand
 {
     public static Command Create()
     {
         var device = new Option<int>("--device") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per line (after one warm-up).", DefaultValueFactory = _ => 20 };
-        var cmd = new Command("cuda-bench", "Time CUDA graph replay against direct launches, and cuBLASLt against cublasGemmEx for bf16 GEMMs.") { device, repeats };
+        var cmd = new Command("cuda", "Time CUDA graph replay against direct launches, and cuBLASLt against cublasGemmEx for bf16 GEMMs.") { device, repeats };
         cmd.SetAction(r =>
         {
             var probe = CudaProbe.Probe();
