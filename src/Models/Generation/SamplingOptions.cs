@@ -26,6 +26,9 @@ public sealed record SamplingOptions
         if (MinP is < 0 or > 1) throw new ArgumentException("MinP must be in [0, 1].");
         if (RepetitionPenalty <= 0) throw new ArgumentException("RepetitionPenalty must be > 0.");
     }
+
+    /// <summary>The logits-processing part, as the SampleTokens op takes it.</summary>
+    public Engine.Runtime.SamplingParams ToParams() => new(Temperature, TopK, TopP, MinP, RepetitionPenalty);
 }
 
 /// <summary>One generated continuation. LogProbs[i] is log p(token i) under the model's unmodified distribution.</summary>
