@@ -60,6 +60,7 @@ public static partial class CudaParitySuite
         GemmRows(dev, seed, rows);
         TransformerOps(seed, rows, dev.Ordinal);
         BackwardOps(seed, rows, dev.Ordinal);
+        SamplingRows(seed, rows, dev.Ordinal);
         return rows;
     }
 
