@@ -45,6 +45,14 @@ public static partial class CudaParitySuite
         return Tensor.FromArray(ids, b, l);
     }
 
+    /// <summary>Only the sampling rows (vocabularies up to <paramref name="maxVocab"/>), e.g. under the CPU emulator.</summary>
+    public static IReadOnlyList<Row> RunSampling(CudaDevice dev, ulong seed, int maxVocab = int.MaxValue)
+    {
+        var rows = new List<Row>();
+        SamplingRows(seed, rows, dev.Ordinal, maxVocab);
+        return rows;
+    }
+
     private static void SamplingRows(ulong seed, List<Row> rows, int ordinal, int maxVocab = int.MaxValue)
     {
         var cpu = Backend.Cpu;
