@@ -71,6 +71,9 @@ public static unsafe class NvrtcCompiler
     /// <summary>Compile through the on-disk cache keyed by (source, headers, options, NVRTC version).</summary>
     public static byte[] CompileCached(string source, string name, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, string cacheDir)
     {
+        // The CPU emulator's NVRTC returns an image naming the file, not PTX: never cache it where a real driver would read it
+        // (and compiling there is free, while it re-checks the source against the emulator build each time).
+        if (CudaLibraries.EmulatorPath is not null) return Compile(source, name, headers, options).Ptx;
         var (ma, mi) = Version();
         var key = new StringBuilder().Append(source).Append('\0');
         foreach (var (k, v) in headers.OrderBy(h => h.Key, StringComparer.Ordinal)) key.Append(k).Append('\0').Append(v).Append('\0');

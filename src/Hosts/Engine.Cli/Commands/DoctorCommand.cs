@@ -33,6 +33,8 @@ public static class DoctorCommand
         Console.WriteLine($"runtime     {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})");
         Console.WriteLine($"simd        {SimdLevel()} (Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, AVX2 {(Avx2.IsSupported ? "yes" : "no")}, FMA {(Fma.IsSupported ? "yes" : "no")}, AVX512-BF16 {(Avx512Bf16Supported() ? "yes" : "no")})");
         Console.WriteLine($"threads     {CpuThreads.Count} (of {Environment.ProcessorCount} logical processors; set ENGINE_THREADS to change)");
+        if (Engine.Runtime.Cuda.Native.CudaLibraries.EmulatorPath is { } emu)
+            Console.WriteLine($"emulator    {Engine.Runtime.Cuda.Native.CudaLibraries.EmulatorVariable}={emu}: CUDA, NVRTC and cuBLAS are the CPU emulator. Kernels run on the CPU: results check kernel logic, not a GPU (no timing, no real PTX).");
         var cuda = CudaProbe.Probe();
         Console.WriteLine($"cuda        {(cuda.Found ? "found" : "not available")}: {cuda.Detail}");
         Console.WriteLine($"nvrtc       {(NvrtcCompiler.IsAvailable(out var nv) ? nv : "not available: " + nv)}");

@@ -14,6 +14,11 @@ public static class KernelsCommand
         var check = new Command("check", "Compile kernels/*.cu with NVRTC for each --arch and report; non-zero exit on any error (or warning).") { arch, warningsAsErrors };
         check.SetAction(r =>
         {
+            if (CudaLibraries.EmulatorPath is { } emu)
+            {
+                Console.Error.WriteLine($"kernels check needs the real NVRTC, but {CudaLibraries.EmulatorVariable}={emu} routes NVRTC to the CPU emulator (which compiles nothing); unset it.");
+                return 2;
+            }
             if (!NvrtcCompiler.IsAvailable(out var detail)) { Console.Error.WriteLine($"NVRTC not available: {detail}"); return 2; }
             Console.WriteLine(detail);
             int failures = 0, count = 0;

@@ -7,9 +7,37 @@ namespace Engine.Runtime.Cuda.Native;
 /// Resolves the logical library names used by our [LibraryImport]s ("cuda", "nvrtc", "cublas", "cublasLt")
 /// to whatever this machine has: CUDA 13, 12 or 11 sonames, under CUDA_PATH, /usr/local/cuda*/lib64,
 /// the NVIDIA pip wheels' folders, or the loader's default search path. Failures name what was tried.
+/// With ENGINE_CUDA_EMULATOR=&lt;path to libengine_cuda_emu.so&gt; (or <see cref="UseEmulator"/> before first use)
+/// every logical library resolves to the CPU emulator instead (native/cuda-emulator): kernels then run on the CPU.
 /// </summary>
 public static class CudaLibraries
 {
+    /// <summary>Environment variable naming the CPU emulator library that stands in for the CUDA driver, NVRTC and cuBLAS.</summary>
+    public const string EmulatorVariable = "ENGINE_CUDA_EMULATOR";
+
+    private static string? _emulator = Environment.GetEnvironmentVariable(EmulatorVariable) is { Length: > 0 } e ? Path.GetFullPath(e) : null;
+
+    /// <summary>The emulator library in use, or null when the real CUDA libraries are used.</summary>
+    public static string? EmulatorPath { get { lock (Resolved) return _emulator; } }
+
+    /// <summary>
+    /// Route "cuda", "nvrtc", "cublas" and "cublasLt" to the CPU emulator at <paramref name="path"/>. Must be called
+    /// before any of them is loaded in this process (a P/Invoke stays bound to the library it first resolved).
+    /// </summary>
+    public static void UseEmulator(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"CUDA emulator library not found: {full}", full);
+        lock (Resolved)
+        {
+            if (_emulator == full) return;
+            if (Resolved.Count > 0)
+                throw new InvalidOperationException($"CudaLibraries.UseEmulator({full}) after {string.Join(", ", Resolved.Keys)} was already loaded from {string.Join(", ", Resolved.Values)}; call it before first use.");
+            _emulator = full;
+            Failures.Clear();
+        }
+    }
+
     private static readonly Dictionary<string, string[]> Names = new()
     {
         ["cuda"] = ["libcuda.so.1", "libcuda.so", "nvcuda.dll"],
@@ -69,6 +97,14 @@ public static class CudaLibraries
             handle = IntPtr.Zero; error = "";
             if (Resolved.TryGetValue(logical, out var done) && NativeLibrary.TryLoad(done, out handle)) return true;
             if (Failures.TryGetValue(logical, out var f)) { error = f; return false; }
+            if (_emulator is { } emu)
+            {
+                // Never fall back to a real library: results must not silently mix emulator and GPU.
+                if (NativeLibrary.TryLoad(emu, out handle)) { Resolved[logical] = emu; return true; }
+                error = $"{logical}: {EmulatorVariable}={emu} could not be loaded (build it with native/cuda-emulator/build.sh <outdir>).";
+                Failures[logical] = error;
+                return false;
+            }
             var tried = new List<string>();
             foreach (var n in Names[logical])
             {
