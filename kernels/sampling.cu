@@ -1,11 +1,12 @@
 // Token sampling on the device: the twin of src/Runtime/Cpu/Sampling/CpuSampling.cs (IBackend.SampleTokens).
-// One block per row, blockDim.x a power of two ≤ 1024. No sort: the CPU's candidate order (logit descending,
-// ties by lower id) is a total order on (key, id), where key is the order-preserving bit pattern of the logit;
-// every filter keeps a prefix of that order, found by a bitwise threshold search over the 32-bit key (counts for
-// top-k, probability mass for top-p and for the draw) and, inside the tied key, by the n-th lowest id.
-// Probabilities are computed in double with the CPU's expressions, so the chosen token is the CPU's unless the
-// uniform lands within double rounding (~1e-15 relative) of a cumulative-mass boundary: the CPU sums in sorted
-// order, the kernel in a fixed tree order. All reductions are fixed trees in shared memory (deterministic).
+// One block per row, blockDim.x a power of two in [32, 1024]. No sort: the CPU's candidate order (logit
+// descending, ties by lower id) is a total order on (key, id), where key is the order-preserving bit pattern of
+// the logit; every filter keeps a prefix of that order, found by a threshold search over the 32-bit key, 4 bits
+// per pass (counts for top-k, probability mass for top-p and for the draw), and inside the tied key by the n-th
+// lowest id. Probabilities are computed in double with the CPU's expressions, so the chosen token is the CPU's
+// unless the uniform (or top_p) lands within double rounding (~1e-15 relative) of a cumulative-mass boundary:
+// the CPU sums in sorted order, the kernel in a fixed block order. Every reduction has a fixed order
+// (deterministic run to run); no atomics.
 #include "common.cuh"
 
 #define SMP_MAX_THREADS 1024
@@ -27,53 +28,61 @@ struct SmpBound { u32 key; int idx; };
 
 __device__ __forceinline__ bool smp_in(u32 k, int i, SmpBound b) { return k > b.key || (k == b.key && i <= b.idx); }
 
-__device__ double smp_sum_d(double v, double* buf)
+#define SMP_NC 15   // threshold candidates per search pass: 4 key bits
+
+// Fixed-order sums across the block (xor butterflies, then warp 0 over the warp totals); every thread gets
+// the NV totals in v. blockDim.x is a multiple of 32. red: __shared__ double[NV·32], res: __shared__ double[NV].
+// Counts are summed as doubles too (exact below 2⁵³).
+__device__ __forceinline__ double smp_warp_sum(double v)
 {
-    int t = threadIdx.x;
-    buf[t] = v;
-    __syncthreads();
-    for (int s = blockDim.x >> 1; s > 0; s >>= 1)
-    {
-        if (t < s) buf[t] = buf[t] + buf[t + s];
-        __syncthreads();
-    }
-    double r = buf[0];
-    __syncthreads();
-    return r;
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = v + __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
 }
 
-__device__ int smp_sum_i(int v, int* buf)
+template <int NV>
+__device__ void smp_block_sum(double* v, double* red, double* res)
 {
-    int t = threadIdx.x;
-    buf[t] = v;
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    #pragma unroll
+    for (int j = 0; j < NV; j++) { double s = smp_warp_sum(v[j]); if (lane == 0) red[j * 32 + w] = s; }
     __syncthreads();
-    for (int s = blockDim.x >> 1; s > 0; s >>= 1)
+    if (w == 0)
     {
-        if (t < s) buf[t] += buf[t + s];
-        __syncthreads();
+        #pragma unroll
+        for (int j = 0; j < NV; j++) { double s = smp_warp_sum(lane < nw ? red[j * 32 + lane] : 0.0); if (lane == 0) res[j] = s; }
     }
-    int r = buf[0];
     __syncthreads();
-    return r;
+    #pragma unroll
+    for (int j = 0; j < NV; j++) v[j] = res[j];
 }
 
-// max (is_max) or min of 64-bit values.
+__device__ __forceinline__ double smp_sum1(double v, double* red, double* res)
+{
+    smp_block_sum<1>(&v, red, res);
+    return v;
+}
+
+// max (is_max) or min of 64-bit values across the block. buf: __shared__ u64[33].
 __device__ u64 smp_ext_u64(u64 v, u64* buf, bool is_max)
 {
-    int t = threadIdx.x;
-    buf[t] = v;
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) { u64 x = __shfl_xor_sync(0xffffffffu, v, o); if (is_max ? x > v : x < v) v = x; }
+    if (lane == 0) buf[w] = v;
     __syncthreads();
-    for (int s = blockDim.x >> 1; s > 0; s >>= 1)
+    if (w == 0)
     {
-        if (t < s) { u64 o = buf[t + s]; if (is_max ? o > buf[t] : o < buf[t]) buf[t] = o; }
-        __syncthreads();
+        v = lane < nw ? buf[lane] : buf[0];
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) { u64 x = __shfl_xor_sync(0xffffffffu, v, o); if (is_max ? x > v : x < v) v = x; }
+        if (lane == 0) buf[32] = v;
     }
-    u64 r = buf[0];
     __syncthreads();
-    return r;
+    return buf[32];
 }
 
-// Inclusive prefix sum across the block (Hillis–Steele).
+// Inclusive prefix sum across the block (Hillis–Steele). buf: __shared__ int[blockDim.x].
 __device__ int smp_scan_i(int v, int* buf)
 {
     int t = threadIdx.x;
@@ -92,23 +101,15 @@ __device__ int smp_scan_i(int v, int* buf)
 }
 
 // Number of ids i ≤ lim with key == t (or key > t when gt).
-__device__ int smp_count(const u32* keys, int lim, u32 t, bool gt, int* ibuf)
+__device__ int smp_count(const u32* keys, int lim, u32 t, bool gt, double* red, double* res)
 {
     int c = 0;
     for (int i = threadIdx.x; i <= lim; i += blockDim.x) { u32 k = keys[i]; c += gt ? (k > t) : (k == t); }
-    return smp_sum_i(c, ibuf);
-}
-
-// Number of ids with key ≥ t.
-__device__ int smp_count_ge(const u32* keys, int n, u32 t, int* ibuf)
-{
-    int c = 0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) c += keys[i] >= t;
-    return smp_sum_i(c, ibuf);
+    return (int)smp_sum1((double)c, red, res);
 }
 
 // Probability mass of the members of prefix b with p ≥ thr and key ≥ t (key > t when gt).
-__device__ double smp_mass(const u32* keys, const double* p, int n, u32 t, bool gt, SmpBound b, double thr, double* dbuf)
+__device__ double smp_mass(const u32* keys, const double* p, int n, u32 t, bool gt, SmpBound b, double thr, double* red, double* res)
 {
     double acc = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x)
@@ -120,20 +121,52 @@ __device__ double smp_mass(const u32* keys, const double* p, int n, u32 t, bool 
             if (q >= thr) acc = acc + q;
         }
     }
-    return smp_sum_d(acc, dbuf);
+    return smp_sum1(acc, red, res);
 }
 
-// Largest t with mass(key ≥ t) ≥ target (strict: > target); mass is non-increasing in t.
-__device__ u32 smp_search_mass(const u32* keys, const double* p, int n, SmpBound b, double thr, double target, bool strict, double* dbuf)
+// Largest t with f(t) ≥ target (> target when strict), where f(t) sums, over the members of prefix b with key ≥ t,
+// p[i] when p[i] ≥ thr (p == null: counts 1 each). f is non-increasing in t. Each pass fixes 4 bits of t: every
+// thread sorts its elements into the 16 buckets of the next nibble (one add per element), and suffix sums of the
+// block totals give f at the 15 candidates. The result is then moved up to the smallest key ≥ t that carries
+// weight, so the caller's group at t is never empty (rounding could otherwise strand t between keys).
+__device__ u32 smp_search(const u32* keys, const double* p, int n, SmpBound b, double thr, double target, bool strict,
+                          double* red, double* res, u64* ubuf)
 {
     u32 t = 0;
-    for (int bit = 31; bit >= 0; bit--)
+    for (int shift = 28; shift >= 0; shift -= 4)
     {
-        u32 cand = t | (1u << bit);
-        double m = smp_mass(keys, p, n, cand, false, b, thr, dbuf);
-        if (strict ? m > target : m >= target) t = cand;
+        const u32 base = t >> shift; // low 4 bits zero, so base + 15 does not overflow
+        double a[SMP_NC];             // a[j]: weight with next nibble j + 1; a[SMP_NC - 1] also takes everything above
+        #pragma unroll
+        for (int j = 0; j < SMP_NC; j++) a[j] = 0.0;
+        for (int i = threadIdx.x; i < n; i += blockDim.x)
+        {
+            u32 k = keys[i];
+            u32 hi = k >> shift;
+            if (hi <= base || !smp_in(k, i, b)) continue;
+            double q = 1.0;
+            if (p != 0) { q = p[i]; if (!(q >= thr)) continue; }
+            u32 d = hi - base > (u32)SMP_NC ? (u32)SMP_NC : hi - base;
+            #pragma unroll
+            for (int j = 0; j < SMP_NC; j++) if (d == (u32)(j + 1)) a[j] = a[j] + q;
+        }
+        smp_block_sum<SMP_NC>(a, red, res);
+        for (int j = SMP_NC - 2; j >= 0; j--) a[j] = a[j] + a[j + 1];
+        u32 pick = 0;
+        #pragma unroll
+        for (int j = 0; j < SMP_NC; j++) if (strict ? a[j] > target : a[j] >= target) pick = (u32)(j + 1);
+        t |= pick << shift;
     }
-    return t;
+    u64 lo = ~0ull;
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+    {
+        u32 k = keys[i];
+        if (k < t || !smp_in(k, i, b)) continue;
+        if (p != 0 && !(p[i] >= thr && p[i] > 0.0)) continue;
+        if ((u64)k < lo) lo = k;
+    }
+    lo = smp_ext_u64(lo, ubuf, false);
+    return lo == ~0ull ? t : (u32)lo;
 }
 
 // The id of the n-th (1-based) element, in ascending id, among ids ≤ lim with key == t. Each thread scans one
@@ -167,9 +200,10 @@ extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all,
                                              double temperature, int top_k, double top_p, double min_p, double penalty,
                                              u64 seed, u64 offset, long long* out_ids, double* out_logp)
 {
-    __shared__ double dbuf[SMP_MAX_THREADS];
+    __shared__ double red[SMP_NC * 32];
+    __shared__ double res[SMP_NC];
     __shared__ int ibuf[SMP_MAX_THREADS];
-    __shared__ u64 ubuf[SMP_MAX_THREADS];
+    __shared__ u64 ubuf[33];
     __shared__ int s_res;
     __shared__ int s_n;
     const int row = blockIdx.x, tid = threadIdx.x, nt = blockDim.x;
@@ -213,13 +247,8 @@ extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all,
         // Top-k: the k-th key t, then the (k − #{key > t})-th lowest id at key t.
         if (top_k > 0 && top_k < n)
         {
-            u32 t = 0;
-            for (int bit = 31; bit >= 0; bit--)
-            {
-                u32 cand = t | (1u << bit);
-                if (smp_count_ge(keys, n, cand, ibuf) >= top_k) t = cand;
-            }
-            int gt = smp_count(keys, n - 1, t, true, ibuf);
+            u32 t = smp_search(keys, 0, n, b1, 0.0, (double)top_k, false, red, res, ubuf);
+            int gt = smp_count(keys, n - 1, t, true, red, res);
             b1.key = t;
             b1.idx = smp_nth(keys, n - 1, t, top_k - gt, ibuf, &s_res);
         }
@@ -233,18 +262,18 @@ extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all,
             if (smp_in(k, i, b1)) { e = exp((double)smp_key_float(k) / temperature - xmax); acc = acc + e; }
             p[i] = e;
         }
-        const double sum = smp_sum_d(acc, dbuf);
+        const double sum = smp_sum1(acc, red, res);
         for (int i = tid; i < n; i += nt) p[i] = p[i] / sum;
         __syncthreads();
 
         // Top-p: the smallest prefix whose mass reaches top_p (all of b1 when its mass falls short).
         SmpBound b2 = b1;
-        if (top_p < 1.0 && smp_mass(keys, p, n, 0u, false, b1, 0.0, dbuf) >= top_p)
+        if (top_p < 1.0 && smp_mass(keys, p, n, 0u, false, b1, 0.0, red, res) >= top_p)
         {
-            u32 t = smp_search_mass(keys, p, n, b1, 0.0, top_p, false, dbuf);
-            double c = smp_mass(keys, p, n, t, true, b1, 0.0, dbuf);
+            u32 t = smp_search(keys, p, n, b1, 0.0, top_p, false, red, res, ubuf);
+            double c = smp_mass(keys, p, n, t, true, b1, 0.0, red, res);
             int lim = t == b1.key ? b1.idx : n - 1;
-            int group = smp_count(keys, lim, t, false, ibuf);
+            int group = smp_count(keys, lim, t, false, red, res);
             if (tid == 0)
             {
                 double q = exp((double)smp_key_float(t) / temperature - xmax) / sum;
@@ -262,14 +291,14 @@ extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all,
         const double thr = min_p * (1.0 / sum);
 
         // Draw: the first candidate whose cumulative mass exceeds u.
-        double total = smp_mass(keys, p, n, 0u, false, b2, thr, dbuf);
+        double total = smp_mass(keys, p, n, 0u, false, b2, thr, red, res);
         double u = (double)philox_uniform(philox_word(seed, offset + ((u64)row << 24), 0)) * total;
         if (total > u)
         {
-            u32 t = smp_search_mass(keys, p, n, b2, thr, u, true, dbuf);
-            double c = smp_mass(keys, p, n, t, true, b2, thr, dbuf);
+            u32 t = smp_search(keys, p, n, b2, thr, u, true, red, res, ubuf);
+            double c = smp_mass(keys, p, n, t, true, b2, thr, red, res);
             int lim = t == b2.key ? b2.idx : n - 1;
-            int group = smp_count(keys, lim, t, false, ibuf);
+            int group = smp_count(keys, lim, t, false, red, res);
             if (tid == 0)
             {
                 double q = exp((double)smp_key_float(t) / temperature - xmax) / sum;
@@ -306,7 +335,7 @@ extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all,
     double mx = (double)smp_key_float((u32)lmk);
     double s = 0.0;
     for (int i = tid; i < n; i += nt) s = s + exp((double)x[i] - mx);
-    s = smp_sum_d(s, dbuf);
+    s = smp_sum1(s, red, res);
     if (tid == 0)
     {
         out_ids[row] = chosen;

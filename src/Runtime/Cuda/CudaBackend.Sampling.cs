@@ -9,6 +9,7 @@ public sealed unsafe partial class CudaBackend
     public SampledTokens SampleTokens(Tensor logits, SamplingParams p, ulong seed, ulong offset, Tensor? previousTokens)
     {
         p.Validate();
+        if (SampleBlock is < 32 or > 1024 || (SampleBlock & (SampleBlock - 1)) != 0) throw new InvalidOperationException($"SampleTokens: SampleBlock must be a power of two in [32, 1024], got {SampleBlock}.");
         if (logits.Rank != 2) throw new ArgumentException($"SampleTokens: logits must be [B, V], got {logits.ShapeString}.");
         RequireF32("SampleTokens", logits);
         int b = logits.Size(0), v = logits.Size(1);
