@@ -19,6 +19,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src" "$work/obj"
 
 base=(-std=c++17 -O2 -g -fPIC -fvisibility=hidden -fvisibility-inlines-hidden)
+# GPUs fuse a*b+c into one FMA (NVRTC's default --fmad=true) and cuBLAS accumulates with FMA: do the same where this
+# CPU has FMA, so rounding resembles the GPU's (ENGINE_EMU_FMA=0 turns it off). The library then needs an FMA CPU.
+if [ "${ENGINE_EMU_FMA:-1}" != 0 ] && { [ "$(uname -m)" = aarch64 ] || grep -qw fma /proc/cpuinfo 2>/dev/null; }; then
+    [ "$(uname -m)" = x86_64 ] && base+=(-mfma)
+    base+=(-ffp-contract=fast)
+fi
 # Kernel code is CUDA C++ compiled as host C++: CUDA's pointer punning and wrapping integer math must not be
 # treated as undefined behaviour by the optimizer. Warnings are off for kernels only (CUDA idioms trip them).
 kflags=("${base[@]}" -fno-strict-aliasing -fwrapv -w -x c++ -include "$here/emu_runtime.h" -I "$work/src" -I "$here")
@@ -63,7 +69,13 @@ for f in "$kernels"/*.cu; do
     units+=("k:$work/reg_$id.cpp")
 done
 
-for s in "$here"/emu_*.cpp; do units+=("e:$s"); done
+# ENGINE_EMU_CORE_CACHE: a folder for the emulator's own objects, reused by builds with other kernel sets. The caller
+# must key it by the contents of this folder (flags live in this script, so they are part of that key).
+core=${ENGINE_EMU_CORE_CACHE:-}
+[ -n "$core" ] && mkdir -p "$core"
+for s in "$here"/emu_*.cpp; do
+    if [ -n "$core" ] && [ -e "$core/$(basename "${s%.cpp}").o" ]; then cp "$core/$(basename "${s%.cpp}").o" "$work/obj/"; else units+=("e:$s"); fi
+done
 
 pids=()
 for u in "${units[@]}"; do
@@ -76,6 +88,12 @@ for u in "${units[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || true; done
 [ -e "$work/failed" ] && { echo "build.sh: compilation failed (see above)" >&2; exit 1; }
+if [ -n "$core" ]; then
+    for s in "$here"/emu_*.cpp; do
+        o="$(basename "${s%.cpp}").o"
+        [ -e "$core/$o" ] || { cp "$work/obj/$o" "$core/$o.$$" && mv -f "$core/$o.$$" "$core/$o"; }
+    done
+fi
 
 # Export exactly the CUDA/NVRTC/cuBLAS entry points (nothing from libstdc++ templates or the kernels).
 printf '{ global: cu*; nvrtc*; cublas*; local: *; };\n' >"$work/exports.map"

@@ -152,7 +152,7 @@ int run_gemm(const GemmArgs& g)
                 {
                     const float* x = &at[(size_t)i * g.k];
                     const float* y = &bt[(size_t)j * g.k];
-                    for (int p = 0; p < g.k; p++) acc += x[p] * y[p];
+                    for (int p = 0; p < g.k; p++) acc = std::fma(x[p], y[p], acc);  // one FMA chain in k order, as a GEMM thread does
                 }
                 long long ci = i + (long long)j * g.ldc;
                 float v = g.alpha * acc;

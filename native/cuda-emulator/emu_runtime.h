@@ -49,37 +49,36 @@ inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return
 #define warpSize 32
 
 #define __syncthreads() ::emu::syncthreads(__FILE__, __LINE__)
-#define __syncwarp(...) ::emu::syncwarp_(__FILE__, __LINE__, ##__VA_ARGS__)
 #define __trap() ::emu::trap("__trap()", __FILE__, __LINE__)
 #define __threadfence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define __threadfence_block() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
-namespace emu
-{
-inline void syncwarp_(const char* f, int l, unsigned mask = 0xffffffffu) { warp_op(mask, Sync, 0, 0, 32, f, l); }
-}
+// __builtin_FILE()/__builtin_LINE() as default arguments name the kernel's call site in error reports.
+#define EMU_SITE const char* emu_file = __builtin_FILE(), int emu_line = __builtin_LINE()
+#define EMU_AT emu_file, emu_line
+inline void __syncwarp(unsigned mask = 0xffffffffu, EMU_SITE) { ::emu::warp_op(mask, ::emu::Sync, 0, 0, 32, EMU_AT); }
 
 // Warp collectives. `mask` lanes must all arrive (lanes past the end of a partial last warp don't exist and are
 // dropped from it); a lane of the mask that has exited, or different masks, is reported as a deadlock.
 #define EMU_SHFL(name, kind)                                                                                      \
-    template <class T> inline T name(unsigned mask, T var, int arg, int width = 32)                               \
-    { return ::emu::from_bits<T>(::emu::warp_op(mask, ::emu::kind, ::emu::to_bits(var), arg, width, __FILE__, __LINE__)); }
+    template <class T> inline T name(unsigned mask, T var, int arg, int width = 32, EMU_SITE)                     \
+    { return ::emu::from_bits<T>(::emu::warp_op(mask, ::emu::kind, ::emu::to_bits(var), arg, width, EMU_AT)); }
 EMU_SHFL(__shfl_sync, ShflIdx)
 EMU_SHFL(__shfl_up_sync, ShflUp)
 EMU_SHFL(__shfl_down_sync, ShflDown)
 EMU_SHFL(__shfl_xor_sync, ShflXor)
 #undef EMU_SHFL
-inline unsigned __ballot_sync(unsigned mask, int pred) { return (unsigned)::emu::warp_op(mask, ::emu::Ballot, pred != 0, 0, 32, __FILE__, __LINE__); }
-inline int __any_sync(unsigned mask, int pred) { return (int)::emu::warp_op(mask, ::emu::Any, pred != 0, 0, 32, __FILE__, __LINE__); }
-inline int __all_sync(unsigned mask, int pred) { return (int)::emu::warp_op(mask, ::emu::All, pred != 0, 0, 32, __FILE__, __LINE__); }
+inline unsigned __ballot_sync(unsigned mask, int pred, EMU_SITE) { return (unsigned)::emu::warp_op(mask, ::emu::Ballot, pred != 0, 0, 32, EMU_AT); }
+inline int __any_sync(unsigned mask, int pred, EMU_SITE) { return (int)::emu::warp_op(mask, ::emu::Any, pred != 0, 0, 32, EMU_AT); }
+inline int __all_sync(unsigned mask, int pred, EMU_SITE) { return (int)::emu::warp_op(mask, ::emu::All, pred != 0, 0, 32, EMU_AT); }
 inline unsigned __activemask() { return ::emu::activemask(); }
-inline unsigned __reduce_add_sync(unsigned mask, unsigned v) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceAdd, v, 0, 32, __FILE__, __LINE__); }
-inline int __reduce_add_sync(unsigned mask, int v) { return (int)::emu::warp_op(mask, ::emu::ReduceAdd, (unsigned)v, 0, 32, __FILE__, __LINE__); }
-inline unsigned __reduce_min_sync(unsigned mask, unsigned v) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceMinU, v, 0, 32, __FILE__, __LINE__); }
-inline int __reduce_min_sync(unsigned mask, int v) { return (int)::emu::warp_op(mask, ::emu::ReduceMinS, (unsigned)v, 0, 32, __FILE__, __LINE__); }
-inline unsigned __reduce_max_sync(unsigned mask, unsigned v) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceMaxU, v, 0, 32, __FILE__, __LINE__); }
-inline int __reduce_max_sync(unsigned mask, int v) { return (int)::emu::warp_op(mask, ::emu::ReduceMaxS, (unsigned)v, 0, 32, __FILE__, __LINE__); }
-template <class T> inline unsigned __match_any_sync(unsigned mask, T v) { return (unsigned)::emu::warp_op(mask, ::emu::MatchAny, ::emu::to_bits(v), 0, 32, __FILE__, __LINE__); }
+inline unsigned __reduce_add_sync(unsigned mask, unsigned v, EMU_SITE) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceAdd, v, 0, 32, EMU_AT); }
+inline int __reduce_add_sync(unsigned mask, int v, EMU_SITE) { return (int)::emu::warp_op(mask, ::emu::ReduceAdd, (unsigned)v, 0, 32, EMU_AT); }
+inline unsigned __reduce_min_sync(unsigned mask, unsigned v, EMU_SITE) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceMinU, v, 0, 32, EMU_AT); }
+inline int __reduce_min_sync(unsigned mask, int v, EMU_SITE) { return (int)::emu::warp_op(mask, ::emu::ReduceMinS, (unsigned)v, 0, 32, EMU_AT); }
+inline unsigned __reduce_max_sync(unsigned mask, unsigned v, EMU_SITE) { return (unsigned)::emu::warp_op(mask, ::emu::ReduceMaxU, v, 0, 32, EMU_AT); }
+inline int __reduce_max_sync(unsigned mask, int v, EMU_SITE) { return (int)::emu::warp_op(mask, ::emu::ReduceMaxS, (unsigned)v, 0, 32, EMU_AT); }
+template <class T> inline unsigned __match_any_sync(unsigned mask, T v, EMU_SITE) { return (unsigned)::emu::warp_op(mask, ::emu::MatchAny, ::emu::to_bits(v), 0, 32, EMU_AT); }
 
 // ---- bit casts and integer intrinsics -----------------------------------------------------------------
 inline unsigned int __float_as_uint(float f) { unsigned int u; std::memcpy(&u, &f, 4); return u; }

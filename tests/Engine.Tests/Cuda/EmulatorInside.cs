@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using Engine.Models.Generation;
+using Engine.Models.Transformer;
+using Engine.Runtime;
+using Engine.Runtime.Cuda;
+using Engine.Runtime.Cuda.Native;
+using Engine.Tests.Models;
+
+namespace Engine.Tests.Cuda;
+
+/// <summary>
+/// Entry points that run inside the isolated engine of <see cref="CudaEmulator"/> (called by reflection, first argument
+/// the emulator library): the real CudaBackend / CudaDevice / CudaBlas code, with every CUDA call served by the emulator.
+/// They return only framework types, which are shared with the calling test.
+/// </summary>
+public static class EmulatorInside
+{
+    private static CudaDevice Device0(string lib)
+    {
+        CudaLibraries.UseEmulator(lib);
+        return CudaDevice.Get(0);
+    }
+
+    public static string DeviceName(string lib) => Device0(lib).Name;
+
+    /// <summary>CudaParitySuite.Run on the emulated device: one "op \t shape \t error \t tolerance \t pass" line per row.</summary>
+    public static string[] ParitySuite(string lib, ulong seed) =>
+        CudaParitySuite.Run(Device0(lib), seed).Select(r => $"{r.Op}\t{r.Shape}\t{r.MaxRelError:E2}\t{r.Tolerance:E0}\t{(r.Pass ? "pass" : "FAIL")}").ToArray();
+
+    /// <summary>
+    /// A checkpoint fixture's forward on cuda:0 for a padded batch: the max relative logit error against the fixture's
+    /// float64 PyTorch reference, and against the same forward on the CPU backend.
+    /// </summary>
+    public static double[] FixtureForward(string lib, string fixture)
+    {
+        Device0(lib);
+        var dir = TransformerParityTests.FixtureDir(fixture);
+        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "reference.json")))!;
+        var ids = reference["input_ids"]!.AsArray().Select(r => r!.AsArray().Select(v => (long)v!.GetValue<int>()).ToArray()).ToArray();
+        var lens = reference["lengths"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        int b = ids.Length, t = ids[0].Length;
+        var mask = new long[b * t];
+        for (int i = 0; i < b; i++) for (int j = 0; j < lens[i]; j++) mask[i * t + j] = 1;
+        using var _ = Autograd.NoGrad();
+        double[] Run(Device dev)
+        {
+            var model = TransformerModel.Load(dir, dev);
+            var idsT = Tensor.FromArray(ids.SelectMany(x => x).ToArray(), b, t).To(dev);
+            var maskT = Tensor.FromArray(mask, b, t).To(dev);
+            return model.Forward(idsT, maskT).To(Engine.Runtime.Device.Cpu).ToDoubleArray();
+        }
+        var gpu = Run(Engine.Runtime.Device.Cuda(0));
+        var cpu = Run(Engine.Runtime.Device.Cpu);
+        int v = gpu.Length / (b * t);
+        double vsRef = 0, vsCpu = 0;
+        for (int i = 0; i < b; i++)
+        {
+            var rows = reference["logits"]![i]!.AsArray();
+            for (int j = 0; j < lens[i]; j++)
+            {
+                var expected = rows[j]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
+                double scale = expected.Max(Math.Abs);
+                for (int k = 0; k < v; k++)
+                {
+                    int at = (i * t + j) * v + k;
+                    vsRef = Math.Max(vsRef, Math.Abs(gpu[at] - expected[k]) / scale);
+                    vsCpu = Math.Max(vsCpu, Math.Abs(gpu[at] - cpu[at]) / scale);
+                    if (double.IsNaN(gpu[at])) return [double.NaN, double.NaN];
+                }
+            }
+        }
+        return [vsRef, vsCpu];
+    }
+
+    /// <summary>Greedy decoding with the KV cache on cuda:0 (decode-shaped attention, Tq &lt; Tk): the token ids it produces.</summary>
+    public static int[] FixtureGreedy(string lib, string fixture, int[] prompt, int newTokens)
+    {
+        Device0(lib);
+        var model = TransformerModel.Load(TransformerParityTests.FixtureDir(fixture), Engine.Runtime.Device.Cuda(0));
+        var gen = new TextGenerator(model, tokenizer: null);
+        return gen.Generate([prompt], new SamplingOptions { MaxNewTokens = newTokens, EosTokenIds = [] })[0].TokenIds.ToArray();
+    }
+}
