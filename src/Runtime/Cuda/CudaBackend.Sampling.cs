@@ -2,8 +2,14 @@ namespace Engine.Runtime.Cuda;
 
 public sealed unsafe partial class CudaBackend
 {
-    /// <summary>Threads per row of sample_tokens_f32 (a power of two ≤ 1024).</summary>
-    internal static uint SampleBlock { get; set; } = 1024;
+    /// <summary>
+    /// Threads per row of sample_tokens_f32 (a power of two in [32, 1024]): 1024 on a GPU (one block is the whole
+    /// latency of a decode step's sampling); 128 on the CPU emulator, where every thread is a fiber and only the
+    /// count of fibers costs time. Set to override (tests run the kernel at 32, 128 and 1024).
+    /// </summary>
+    internal static uint? SampleBlockOverride { get; set; }
+
+    internal static uint SampleBlock => SampleBlockOverride ?? (Native.CudaLibraries.EmulatorPath is null ? 1024u : 128u);
 
     /// <summary>kernels/sampling.cu: one block per row; only ids [B] and log-probs [B] are written.</summary>
     public SampledTokens SampleTokens(Tensor logits, SamplingParams p, ulong seed, ulong offset, Tensor? previousTokens)

@@ -80,4 +80,13 @@ public static class EmulatorInside
         var gen = new TextGenerator(model, tokenizer: null);
         return gen.Generate([prompt], new SamplingOptions { MaxNewTokens = newTokens, EosTokenIds = [] })[0].TokenIds.ToArray();
     }
+
+    /// <summary>CudaParitySuite's sampling rows (vocabularies up to maxVocab) at <paramref name="threads"/> per row (0: the default).</summary>
+    public static string[] SamplingParity(string lib, ulong seed, int maxVocab, int threads)
+    {
+        var dev = Device0(lib);
+        CudaBackend.SampleBlockOverride = threads > 0 ? (uint)threads : null;
+        try { return CudaParitySuite.RunSampling(dev, seed, maxVocab).Select(r => $"{r.Op}\t{r.Shape}\t{r.MaxRelError:E2}\t{r.Tolerance:E0}\t{(r.Pass ? "pass" : "FAIL")}").ToArray(); }
+        finally { CudaBackend.SampleBlockOverride = null; }
+    }
 }
