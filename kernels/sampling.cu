@@ -196,7 +196,9 @@ __device__ int smp_nth(const u32* keys, int lim, u32 t, int n, int* ibuf, int* r
 
 // logits [B, V] f32; keys [B, V] u32 and p [B, V] f64 are scratch; prev [B, prev_len] i64 (−1 = padding) or null.
 // Row r draws Philox word (seed, offset + r·2²⁴, 0). Writes ids [B] i64 and log softmax(logits)[id] [B] f64.
-extern "C" __global__ void sample_tokens_f32(const float* logits, u32* keys_all, double* p_all, const long long* prev, int prev_len, int n,
+// Launch bounds: a 1024-thread block must fit in 64 registers per thread (the 15 search accumulators spill before
+// a launch could fail for lack of registers).
+extern "C" __global__ void __launch_bounds__(SMP_MAX_THREADS) sample_tokens_f32(const float* logits, u32* keys_all, double* p_all, const long long* prev, int prev_len, int n,
                                              double temperature, int top_k, double top_p, double min_p, double penalty,
                                              u64 seed, u64 offset, long long* out_ids, double* out_logp)
 {

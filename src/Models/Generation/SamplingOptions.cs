@@ -2,7 +2,8 @@ namespace Engine.Models.Generation;
 
 /// <summary>
 /// Decoding settings with transformers' semantics. Temperature 0 means greedy. Processing order per step:
-/// repetition penalty, temperature, top-k, top-p, min-p, then a draw from the Philox stream of Seed.
+/// repetition penalty, temperature, top-k, top-p, min-p, then a draw from the Philox stream of Seed. Candidates are
+/// ordered by logit, equal logits by lower token id (as greedy breaks ties), on every backend.
 /// </summary>
 public sealed record SamplingOptions
 {

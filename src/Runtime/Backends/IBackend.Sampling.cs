@@ -30,7 +30,10 @@ public partial interface IBackend
     /// Candidates are ordered by logit descending, ties by lower id first; the draw of row r is
     /// u = Philox.ToUniform(Philox.Word(seed, offset + r·2²⁴, 0)) · (mass kept), and the chosen token is the first
     /// in that order whose cumulative mass exceeds u. <paramref name="previousTokens"/> [B, L] I64 (or null) lists
-    /// the ids the repetition penalty applies to; negative entries are padding. NaN/±inf rows are unspecified.
+    /// the ids the repetition penalty applies to; negative entries are padding (an id ≥ V is an error on the CPU and
+    /// ignored by the CUDA kernel). −inf logits are fine; rows with NaN or +inf logits give unspecified tokens.
+    /// Backends agree token for token: probabilities are computed in double with the same expressions, so they can
+    /// differ only when the uniform or top_p falls within double rounding (~1e-15) of a cumulative-mass boundary.
     /// </summary>
     SampledTokens SampleTokens(Tensor logits, SamplingParams p, ulong seed, ulong offset, Tensor? previousTokens);
 }
