@@ -10,7 +10,7 @@ namespace Engine.Tests.Sampling;
 /// </summary>
 public class LegacySamplerRegressionTests
 {
-    private static int LegacyNext(Span<float> logits, SamplingOptions o, IReadOnlyCollection<int> context, ulong seed, ulong counter)
+    internal static int LegacyNext(Span<float> logits, SamplingOptions o, IReadOnlyCollection<int> context, ulong seed, ulong counter)
     {
         if (o.RepetitionPenalty != 1.0)
             foreach (var id in context.Distinct())
