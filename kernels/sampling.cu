@@ -211,7 +211,6 @@ extern "C" __global__ void __launch_bounds__(SMP_MAX_THREADS) sample_tokens_f32(
     const int row = blockIdx.x, tid = threadIdx.x, nt = blockDim.x;
     const float* x = logits + (long long)row * n;
     u32* keys = keys_all + (long long)row * n;
-    double* p = p_all + (long long)row * n;
 
     // Repetition penalty on the keys, read from the original logits so a repeated id is penalised once.
     for (int i = tid; i < n; i += nt) keys[i] = smp_key(x[i]);
@@ -243,6 +242,7 @@ extern "C" __global__ void __launch_bounds__(SMP_MAX_THREADS) sample_tokens_f32(
 
     if (temperature != 0.0)
     {
+        double* p = p_all + (long long)row * n; // null when greedy: only touched here
         const double xmax = (double)smp_key_float(kmax) / temperature;
         SmpBound b1; b1.key = 0; b1.idx = n - 1;
 
