@@ -57,8 +57,12 @@ for f in "$kernels"/*.cu; do
     n=$(basename "$f")
     id=$(echo "$n" | tr -c 'A-Za-z0-9_\n' '_')
     prep "$f" "$work/src/$n"
-    names=$(grep -oE 'extern[[:space:]]+"C"[[:space:]]+__global__[[:space:]]+(__launch_bounds__\([^)]*\)[[:space:]]+)?void[[:space:]]+(__launch_bounds__\([^)]*\)[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\(' "$f" \
+    # Kernel names: `extern "C" __global__ <words> NAME(` on one line, after dropping __launch_bounds__(...) (so a
+    # macro like FA_BOUNDS between __global__ and the name is fine). The object's symbols are checked against it below.
+    names=$(sed -E 's/__launch_bounds__[[:space:]]*\([^)]*\)//g' "$f" \
+            | grep -oE 'extern[[:space:]]+"C"[[:space:]]+__global__([[:space:]]+[A-Za-z_][A-Za-z0-9_]*)+[[:space:]]*\(' \
             | sed -E 's/.*[[:space:]]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\($/\1/' || true)
+    echo "$names" >"$work/names_$id.txt"
     { printf '#include "%s"\n#include "emu_registry.h"\n' "$work/src/$n"
       echo "static const ::emu::KernelInfo emu_kernels_$id[] = {"
       for k in $names; do echo "    EMU_KERNEL($k),"; done
@@ -88,6 +92,13 @@ for u in "${units[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || true; done
 [ -e "$work/failed" ] && { echo "build.sh: compilation failed (see above)" >&2; exit 1; }
+
+# Every extern "C" function a kernel file defines must be registered (else cuModuleGetFunction could not find it).
+for n in "$work"/names_*.txt; do
+    id=$(basename "${n%.txt}"); id=${id#names_}
+    missing=$(nm -g --defined-only "$work/obj/reg_$id.o" | awk '$2 == "T" && $3 !~ /^_Z/ { print $3 }' | grep -vxFf "$n" || true)
+    [ -z "$missing" ] || { echo "build.sh: kernels/${id%_cu}.cu defines extern \"C\" function(s) not found as 'extern \"C\" __global__ ... NAME(' on one line: $missing" >&2; exit 1; }
+done
 if [ -n "$core" ]; then
     for s in "$here"/emu_*.cpp; do
         o="$(basename "${s%.cpp}").o"

@@ -21,6 +21,8 @@ extern uint3 g_block_idx, g_block_dim, g_grid_dim;
 enum WarpKind : int { ShflIdx, ShflUp, ShflDown, ShflXor, Ballot, Any, All, Sync, ReduceAdd, ReduceMinS, ReduceMaxS, ReduceMinU, ReduceMaxU, MatchAny };
 
 void syncthreads(const char* file, int line);
+// __syncthreads_count/and/or: a barrier that also returns how many live threads passed a nonzero predicate.
+int syncthreads_count(int pred, const char* file, int line);
 unsigned long long warp_op(unsigned mask, int kind, unsigned long long payload, int arg, int width, const char* file, int line);
 unsigned activemask();
 void* dynamic_shared();

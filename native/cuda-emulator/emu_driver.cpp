@@ -2,6 +2,9 @@
 // Device memory is host memory (256-byte aligned, tracked so bad copies and kernel pointers are reported);
 // every stream is synchronous; launches run on the calling thread (emu_fiber.cpp). Stream capture records
 // launches (and cuBLAS calls) into a graph instead of running them; cuGraphLaunch replays them in order.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,9 +40,30 @@ const char* last_message(int rc) { return rc == t_last_rc && !t_last_msg.empty()
 namespace
 {
 constexpr size_t kTotalMemory = 8ull << 30;
+struct Block
+{
+    size_t bytes;      // as requested
+    size_t rounded;    // to 256, as the driver's granularity; the guard page starts at base + rounded
+    void* map;
+    size_t map_bytes;
+};
 std::mutex g_mem_mutex;
-std::map<uintptr_t, size_t> g_allocs;   // base → size
+std::map<uintptr_t, Block> g_allocs;   // base → block
 size_t g_in_use;
+size_t page_size() { static const size_t p = (size_t)sysconf(_SC_PAGESIZE); return p; }
+}
+
+bool guard_hit(uintptr_t addr, uintptr_t* base, size_t* bytes)
+{
+    // Called from the SIGSEGV handler of a faulting launch: read-only lookup, no allocation.
+    auto it = g_allocs.upper_bound(addr);
+    if (it == g_allocs.begin()) return false;
+    --it;
+    uintptr_t guard = it->first + it->second.rounded;
+    if (addr < guard || addr >= guard + page_size()) return false;
+    *base = it->first;
+    *bytes = it->second.bytes;
+    return true;
 }
 
 bool is_device_range(uintptr_t p, size_t bytes)
@@ -48,7 +72,8 @@ bool is_device_range(uintptr_t p, size_t bytes)
     auto it = g_allocs.upper_bound(p);
     if (it == g_allocs.begin()) return false;
     --it;
-    return p >= it->first && p - it->first <= it->second && bytes <= it->second - (p - it->first);
+    size_t size = it->second.bytes;
+    return p >= it->first && p - it->first <= size && bytes <= size - (p - it->first);
 }
 
 std::string describe_pointer(uintptr_t p)
@@ -67,26 +92,35 @@ int mem_alloc(uintptr_t* out, size_t bytes)
         std::lock_guard<std::mutex> lock(g_mem_mutex);
         if (g_in_use + rounded > kTotalMemory) return fail(kOutOfMemory, "cuMemAlloc: the emulated device's 8 GiB are in use");
     }
-    void* p = aligned_alloc(256, rounded);
-    if (!p) return fail(kOutOfMemory, "cuMemAlloc: host allocation of " + std::to_string(rounded) + " bytes failed");
+    // Each block ends where a PROT_NONE page begins, so a kernel reading or writing past the end (beyond the 256-byte
+    // granularity) faults, and the launch reports where (emu_fiber.cpp), instead of silently touching other data.
+    size_t page = page_size(), body = (rounded + page - 1) / page * page;
+    void* m = mmap(nullptr, body + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return fail(kOutOfMemory, "cuMemAlloc: host mapping of " + std::to_string(rounded) + " bytes failed");
+    mprotect(static_cast<char*>(m) + body, page, PROT_NONE);
+    auto p = reinterpret_cast<uintptr_t>(m) + body - rounded;
     std::lock_guard<std::mutex> lock(g_mem_mutex);
-    g_allocs[(uintptr_t)p] = bytes;
+    g_allocs[p] = Block{bytes, rounded, m, body + page};
     g_in_use += rounded;
-    *out = (uintptr_t)p;
+    *out = p;
     return kSuccess;
 }
 
 int mem_free(uintptr_t p)
 {
     if (p == 0) return kSuccess;
+    void* map;
+    size_t map_bytes;
     {
         std::lock_guard<std::mutex> lock(g_mem_mutex);
         auto it = g_allocs.find(p);
         if (it == g_allocs.end()) return fail(kInvalidValue, "cuMemFree(" + describe_pointer(p) + "): not the start of a live allocation");
-        g_in_use -= (it->second + 255) / 256 * 256;
+        g_in_use -= it->second.rounded;
+        map = it->second.map;
+        map_bytes = it->second.map_bytes;
         g_allocs.erase(it);
     }
-    free((void*)p);
+    munmap(map, map_bytes);
     return kSuccess;
 }
 

@@ -4,6 +4,9 @@
 // release when every live thread of the block (or every lane of the warp op's mask) has arrived; threads
 // that returned no longer count at __syncthreads. When nothing can run but threads remain, the block has
 // deadlocked and the launch fails with a description instead of hanging.
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -129,6 +132,34 @@ std::string g_error;
 
 Fiber* cur() { return static_cast<Fiber*>(g_cur); }
 
+// Out-of-bounds accesses: every allocation is followed by a PROT_NONE page (emu_driver.cpp). During a launch a SIGSEGV
+// handler turns a fault in such a page into a launch error naming the thread; any other fault goes to the handler
+// that was installed before (the .NET runtime's), so nothing else changes.
+sigjmp_buf g_fault_jmp;
+struct sigaction g_old_segv;
+pthread_t g_launch_thread;
+volatile sig_atomic_t g_in_kernel;
+uintptr_t g_fault_addr, g_fault_base;
+size_t g_fault_bytes;
+
+void on_segv(int sig, siginfo_t* info, void* ctx)
+{
+    auto a = reinterpret_cast<uintptr_t>(info->si_addr);
+    if (g_in_kernel && pthread_equal(pthread_self(), g_launch_thread) && guard_hit(a, &g_fault_base, &g_fault_bytes))
+    {
+        g_fault_addr = a;
+        siglongjmp(g_fault_jmp, 1);
+    }
+    if (g_old_segv.sa_flags & SA_SIGINFO) { g_old_segv.sa_sigaction(sig, info, ctx); return; }
+    if (g_old_segv.sa_handler == SIG_DFL || g_old_segv.sa_handler == SIG_IGN)
+    {
+        sigaction(SIGSEGV, &g_old_segv, nullptr);
+        raise(sig);
+        return;
+    }
+    g_old_segv.sa_handler(sig);
+}
+
 std::string where(const Fiber* f)
 {
     char b[256];
@@ -154,8 +185,11 @@ void yield(Fiber* f) { emu_ctx_switch(&f->sp, g_sched_sp); }
 
 void release_barrier()
 {
-    for (auto& f : g_fibers)
-        if (f.state == AtBarrier) f.state = Ready;
+    unsigned long long count = 0;
+    for (int i = 0; i < g_threads; i++)
+        if (g_fibers[i].state == AtBarrier) count += g_fibers[i].w_payload;
+    for (int i = 0; i < g_threads; i++)
+        if (g_fibers[i].state == AtBarrier) g_fibers[i].state = Ready, g_fibers[i].w_result = count;
     g_bar_arrived = 0;
 }
 
@@ -207,8 +241,9 @@ std::string deadlock_report()
     int bar = 0, done = 0;
     const char* bar_site = nullptr;
     int bar_line = 0;
-    for (auto& f : g_fibers)
+    for (int i = 0; i < g_threads; i++)
     {
+        const Fiber& f = g_fibers[i];
         if (f.state == Done) done++;
         if (f.state == AtBarrier) { bar++; bar_site = f.file; bar_line = f.line; }
     }
@@ -329,17 +364,34 @@ void release_warp(Fiber* base, unsigned m)
         f.state = Ready;
     }
 }
+__attribute__((noinline)) void run_grid(dim3 grid, unsigned dynamic_shared_bytes)
+{
+    size_t shared_bytes = __start_emu_shared ? (size_t)(__stop_emu_shared - __start_emu_shared) : 0;
+    for (unsigned z = 0; z < grid.z && !g_abort; z++)
+        for (unsigned y = 0; y < grid.y && !g_abort; y++)
+            for (unsigned x = 0; x < grid.x && !g_abort; x++)
+            {
+                g_block_idx = {x, y, z};
+                if (shared_bytes) std::memset(__start_emu_shared, 0xFF, shared_bytes);
+                if (dynamic_shared_bytes) std::memset(g_dyn_shared, 0xFF, dynamic_shared_bytes);
+                run_block();
+            }
+}
 } // namespace
 
-void syncthreads(const char* file, int line)
+int syncthreads_count(int pred, const char* file, int line)
 {
     Fiber* f = cur();
     f->state = AtBarrier;
     f->file = file;
     f->line = line;
-    if (++g_bar_arrived == g_live) { release_barrier(); return; }
-    yield(f);
+    f->w_payload = pred != 0;
+    if (++g_bar_arrived == g_live) release_barrier();
+    else yield(f);
+    return (int)f->w_result;
 }
+
+void syncthreads(const char* file, int line) { syncthreads_count(0, file, line); }
 
 unsigned long long warp_op(unsigned mask, int kind, unsigned long long payload, int arg, int width, const char* file, int line)
 {
@@ -438,17 +490,31 @@ int launch(const KernelInfo* k, const char* file, dim3 grid, dim3 block, unsigne
     // Dynamic (extern) shared memory: one buffer per launch, poisoned before each block like the static kind.
     std::vector<unsigned char> dyn((size_t)dynamic_shared_bytes + 16);
     g_dyn_shared = dyn.data() + (16 - (reinterpret_cast<uintptr_t>(dyn.data()) & 15)) % 16;
-    size_t shared_bytes = __start_emu_shared ? (size_t)(__stop_emu_shared - __start_emu_shared) : 0;
-    for (unsigned z = 0; z < grid.z && !g_abort; z++)
-        for (unsigned y = 0; y < grid.y && !g_abort; y++)
-            for (unsigned x = 0; x < grid.x && !g_abort; x++)
-            {
-                g_block_idx = {x, y, z};
-                if (shared_bytes) std::memset(__start_emu_shared, 0xFF, shared_bytes);
-                if (dynamic_shared_bytes) std::memset(g_dyn_shared, 0xFF, dynamic_shared_bytes);
-                run_block();
-            }
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_old_segv);
+    g_launch_thread = pthread_self();
+    volatile bool faulted = false;
+    if (sigsetjmp(g_fault_jmp, 1) == 0)
+    {
+        g_in_kernel = 1;
+        run_grid(grid, dynamic_shared_bytes);
+    }
+    else faulted = true;
+    g_in_kernel = 0;
+    sigaction(SIGSEGV, &g_old_segv, nullptr);
+    std::string where_fault = faulted && g_cur ? where(cur()) : "";
     g_cur = nullptr;
+    if (faulted)
+    {
+        char b[256];
+        snprintf(b, sizeof b, " touched 0x%llx, %llu bytes past the end of a %zu-byte allocation at 0x%llx", (unsigned long long)g_fault_addr,
+                 (unsigned long long)(g_fault_addr - g_fault_base - g_fault_bytes), g_fault_bytes, (unsigned long long)g_fault_base);
+        return fail(kIllegalAddress, "emulator: out-of-bounds access: " + where_fault + b);
+    }
     if (g_abort) return fail(kLaunchFailed, "emulator: " + g_error);
     return kSuccess;
 }

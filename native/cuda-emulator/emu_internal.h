@@ -28,6 +28,8 @@ const char* last_message(int rc);
 // Device memory = host memory; every allocation is tracked so copies and kernel pointer arguments can be checked.
 bool is_device_range(uintptr_t p, size_t bytes);
 std::string describe_pointer(uintptr_t p);
+// Whether addr lies in the guard page after an allocation; if so its base and requested size (signal-handler use).
+bool guard_hit(uintptr_t addr, uintptr_t* base, size_t* bytes);
 
 // Registry of every kernel file compiled into this library (filled by static initializers of the generated units).
 struct FileEntry

@@ -49,6 +49,9 @@ inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return
 #define warpSize 32
 
 #define __syncthreads() ::emu::syncthreads(__FILE__, __LINE__)
+#define __syncthreads_count(pred) ::emu::syncthreads_count((pred) != 0, __FILE__, __LINE__)
+#define __syncthreads_and(pred) (::emu::syncthreads_count(!(pred), __FILE__, __LINE__) == 0)
+#define __syncthreads_or(pred) (::emu::syncthreads_count((pred) != 0, __FILE__, __LINE__) != 0)
 #define __trap() ::emu::trap("__trap()", __FILE__, __LINE__)
 #define __threadfence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define __threadfence_block() __atomic_signal_fence(__ATOMIC_SEQ_CST)

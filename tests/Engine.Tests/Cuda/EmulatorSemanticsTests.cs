@@ -77,6 +77,16 @@ public unsafe class EmulatorSemanticsTests
         }
 
         extern "C" __global__ void st_trap(int* y) { if (blockIdx.x == 1 && threadIdx.x == 5) __trap(); y[threadIdx.x] = 1; }
+
+        extern "C" __global__ void st_oob(const float* x, float* y, int off) { y[threadIdx.x] = x[threadIdx.x + off]; }
+
+        extern "C" __global__ void st_sync_count(const int* p, int* c, int* a, int* o)
+        {
+            int t = threadIdx.x;
+            c[t] = __syncthreads_count(p[t]);
+            a[t] = __syncthreads_and(p[t]);
+            o[t] = __syncthreads_or(p[t]);
+        }
         """;
 
     private static readonly Lazy<EmulatorApi> Lazy = new(() =>
@@ -196,6 +206,34 @@ public unsafe class EmulatorSemanticsTests
         var y = Api.Download<float>(dy, n);
         for (int i = 0; i < n; i++) Assert.Equal(n - 1 - i, y[i]);
         Assert.Equal(1, Api.Launch(K("st_dynamic_shared"), (1, 1, 1), (128, 1, 1), 64 * 1024, IntPtr.Zero, dx, dy, n)); // > 48 KiB needs the attribute
+    }
+
+    [Fact]
+    public void OutOfBoundsAccessesFailTheLaunchNamingTheThread()
+    {
+        ulong dx = Api.From<float>(new float[64]), dy = Api.Poisoned<float>(64); // 256 bytes: the guard page starts right after
+        Api.Check(Api.Launch(K("st_oob"), (1, 1, 1), (64, 1, 1), 0, IntPtr.Zero, dx, dy, 0), "in-bounds launch");
+        int rc = Api.Launch(K("st_oob"), (1, 1, 1), (64, 1, 1), 0, IntPtr.Zero, dx, dy, 1);
+        Assert.Equal(700, rc); // CUDA_ERROR_ILLEGAL_ADDRESS
+        var msg = Api.ErrorString(rc);
+        Assert.Contains("out-of-bounds access: kernel st_oob", msg);
+        Assert.Contains("thread (63,0,0)", msg);
+        Assert.Contains("0 bytes past the end of a 256-byte allocation", msg);
+        // The runtime's own SIGSEGV handling (null references) is back in place after the launch.
+        string? none = null;
+        Assert.Throws<NullReferenceException>(() => none!.Length);
+        Api.Check(Api.Launch(K("st_oob"), (1, 1, 1), (64, 1, 1), 0, IntPtr.Zero, dx, dy, 0), "launch after the fault");
+    }
+
+    [Fact]
+    public void SyncthreadsCountAndOrCountLiveThreads()
+    {
+        var p = Enumerable.Range(0, 96).Select(i => i % 5 == 0 ? 3 : 0).ToArray();
+        ulong dp = Api.From<int>(p), dc = Api.Poisoned<int>(96), da = Api.Poisoned<int>(96), d0 = Api.Poisoned<int>(96);
+        Api.Check(Api.Launch(K("st_sync_count"), (1, 1, 1), (96, 1, 1), 0, IntPtr.Zero, dp, dc, da, d0), "launch");
+        Assert.All(Api.Download<int>(dc, 96), v => Assert.Equal(p.Count(x => x != 0), v));
+        Assert.All(Api.Download<int>(da, 96), v => Assert.Equal(0, v));
+        Assert.All(Api.Download<int>(d0, 96), v => Assert.Equal(1, v));
     }
 
     [Fact]
