@@ -2,7 +2,8 @@ namespace Engine.Models.Generation;
 
 /// <summary>
 /// Decoding settings with transformers' semantics. Temperature 0 means greedy. Processing order per step:
-/// repetition penalty, temperature, top-k, top-p, min-p, then a draw from the Philox stream of Seed.
+/// repetition penalty, temperature, top-k, top-p, min-p, then a draw from the Philox stream of Seed. Candidates are
+/// ordered by logit, equal logits by lower token id (as greedy breaks ties), on every backend.
 /// </summary>
 public sealed record SamplingOptions
 {
@@ -26,6 +27,9 @@ public sealed record SamplingOptions
         if (MinP is < 0 or > 1) throw new ArgumentException("MinP must be in [0, 1].");
         if (RepetitionPenalty <= 0) throw new ArgumentException("RepetitionPenalty must be > 0.");
     }
+
+    /// <summary>The logits-processing part, as the SampleTokens op takes it.</summary>
+    public Engine.Runtime.SamplingParams ToParams() => new(Temperature, TopK, TopP, MinP, RepetitionPenalty);
 }
 
 /// <summary>One generated continuation. LogProbs[i] is log p(token i) under the model's unmodified distribution.</summary>

@@ -46,18 +46,19 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
             var keyMask = anyPad ? ToDevice(Tensor.FromArray(maskList.ToArray(), b, cache.Length + stepLen)) : null;
             var hidden = Model.ForwardHidden(ToDevice(stepIds), keyMask, stepPos, cache);
             var last = hidden.Narrow(1, stepLen - 1, 1).Reshape(b, -1);
-            var logits = Model.Logits(last).To(DType.F32).ToArray<float>();
+            // Sampled where the logits live: on CUDA only B ids and B log-probs come back to the host.
+            var logits = Model.Logits(last).To(DType.F32);
+            var prev = o.RepetitionPenalty != 1.0 ? ToDevice(Context(prompts, generated)) : null;
+            var sampled = Ops.SampleTokens(logits, o.ToParams(), o.Seed, (firstRow << 24) | (uint)step, prev);
+            var chosen = sampled.Ids.To(Device.Cpu).ToArray<long>();
+            var chosenLogp = sampled.LogProbs.To(Device.Cpu).ToArray<double>();
             var next = new long[b];
-            int v = Model.Config.VocabSize;
             for (int r = 0; r < b; r++)
             {
                 if (finish[r] is not null) { next[r] = eos.Count > 0 ? eos.First() : 0; continue; }
-                var row = logits.AsSpan(r * v, v);
-                double lp0 = double.NaN;
-                var rowCopy = row.ToArray();
-                var context = prompts[r].Concat(generated[r]).ToArray();
-                int tok = TokenSampler.Next(row, o, context, o.Seed, ((firstRow + (ulong)r) << 24) | (uint)step);
-                lp0 = TokenSampler.LogProb(rowCopy, tok);
+                // Row r's draw is Philox word (seed, ((firstRow + r) << 24) | step, 0), as the op documents.
+                int tok = (int)chosen[r];
+                double lp0 = chosenLogp[r];
                 next[r] = tok;
                 if (eos.Contains(tok)) { finish[r] = "eos"; continue; }
                 generated[r].Add(tok); logps[r].Add(lp0);
@@ -80,6 +81,21 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
             maskList = grown;
         }
         return Enumerable.Range(0, b).Select(r => new GenerationResult(generated[r].ToArray(), texts[r], logps[r].ToArray(), finish[r] ?? "length")).ToArray();
+    }
+
+    /// <summary>Prompt + generated ids per row, right-padded with −1: the tokens the repetition penalty sees.</summary>
+    private static Tensor Context(IReadOnlyList<int[]> prompts, List<int>[] generated)
+    {
+        int b = prompts.Count, l = Enumerable.Range(0, b).Max(r => prompts[r].Length + generated[r].Count);
+        var ctx = new long[b * l];
+        Array.Fill(ctx, -1L);
+        for (int r = 0; r < b; r++)
+        {
+            int j = r * l;
+            foreach (var t in prompts[r]) ctx[j++] = t;
+            foreach (var t in generated[r]) ctx[j++] = t;
+        }
+        return Tensor.FromArray(ctx, b, l);
     }
 
     private Tensor ToDevice(Tensor t) => Model.Device.IsCpu ? t : t.To(Model.Device);

@@ -67,6 +67,7 @@ public static partial class CudaParitySuite
         HardConcreteOps(seed, rows, dev.Ordinal);
         MixedPrecisionRows(seed, rows, dev.Ordinal);
         FlashAttentionRows(seed, rows, dev.Ordinal);
+        SamplingRows(seed, rows, dev.Ordinal);
         return rows;
     }
 

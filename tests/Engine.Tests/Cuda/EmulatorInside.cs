@@ -140,4 +140,23 @@ public static partial class EmulatorInside
         }
         return [Run(Engine.Runtime.Device.Cuda(0)), Run(Engine.Runtime.Device.Cpu)];
     }
+    /// <summary>CudaParitySuite's sampling rows (vocabularies up to maxVocab) at <paramref name="threads"/> per row (0: the default).</summary>
+    public static string[] SamplingParity(string lib, ulong seed, int maxVocab, int threads)
+    {
+        var dev = Device0(lib);
+        CudaBackend.SampleBlockOverride = threads > 0 ? (uint)threads : null;
+        try { return CudaParitySuite.RunSampling(dev, seed, maxVocab).Select(r => $"{r.Op}\t{r.Shape}\t{r.MaxRelError:E2}\t{r.Tolerance:E0}\t{(r.Pass ? "pass" : "FAIL")}").ToArray(); }
+        finally { CudaBackend.SampleBlockOverride = null; }
+    }
+
+    /// <summary>Sampled generation (top-k, top-p, repetition penalty, a left-padded batch) on cuda:0: each row's ids, then each row's log-probs.</summary>
+    public static object[] FixtureSampled(string lib, string fixture, int[][] prompts, ulong firstRow)
+    {
+        Device0(lib);
+        var model = TransformerModel.Load(TransformerParityTests.FixtureDir(fixture), Engine.Runtime.Device.Cuda(0));
+        var r = new TextGenerator(model, tokenizer: null).Generate(prompts, SampledOptions, firstRow: firstRow);
+        return [r.Select(x => x.TokenIds).ToArray(), r.Select(x => x.LogProbs).ToArray()];
+    }
+
+    public static readonly SamplingOptions SampledOptions = new() { MaxNewTokens = 12, EosTokenIds = [], Temperature = 1.3, TopK = 30, TopP = 0.97, RepetitionPenalty = 1.4, Seed = 77 };
 }
