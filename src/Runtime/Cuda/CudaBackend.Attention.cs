@@ -11,6 +11,8 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Head dims with a flash (tensor-core) kernel.</summary>
     public static bool IsFlashHeadDim(int d) => d is 64 or 128;
 
+    public bool HasNativeAttention(DType dtype, int headDim) => dtype == DType.F32 ? headDim <= 256 : dtype == DType.BF16 && IsFlashHeadDim(headDim);
+
     public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale)
     {
         CheckAttentionInputs("Attention", q, k, v, keyMask);

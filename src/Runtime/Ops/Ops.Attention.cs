@@ -14,6 +14,8 @@ public static partial class Ops
     {
         CheckAttentionShapes(q, k, v, keyMask);
         var be = Backend.Of(q, k, v, keyMask);
+        if (Autocast.ActiveDType == DType.BF16 && q.DType == DType.F32 && be.HasNativeAttention(DType.BF16, q.Size(3)))
+            return AttentionBf16(be, q, k, v, causal, keyMask, scale ?? 1.0 / Math.Sqrt(q.Size(3)));
         var qv = UnitLastStride(q); var kv = UnitLastStride(k); var vv = UnitLastStride(v);
         double s = scale ?? 1.0 / Math.Sqrt(q.Size(3));
         var (o, lse) = be.AttentionForward(qv, kv, vv, keyMask, causal, s);
@@ -21,6 +23,24 @@ public static partial class Ops
         {
             var (dq, dk, dv) = be.AttentionBackward(qv, kv, vv, o, lse, UnitLastStride(g), keyMask, causal, s);
             return [qv.RequiresGrad ? dq : null, kv.RequiresGrad ? dk : null, vv.RequiresGrad ? dv : null];
+        });
+    }
+
+    /// <summary>
+    /// Attention inside a bf16 autocast scope on a backend with a bf16 kernel (CUDA's tensor-core flash kernels): q/k/v
+    /// are rounded to bf16, the kernel accumulates in f32, and the output and gradients come back as f32, like
+    /// torch.autocast's scaled_dot_product_attention. Elsewhere attention stays f32 under autocast.
+    /// </summary>
+    private static Tensor AttentionBf16(IBackend be, Tensor q, Tensor k, Tensor v, bool causal, Tensor? keyMask, double s)
+    {
+        Tensor Bf16(Tensor t) => be.Cast(t.Contiguous(), DType.BF16);
+        var qb = Bf16(q); var kb = Bf16(k); var vb = Bf16(v);
+        var (ob, lse) = be.AttentionForward(qb, kb, vb, keyMask, causal, s);
+        var o = be.Cast(ob, DType.F32);
+        return Autograd.Record(o, "Attention(bf16)", [q, k, v], g =>
+        {
+            var (dq, dk, dv) = be.AttentionBackward(qb, kb, vb, ob, lse, Bf16(g), keyMask, causal, s);
+            return [q.RequiresGrad ? be.Cast(dq, DType.F32) : null, k.RequiresGrad ? be.Cast(dk, DType.F32) : null, v.RequiresGrad ? be.Cast(dv, DType.F32) : null];
         });
     }
 

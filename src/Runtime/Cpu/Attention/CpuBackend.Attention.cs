@@ -4,6 +4,8 @@ namespace Engine.Runtime;
 
 public sealed unsafe partial class CpuBackend
 {
+    public bool HasNativeAttention(DType dtype, int headDim) => dtype is DType.F32 or DType.F64;
+
     public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale)
     {
         RequireSameDType("Attention", q, k, v);
