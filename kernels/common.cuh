@@ -20,10 +20,9 @@ __device__ __forceinline__ bf16_t f32_to_bf16(float f)
     return (bf16_t)((bits + 0x7fffu + lsb) >> 16);
 }
 
-// Philox4x32-10, word `index` of the stream (seed, offset): bit-identical to Engine.Runtime.Philox.Word.
-__device__ __forceinline__ u32 philox_word(u64 seed, u64 offset, u64 index)
+// Philox4x32-10: the four words of block `ctr` under key `seed` (dropout uses all four of a block).
+__device__ __forceinline__ void philox4(u64 seed, u64 ctr, u32 out[4])
 {
-    u64 ctr = offset + index / 4;
     u32 c0 = (u32)ctr, c1 = (u32)(ctr >> 32), c2 = 0, c3 = 0;
     u32 k0 = (u32)seed, k1 = (u32)(seed >> 32);
     #pragma unroll
@@ -35,7 +34,15 @@ __device__ __forceinline__ u32 philox_word(u64 seed, u64 offset, u64 index)
         c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
         k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
     }
-    switch (index & 3) { case 0: return c0; case 1: return c1; case 2: return c2; default: return c3; }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+// Word `index` of the stream (seed, offset): bit-identical to Engine.Runtime.Philox.Word.
+__device__ __forceinline__ u32 philox_word(u64 seed, u64 offset, u64 index)
+{
+    u32 w[4];
+    philox4(seed, offset + index / 4, w);
+    switch (index & 3) { case 0: return w[0]; case 1: return w[1]; case 2: return w[2]; default: return w[3]; }
 }
 
 // Uniform in [0,1) from the top 24 bits, exactly as Philox.ToUniform on the CPU.
@@ -85,6 +92,27 @@ __device__ __forceinline__ float block_max(float v, float* buf)
     if (threadIdx.x == 0) buf[0] = v;
     __syncthreads();
     float r = buf[0];
+    __syncthreads();
+    return r;
+}
+
+// Σ over the block in f64 (statistics that are rounded to f32 once, to match the CPU reference); `buf` is __shared__ double[32].
+__device__ __forceinline__ double block_sum_f64(double v, double* buf)
+{
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (lane == 0) buf[w] = v;
+    __syncthreads();
+    v = threadIdx.x < nw ? buf[threadIdx.x] : 0.0;
+    if (w == 0)
+    {
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    }
+    if (threadIdx.x == 0) buf[0] = v;
+    __syncthreads();
+    double r = buf[0];
     __syncthreads();
     return r;
 }

@@ -48,27 +48,6 @@ extern "C" __global__ void candidate_probs_f32(const float* logits, const int* c
 // everything is evaluated in f64 and rounded once (x − lse in f32 loses ~1e-6 absolute for a 150k vocabulary, and the
 // gradient p·(…) − q cancels), so both backends round the same values.
 
-// Σ over the block in f64; `buf` is __shared__ double[32].
-static __device__ __forceinline__ double skl_block_sum_f64(double v, double* buf)
-{
-    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
-    #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    if (lane == 0) buf[w] = v;
-    __syncthreads();
-    v = threadIdx.x < nw ? buf[threadIdx.x] : 0.0;
-    if (w == 0)
-    {
-        #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    }
-    if (threadIdx.x == 0) buf[0] = v;
-    __syncthreads();
-    double r = buf[0];
-    __syncthreads();
-    return r;
-}
-
 // Online log-sum-exp in f64: each thread keeps (max, Σ exp(v − max)) over its strided elements, then the block rescales
 // every partial sum to the block maximum. A non-finite maximum is returned as is, as the CPU does.
 static __device__ __forceinline__ double skl_row_lse(const float* xr, int v, float* fbuf, double* dbuf)
@@ -84,7 +63,7 @@ static __device__ __forceinline__ double skl_row_lse(const float* xr, int v, flo
     float bm = block_max(m, fbuf);
     if (!(bm > -ENGINE_INF && bm < ENGINE_INF)) return (double)bm;
     double t = m == -ENGINE_INF ? 0.0 : s * exp((double)m - (double)bm);
-    return (double)bm + log(skl_block_sum_f64(t, dbuf));
+    return (double)bm + log(block_sum_f64(t, dbuf));
 }
 
 // kl[i] = KL(p‖q) + KL(q‖p); stats[i] = (lseP, lseQ, KL(p‖q), KL(q‖p)), each rounded once from f64.
@@ -103,7 +82,7 @@ extern "C" __global__ void symmetric_kl_fwd_f32(const float* x, const float* y, 
         apq += exp(a) * d;
         aqp -= exp(b) * d;
     }
-    double pq = skl_block_sum_f64(apq, dbuf), qp = skl_block_sum_f64(aqp, dbuf);
+    double pq = block_sum_f64(apq, dbuf), qp = block_sum_f64(aqp, dbuf);
     if (threadIdx.x == 0)
     {
         kl[blockIdx.x] = (float)(pq + qp);

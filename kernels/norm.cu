@@ -63,27 +63,6 @@ extern "C" __global__ void rmsnorm_bwd_w_f32(const float* x, const float* rstd, 
 // Row statistics accumulate in f64 and are rounded to f32 once, as on the CPU, so mean and rstd match it bit for bit in
 // practice (whatever the summation order); elementwise steps round each operation separately (_rn) in the CPU's order.
 
-// Σ over the block in f64; `buf` is __shared__ double[32].
-static __device__ __forceinline__ double norm_block_sum_f64(double v, double* buf)
-{
-    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
-    #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    if (lane == 0) buf[w] = v;
-    __syncthreads();
-    v = threadIdx.x < nw ? buf[threadIdx.x] : 0.0;
-    if (w == 0)
-    {
-        #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    }
-    if (threadIdx.x == 0) buf[0] = v;
-    __syncthreads();
-    double r = buf[0];
-    __syncthreads();
-    return r;
-}
-
 // y = ((x − μ)·rstd)·w + b; mean and rstd saved per row. b may be null (has_bias = 0).
 extern "C" __global__ void layernorm_fwd_f32(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd, int d, float eps, int has_bias)
 {
@@ -92,10 +71,10 @@ extern "C" __global__ void layernorm_fwd_f32(const float* x, const float* w, con
     float* yr = y + (long long)blockIdx.x * d;
     double s = 0.0;
     for (int i = threadIdx.x; i < d; i += blockDim.x) s += (double)xr[i];
-    float mu = (float)(norm_block_sum_f64(s, buf) / d);
+    float mu = (float)(block_sum_f64(s, buf) / d);
     double ss = 0.0;
     for (int i = threadIdx.x; i < d; i += blockDim.x) { double c = (double)__fsub_rn(xr[i], mu); ss += c * c; }
-    float r = (float)(1.0 / sqrt(norm_block_sum_f64(ss, buf) / d + (double)eps));
+    float r = (float)(1.0 / sqrt(block_sum_f64(ss, buf) / d + (double)eps));
     for (int i = threadIdx.x; i < d; i += blockDim.x)
     {
         float v = __fmul_rn(__fmul_rn(__fsub_rn(xr[i], mu), r), w[i]);
@@ -112,10 +91,10 @@ extern "C" __global__ void layernorm_fwd_bf16(const bf16_t* x, const bf16_t* w, 
     bf16_t* yr = y + (long long)blockIdx.x * d;
     double s = 0.0;
     for (int i = threadIdx.x; i < d; i += blockDim.x) s += (double)bf16_to_f32(xr[i]);
-    float mu = (float)(norm_block_sum_f64(s, buf) / d);
+    float mu = (float)(block_sum_f64(s, buf) / d);
     double ss = 0.0;
     for (int i = threadIdx.x; i < d; i += blockDim.x) { double c = (double)__fsub_rn(bf16_to_f32(xr[i]), mu); ss += c * c; }
-    float r = (float)(1.0 / sqrt(norm_block_sum_f64(ss, buf) / d + (double)eps));
+    float r = (float)(1.0 / sqrt(block_sum_f64(ss, buf) / d + (double)eps));
     for (int i = threadIdx.x; i < d; i += blockDim.x)
     {
         float v = __fmul_rn(__fmul_rn(__fsub_rn(bf16_to_f32(xr[i]), mu), r), bf16_to_f32(w[i]));
@@ -139,8 +118,8 @@ extern "C" __global__ void layernorm_bwd_x_f32(const float* x, const float* w, c
         sg += (double)gh;
         sgx += (double)gh * (double)xh;
     }
-    float mg = (float)(norm_block_sum_f64(sg, buf) / d);
-    float mgx = (float)(norm_block_sum_f64(sgx, buf) / d);
+    float mg = (float)(block_sum_f64(sg, buf) / d);
+    float mgx = (float)(block_sum_f64(sgx, buf) / d);
     float a = -__fmul_rn(r, mgx), rmg = __fmul_rn(r, mg);
     for (int i = threadIdx.x; i < d; i += blockDim.x)
     {
