@@ -121,6 +121,7 @@ std::mutex g_launch_mutex;
 std::vector<char*> g_stacks;            // stack pool, reused across blocks and launches
 std::vector<Fiber> g_fibers;
 std::vector<unsigned> g_warp_exists;    // lanes that exist in each warp (a partial last warp has fewer)
+std::vector<unsigned> g_warp_arrived;   // lanes of each warp waiting in a warp collective
 void* g_sched_sp;
 int g_live, g_bar_arrived, g_threads;
 const KernelInfo* g_kernel;
@@ -174,12 +175,24 @@ void abort_launch(const std::string& message)
     g_abort = true;
 }
 
-void yield(Fiber* f) { emu_ctx_switch(&f->sp, g_sched_sp); }
+// Hand the OS thread to the next ready fiber directly (usually the next lane, about to reach the same warp op or
+// barrier), or back to the scheduler when none is ready (it then finishes the block or reports a deadlock).
+void yield(Fiber* f)
+{
+    if (!g_abort)
+    {
+        for (int i = f->lin + 1; i < g_threads; i++)
+            if (g_fibers[i].state == Ready) { g_cur = &g_fibers[i]; emu_ctx_switch(&f->sp, g_fibers[i].sp); return; }
+        for (int i = 0; i < f->lin; i++)
+            if (g_fibers[i].state == Ready) { g_cur = &g_fibers[i]; emu_ctx_switch(&f->sp, g_fibers[i].sp); return; }
+    }
+    emu_ctx_switch(&f->sp, g_sched_sp);
+}
 
 [[noreturn]] void finish(Fiber* f)
 {
     f->state = Done;
-    emu_ctx_switch(&f->sp, g_sched_sp);
+    yield(f);
     __builtin_unreachable();
 }
 
@@ -273,6 +286,7 @@ std::string deadlock_report()
 void run_block()
 {
     for (int i = 0; i < g_threads; i++) init_fiber(g_fibers[i], g_stacks[i]), g_fibers[i].state = Ready;
+    g_warp_arrived.assign(g_warp_exists.size(), 0u);
     g_live = g_threads;
     g_bar_arrived = 0;
     while (g_live > 0)
@@ -422,10 +436,16 @@ unsigned long long warp_op(unsigned mask, int kind, unsigned long long payload, 
     f->line = line;
     f->state = AtWarp;
     Fiber* base = &g_fibers[(size_t)f->warp * 32];
-    bool all = true;
+    unsigned& arrived = g_warp_arrived[f->warp];
+    arrived |= 1u << lane;
+    bool all = (arrived & m) == m;
     for (int l = 0; l < 32 && all; l++)
-        if (m >> l & 1) all = base[l].state == AtWarp && base[l].w_mask == m;
-    if (all) release_warp(base, m);
+        if (m >> l & 1) all = base[l].w_mask == m;   // lanes of another mask wait for their own group
+    if (all)
+    {
+        arrived &= ~m;
+        release_warp(base, m);
+    }
     else yield(f);
     if (g_abort) finish(f);
     return f->w_result;
