@@ -51,12 +51,44 @@ public sealed unsafe partial class CudaBackend
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
     {
         RequireF32("AdamWStep", param, grad, m, v);
-        // Scalars prepared exactly as the CPU kernel prepares them (f64, then rounded to f32).
+        var a = AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
+        Launch1D("backward.cu", "adamw_f32", param.NumElements, [P(param), P(grad), P(m), P(v), param.NumElements, .. a]);
+    }
+
+    /// <summary>Elements per block of the multi-tensor AdamW launch.</summary>
+    private const long AdamWChunk = 65_536;
+
+    public void AdamWStepMany(IReadOnlyList<AdamWTensors> groups, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        if (groups.Count == 0) return;
+        foreach (var t in groups)
+        {
+            RequireF32("AdamWStep", t.Param, t.Grad, t.M, t.V);
+            if (!t.Param.IsContiguous || !t.Grad.IsContiguous || !t.M.IsContiguous || !t.V.IsContiguous)
+                throw new ArgumentException($"AdamWStepMany: every tensor must be contiguous ({t.Param.ShapeString}).");
+        }
+        // One table for the whole step: 4 addresses and a size per tensor, then (tensor, first element) per block.
+        int n = groups.Count;
+        var meta = new List<long>(5 * n + 64);
+        foreach (var t in groups) meta.AddRange([(long)Addr(t.Param), (long)Addr(t.Grad), (long)Addr(t.M), (long)Addr(t.V)]);
+        foreach (var t in groups) meta.Add(t.Param.NumElements);
+        long blocks = 0;
+        for (int i = 0; i < n; i++)
+            for (long first = 0; first < groups[i].Param.NumElements; first += AdamWChunk) { meta.Add(i); meta.Add(first); blocks++; }
+        if (blocks == 0) return;
+        if (blocks > int.MaxValue) throw new ArgumentException($"AdamWStepMany: {blocks} blocks is too many for one launch.");
+        using var table = CudaBuffer<long>.From(Device, meta.ToArray());
+        var a = AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
+        Device.Launch("backward.cu", "adamw_multi_f32", (uint)blocks, 1, 1, 256, 1, 1, 0, [table.Ptr, n, AdamWChunk, .. a]);
+    }
+
+    // Scalars prepared exactly as the CPU kernel prepares them (f64, then rounded to f32).
+    private static object[] AdamWScalars(double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
         double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
         float w1 = (float)(1 - beta1);
-        Launch1D("backward.cu", "adamw_f32", param.NumElements, P(param), P(grad), P(m), P(v), param.NumElements,
-            (float)(1 - lr * weightDecay), w1, 1f - w1, Math.Abs(1 - beta1) < 0.5 ? 1 : 0, (float)beta2, (float)(1 - beta2),
-            (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)eps, weightDecay != 0 ? 1 : 0);
+        return [(float)(1 - lr * weightDecay), w1, 1f - w1, Math.Abs(1 - beta1) < 0.5 ? 1 : 0, (float)beta2, (float)(1 - beta2),
+            (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)eps, weightDecay != 0 ? 1 : 0];
     }
 
     private static long[] Pad4(ReadOnlySpan<int> shape)

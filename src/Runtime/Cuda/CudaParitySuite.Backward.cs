@@ -50,6 +50,20 @@ public static partial class CudaParitySuite
         }
         rows.Add(new Row("adamw (3 steps)", x.ShapeString, RelError(pc.ToArray<float>(), H(pg)), 1e-5));
 
+        // Multi-tensor AdamW (one launch, several chunks for the large tensor) against per-tensor steps on the CPU.
+        int[] sizes = [1, 37, 65_536 + 4099, 1000];
+        var pcs = sizes.Select((n, i) => Tensor.RandN([n], seed + 80 + (ulong)i)).ToArray();
+        var cpuT = pcs.Select(p => (p: p.Clone(), m: Tensor.Zeros([p.Size(0)]), v: Tensor.Zeros([p.Size(0)]))).ToArray();
+        var gpuT = pcs.Select(p => (p: G(p), m: G(Tensor.Zeros([p.Size(0)])), v: G(Tensor.Zeros([p.Size(0)])))).ToArray();
+        for (int s = 1; s <= 3; s++)
+        {
+            var gs = sizes.Select((n, i) => Tensor.RandN([n], seed + 90 + (ulong)(10 * s + i))).ToArray();
+            for (int i = 0; i < sizes.Length; i++) cpu.AdamWStep(cpuT[i].p, gs[i], cpuT[i].m, cpuT[i].v, 1e-2, 0.9, 0.999, 1e-8, 0.1, s);
+            gpu.AdamWStepMany(gpuT.Select((t, i) => new AdamWTensors(t.p, G(gs[i]), t.m, t.v)).ToArray(), 1e-2, 0.9, 0.999, 1e-8, 0.1, s);
+        }
+        for (int i = 0; i < sizes.Length; i++)
+            rows.Add(new Row("adamw multi-tensor (3 steps)", $"[{sizes[i]}] of {sizes.Length}", RelError(cpuT[i].p.ToArray<float>(), H(gpuT[i].p)), 1e-5));
+
         // Attention backward: GQA, causal, padding mask, and Tq < Tk.
         foreach (var (tq, tk) in new[] { (9, 9), (4, 37) })
         {

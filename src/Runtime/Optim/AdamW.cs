@@ -48,11 +48,15 @@ public sealed class AdamW
     /// <summary>First and second moments per parameter (same order as <see cref="Parameters"/>), for checkpoints.</summary>
     public IReadOnlyList<(Tensor m, Tensor v)> State => _state;
 
-    /// <summary>One update of every parameter that has a gradient; parameters whose Grad is null are left alone.</summary>
+    /// <summary>
+    /// One update of every parameter that has a gradient; parameters whose Grad is null are left alone. All parameters
+    /// on one backend go in one multi-tensor call (<see cref="IBackend.AdamWStepMany"/>: a single launch on CUDA).
+    /// </summary>
     public void Step()
     {
         StepCount++;
         using var _ = Autograd.NoGrad();
+        var byBackend = new Dictionary<IBackend, List<AdamWTensors>>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < _params.Length; i++)
         {
             var p = _params[i];
@@ -61,9 +65,15 @@ public sealed class AdamW
                 throw new InvalidOperationException($"AdamW: parameter {i} {p} has a gradient of shape {grad.ShapeString}.");
             var g = grad.DType == p.DType ? grad.Contiguous() : grad.To(p.DType).Contiguous();
             var (m, v) = _state[i];
-            Backend.Of(p, g, m, v).AdamWStep(p, g, m, v, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
+            var be = Backend.Of(p, g, m, v);
+            if (!byBackend.TryGetValue(be, out var list)) byBackend[be] = list = [];
+            list.Add(new AdamWTensors(p, g, m, v));
+        }
+        foreach (var (be, list) in byBackend)
+        {
+            be.AdamWStepMany(list, LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
             // Updated in place: a bf16 copy an autocast scope cached is stale from here on.
-            Autocast.MarkUpdated(p);
+            foreach (var t in list) Autocast.MarkUpdated(t.Param);
         }
     }
 

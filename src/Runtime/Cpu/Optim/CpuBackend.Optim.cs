@@ -17,6 +17,11 @@ public sealed unsafe partial class CpuBackend
             CpuAdamW.Step(param.Ptr<double>(), grad.Ptr<double>(), m.Ptr<double>(), v.Ptr<double>(), param.NumElements, lr, beta1, beta2, eps, weightDecay, step);
     }
 
+    public void AdamWStepMany(IReadOnlyList<AdamWTensors> groups, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        foreach (var t in groups) AdamWStep(t.Param, t.Grad, t.M, t.V, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
     public double SumOfSquares(Tensor x)
     {
         RequireFloat(x, "SumOfSquares");
