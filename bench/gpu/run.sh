@@ -21,6 +21,21 @@ md="$out_dir/gpu-$(date -u +%Y-%m-%d).md"
   "$engine" doctor --device cuda 2>&1; echo "exit $?"
   echo '```'
   echo
+  echo "## Flash attention (bf16 tensor cores) vs the f32 kernels: engine bench attention"
+  echo '```'
+  "$engine" bench attention --device cuda 2>&1
+  echo '```'
+  echo
+  echo "## CUDA plumbing (graph replay, cuBLASLt vs cublasGemmEx): engine bench cuda"
+  echo '```'
+  "$engine" bench cuda 2>&1
+  echo '```'
+  echo
+  echo "## Transformer parity against transformers (tests/fixtures/models/compare_transformers.py)"
+  echo '```'
+  python3 tests/fixtures/models/compare_transformers.py 2>&1 || echo "(compare_transformers.py failed)"
+  echo '```'
+  echo
   echo "## GEMM (CPU, for reference)"
   echo '```'
   "$engine" bench gemm --size 1024 2>&1
