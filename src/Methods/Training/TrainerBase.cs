@@ -311,9 +311,9 @@ public abstract class TrainerBase<TExample> where TExample : class
             ["epoch"] = Position.Epoch,
             ["max_steps"] = TotalSteps,
             ["sampler"] = Position.ToJson(Sampler.Kind),
-            ["log_history"] = new JsonArray(History.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, Json)!).ToArray()),
-            ["eval_history"] = new JsonArray(EvalHistory.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, Json)!).ToArray()),
-            ["options"] = JsonSerializer.SerializeToNode(Options, Json),
+            ["log_history"] = new JsonArray(History.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, TrainingJson.Default.StepMetrics)!).ToArray()),
+            ["eval_history"] = new JsonArray(EvalHistory.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, TrainingJson.Default.EvalMetrics)!).ToArray()),
+            ["options"] = JsonSerializer.SerializeToNode(Options, TrainingJson.Default.TrainerOptions),
         };
         WriteJson(Path.Combine(dir, CheckpointStore.StateFile), state);
     }
@@ -355,8 +355,8 @@ public abstract class TrainerBase<TExample> where TExample : class
         Position = SamplerPosition.FromJson(ReadJson(Path.Combine(dir, "sampler.json")), Sampler.Kind);
         Step = state["global_step"]!.GetValue<long>();
         History.Clear(); EvalHistory.Clear();
-        foreach (var h in state["log_history"]!.AsArray()) History.Add(h.Deserialize<StepMetrics>(Json)!);
-        foreach (var h in state["eval_history"]!.AsArray()) EvalHistory.Add(h.Deserialize<EvalMetrics>(Json)!);
+        foreach (var h in state["log_history"]!.AsArray()) History.Add(h.Deserialize(TrainingJson.Default.StepMetrics)!);
+        foreach (var h in state["eval_history"]!.AsArray()) EvalHistory.Add(h.Deserialize(TrainingJson.Default.EvalMetrics)!);
     }
 
     private static void LoadMoments(Dictionary<string, Tensor> saved, string group, AdamW opt, long stepCount, string dir)

@@ -110,11 +110,11 @@ public static class BpeTrainer
     {
         JsonObject ByteLevel() => new() { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = false };
         var added = new JsonArray();
-        for (int i = 0; i < specialTokens.Count; i++) added.Add(new AddedToken(i, specialTokens[i], true).ToJson());
+        for (int i = 0; i < specialTokens.Count; i++) added.Add((JsonNode)new AddedToken(i, specialTokens[i], true).ToJson());
         var vocabJson = new JsonObject();
         foreach (var (t, id) in vocab.OrderBy(kv => kv.Value)) vocabJson[t] = id;
         var mergesJson = new JsonArray();
-        foreach (var (x, y) in merges) mergesJson.Add(x + " " + y);
+        foreach (var (x, y) in merges) mergesJson.Add((JsonNode)JsonValue.Create(x + " " + y));
         return new JsonObject
         {
             ["version"] = "1.0",

@@ -44,7 +44,7 @@ public static class TestbedEvalCommand
             if (r.GetValue(json) is { } jp) File.WriteAllText(jp, report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             if (r.GetValue(md) is { } mp) File.WriteAllText(mp, text);
             if (r.GetValue(items) is { } ip)
-                File.WriteAllLines(ip, report.Items.Select(i => JsonSerializer.Serialize(i)));
+                File.WriteAllLines(ip, report.Items.Select(i => JsonSerializer.Serialize(i, TestbedJson.Default.ItemResult)));
             return 0;
         });
         return cmd;
