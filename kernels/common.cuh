@@ -20,6 +20,30 @@ __device__ __forceinline__ bf16_t f32_to_bf16(float f)
     return (bf16_t)((bits + 0x7fffu + lsb) >> 16);
 }
 
+typedef unsigned short f16_t;    // raw IEEE half bits
+
+// f32 → f16, round to nearest even, with subnormals, overflow to ±inf and quiet NaN (no cuda_fp16.h under NVRTC on CI).
+__device__ __forceinline__ f16_t f32_to_f16(float f)
+{
+    u32 x = __float_as_uint(f), sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) return (f16_t)(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
+    if (ax >= 0x477ff000u) return (f16_t)(sign | 0x7c00u);                       // ≥ 65520 rounds past 65504
+    if (ax >= 0x38800000u) return (f16_t)(sign | ((ax + 0x0fffu + ((ax >> 13) & 1u) - 0x38000000u) >> 13)); // normal
+    if (ax < 0x33000000u) return (f16_t)sign;                                     // < 2^-25: ±0
+    u32 e = ax >> 23, m = (ax & 0x7fffffu) | 0x800000u, shift = 126 - e;          // subnormal: k = m·2^(e−126)
+    u32 k = m >> shift, rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (k & 1u))) k++;
+    return (f16_t)(sign | k);
+}
+
+__device__ __forceinline__ float f16_to_f32(f16_t h)
+{
+    u32 sign = ((u32)h & 0x8000u) << 16, e = ((u32)h >> 10) & 0x1fu, m = (u32)h & 0x3ffu;
+    if (e == 0x1fu) return __uint_as_float(sign | 0x7f800000u | (m << 13));
+    if (e == 0) { float v = (float)m * 5.9604644775390625e-8f; return sign ? -v : v; } // m·2^-24, exact
+    return __uint_as_float(sign | ((e + 112u) << 23) | (m << 13));
+}
+
 // Philox4x32-10: the four words of block `ctr` under key `seed` (dropout uses all four of a block).
 __device__ __forceinline__ void philox4(u64 seed, u64 ctr, u32 out[4])
 {

@@ -51,6 +51,8 @@ extern "C" __global__ void unary_f32(int op, const float* x, float* y, long long
 
 extern "C" __global__ void cast_f32_bf16(const float* x, bf16_t* y, long long n) { GRID_STRIDE(i, n) y[i] = f32_to_bf16(x[i]); }
 extern "C" __global__ void cast_bf16_f32(const bf16_t* x, float* y, long long n) { GRID_STRIDE(i, n) y[i] = bf16_to_f32(x[i]); }
+extern "C" __global__ void cast_f32_f16(const float* x, f16_t* y, long long n) { GRID_STRIDE(i, n) y[i] = f32_to_f16(x[i]); }
+extern "C" __global__ void cast_f16_f32(const f16_t* x, float* y, long long n) { GRID_STRIDE(i, n) y[i] = f16_to_f32(x[i]); }
 
 // Philox stream check: y[i] = word i of (seed, offset). Used by the parity suite against the CPU generator.
 extern "C" __global__ void philox_words(u64 seed, u64 offset, u32* y, long long n) { GRID_STRIDE(i, n) y[i] = philox_word(seed, offset, (u64)i); }

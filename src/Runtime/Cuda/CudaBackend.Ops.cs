@@ -40,7 +40,7 @@ public sealed unsafe partial class CudaBackend
 
     public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB)
     {
-        if (a.DType != b.DType || a.DType is not (DType.F32 or DType.BF16)) throw Missing("MatMul", $"{a.DType} × {b.DType}");
+        if (a.DType != b.DType || a.DType is not (DType.F32 or DType.BF16 or DType.F16)) throw Missing("MatMul", $"{a.DType} × {b.DType}");
         var (batch, m, k, n, shape) = Ops.MatMulShape(a, b, transA, transB);
         var y = New(shape, a.DType);
         int lda = transA ? m : k, ldb = transB ? k : n;

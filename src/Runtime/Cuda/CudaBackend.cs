@@ -97,6 +97,8 @@ public sealed unsafe partial class CudaBackend : IBackend
         var y = Like(x, dtype);
         if (x.DType == DType.F32 && dtype == DType.BF16) Launch1D("elementwise.cu", "cast_f32_bf16", x.NumElements, P(x), P(y), x.NumElements);
         else if (x.DType == DType.BF16 && dtype == DType.F32) Launch1D("elementwise.cu", "cast_bf16_f32", x.NumElements, P(x), P(y), x.NumElements);
+        else if (x.DType == DType.F32 && dtype == DType.F16) Launch1D("elementwise.cu", "cast_f32_f16", x.NumElements, P(x), P(y), x.NumElements);
+        else if (x.DType == DType.F16 && dtype == DType.F32) Launch1D("elementwise.cu", "cast_f16_f32", x.NumElements, P(x), P(y), x.NumElements);
         else throw Missing("Cast", $"{x.DType} → {dtype}");
         return y;
     }

@@ -68,6 +68,7 @@ public static partial class CudaParitySuite
         MixedPrecisionRows(seed, rows, dev.Ordinal);
         FlashAttentionRows(seed, rows, dev.Ordinal);
         SamplingRows(seed, rows, dev.Ordinal);
+        HalfRows(seed, rows, dev.Ordinal);
         return rows;
     }
 
