@@ -31,7 +31,9 @@ public static partial class EmulatorInside
     /// A checkpoint fixture's forward on cuda:0 for a padded batch: the max relative logit error against the fixture's
     /// float64 PyTorch reference, and against the same forward on the CPU backend.
     /// </summary>
-    public static double[] FixtureForward(string lib, string fixture)
+    public static double[] FixtureForward(string lib, string fixture) => FixtureForward(lib, fixture, DType.F32);
+
+    private static double[] FixtureForward(string lib, string fixture, DType weights)
     {
         Device0(lib);
         var dir = TransformerParityTests.FixtureDir(fixture);
@@ -44,7 +46,7 @@ public static partial class EmulatorInside
         using var _ = Autograd.NoGrad();
         double[] Run(Device dev)
         {
-            var model = TransformerModel.Load(dir, dev);
+            var model = TransformerModel.Load(dir, dev, weights);
             var idsT = Tensor.FromArray(ids.SelectMany(x => x).ToArray(), b, t).To(dev);
             var maskT = Tensor.FromArray(mask, b, t).To(dev);
             return model.Forward(idsT, maskT).To(Engine.Runtime.Device.Cpu).ToDoubleArray();
@@ -81,47 +83,8 @@ public static partial class EmulatorInside
         return gen.Generate([prompt], new SamplingOptions { MaxNewTokens = newTokens, EosTokenIds = [] })[0].TokenIds.ToArray();
     }
 
-    /// <summary>A fixture loaded with bf16 weights: max relative logit error of cuda:0 vs the CPU (both bf16), and of cuda:0 vs the f64 reference.</summary>
-    public static double[] Bf16FixtureForward(string lib, string fixture)
-    {
-        Device0(lib);
-        var dir = TransformerParityTests.FixtureDir(fixture);
-        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "reference.json")))!;
-        var ids = reference["input_ids"]!.AsArray().Select(r => r!.AsArray().Select(v => (long)v!.GetValue<int>()).ToArray()).ToArray();
-        var lens = reference["lengths"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
-        int b = ids.Length, t = ids[0].Length;
-        var mask = new long[b * t];
-        for (int i = 0; i < b; i++) for (int j = 0; j < lens[i]; j++) mask[i * t + j] = 1;
-        using var _ = Autograd.NoGrad();
-        double[] Run(Device dev)
-        {
-            var model = TransformerModel.Load(dir, dev, DType.BF16);
-            var idsT = Tensor.FromArray(ids.SelectMany(x => x).ToArray(), b, t).To(dev);
-            var maskT = Tensor.FromArray(mask, b, t).To(dev);
-            return model.Forward(idsT, maskT).To(Engine.Runtime.Device.Cpu).ToDoubleArray();
-        }
-        var gpu = Run(Engine.Runtime.Device.Cuda(0));
-        var cpu = Run(Engine.Runtime.Device.Cpu);
-        int v = gpu.Length / (b * t);
-        double vsRef = 0, vsCpu = 0;
-        for (int i = 0; i < b; i++)
-        {
-            var rows = reference["logits"]![i]!.AsArray();
-            for (int j = 0; j < lens[i]; j++)
-            {
-                var expected = rows[j]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
-                double scale = expected.Max(Math.Abs);
-                for (int k = 0; k < v; k++)
-                {
-                    int at = (i * t + j) * v + k;
-                    vsRef = Math.Max(vsRef, Math.Abs(gpu[at] - expected[k]) / scale);
-                    vsCpu = Math.Max(vsCpu, Math.Abs(gpu[at] - cpu[at]) / scale);
-                    if (double.IsNaN(gpu[at])) return [double.NaN, double.NaN];
-                }
-            }
-        }
-        return [vsRef, vsCpu];
-    }
+    /// <summary>A fixture loaded with bf16 weights: max relative logit error of cuda:0 vs the f64 reference, and vs the CPU (both bf16).</summary>
+    public static double[] Bf16FixtureForward(string lib, string fixture) => FixtureForward(lib, fixture, DType.BF16);
 
     /// <summary>A few bf16 mixed-precision SFT steps of a toy model on cuda:0 and on the CPU: both loss curves.</summary>
     public static double[][] Bf16SftSteps(string lib, int steps)
