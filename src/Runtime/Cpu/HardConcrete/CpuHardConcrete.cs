@@ -19,34 +19,15 @@ internal static unsafe class CpuHardConcrete
         return (s, T.FusedMultiplyAdd(s, C<T>(HardConcrete.Stretch), C<T>(HardConcrete.L)));
     }
 
-    /// <summary>Calls body(i, word) for every element with its Philox word, one block per 4 elements (as CpuDropout).</summary>
-    private static void ForWords(long n, ulong seed, ulong offset, Action<long, uint> body)
-    {
-        uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
-        CpuChunks.For(n, (start, len) =>
-        {
-            long end = start + len;
-            for (long i = start; i < end; i += 4)
-            {
-                ulong ctr = offset + (ulong)(i / 4);
-                var (w0, w1, w2, w3) = Philox.Block((uint)ctr, (uint)(ctr >> 32), 0, 0, k0, k1);
-                body(i, w0);
-                if (i + 1 < end) body(i + 1, w1);
-                if (i + 2 < end) body(i + 2, w2);
-                if (i + 3 < end) body(i + 3, w3);
-            }
-        });
-    }
-
     public static void Sample<T>(T* la, T* z, long n, ulong seed, ulong offset) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForWords(n, seed, offset, (i, w) => z[i] = T.Clamp(Stretched(la[i], w).zr, T.Zero, T.One));
+        CpuPhiloxWords.For(n, seed, offset, (i, w) => z[i] = T.Clamp(Stretched(la[i], w).zr, T.Zero, T.One));
     }
 
     public static void SampleBackward<T>(T* la, T* gz, T* g, long n, ulong seed, ulong offset) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T gain = C<T>(HardConcrete.Stretch) / C<T>(HardConcrete.Beta);
-        ForWords(n, seed, offset, (i, w) =>
+        CpuPhiloxWords.For(n, seed, offset, (i, w) =>
         {
             var (s, zr) = Stretched(la[i], w);
             g[i] = zr > T.Zero && zr < T.One ? gz[i] * (s * (T.One - s)) * gain : T.Zero;
