@@ -13,12 +13,7 @@ public sealed unsafe partial class CudaBackend
             throw Missing("MixedMatMul", $"{a.DType} × {b.DType}; both operands must be BF16 (or both F16)");
         var (batch, m, k, n, shape) = Ops.MatMulShape(a, b, transA, transB);
         var y = New(shape, DType.F32);
-        int lda = transA ? m : k, ldb = transB ? k : n;
-        if (b.Rank == 2 && !transA)
-            _blas.Value.Gemm(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, DType.F32);
-        else
-            _blas.Value.Gemm(transA, transB, m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, DType.F32,
-                batch, (long)m * k, b.Rank == 2 ? 0 : (long)k * n, (long)m * n);
+        GemmEx(a, b, transA, transB, y, batch, m, k, n);
         return y;
     }
 

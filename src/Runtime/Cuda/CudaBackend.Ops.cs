@@ -52,12 +52,22 @@ public sealed unsafe partial class CudaBackend
                 batch: batch, strideA: (long)m * k, strideB: b.Rank == 2 ? 0 : (long)k * n, strideC: (long)m * n);
             return y;
         }
+        GemmEx(a, b, transA, transB, y, batch, m, k, n);
+        return y;
+    }
+
+    /// <summary>
+    /// y = op(a)·op(b) through cublasGemmEx, in y's dtype: one GEMM over all rows when b is a shared 2-D matrix and a
+    /// is not transposed, else strided batches (b broadcast when 2-D).
+    /// </summary>
+    private void GemmEx(Tensor a, Tensor b, bool transA, bool transB, Tensor y, int batch, int m, int k, int n)
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n;
         if (b.Rank == 2 && !transA)
             _blas.Value.Gemm(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType);
         else
             _blas.Value.Gemm(transA, transB, m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType,
                 batch, (long)m * k, b.Rank == 2 ? 0 : (long)k * n, (long)m * n);
-        return y;
     }
 
     public (Tensor y, Tensor rstd) RmsNorm(Tensor x, Tensor weight, double eps)
