@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Engine.Models.Generation;
 using Engine.Models.Transformer;
 using Engine.Runtime;
@@ -36,42 +35,17 @@ public static partial class EmulatorInside
     private static double[] FixtureForward(string lib, string fixture, DType weights)
     {
         Device0(lib);
-        var dir = TransformerParityTests.FixtureDir(fixture);
-        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "reference.json")))!;
-        var ids = reference["input_ids"]!.AsArray().Select(r => r!.AsArray().Select(v => (long)v!.GetValue<int>()).ToArray()).ToArray();
-        var lens = reference["lengths"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
-        int b = ids.Length, t = ids[0].Length;
-        var mask = new long[b * t];
-        for (int i = 0; i < b; i++) for (int j = 0; j < lens[i]; j++) mask[i * t + j] = 1;
+        var batch = FixtureBatch.Load(fixture);
         using var _ = Autograd.NoGrad();
         double[] Run(Device dev)
         {
-            var model = TransformerModel.Load(dir, dev, weights);
-            var idsT = Tensor.FromArray(ids.SelectMany(x => x).ToArray(), b, t).To(dev);
-            var maskT = Tensor.FromArray(mask, b, t).To(dev);
-            return model.Forward(idsT, maskT).To(Engine.Runtime.Device.Cpu).ToDoubleArray();
+            var model = TransformerModel.Load(TransformerParityTests.FixtureDir(fixture), dev, weights);
+            return model.Forward(batch.IdsTensor(dev), batch.MaskTensor(dev)).To(Engine.Runtime.Device.Cpu).ToDoubleArray();
         }
         var gpu = Run(Engine.Runtime.Device.Cuda(0));
         var cpu = Run(Engine.Runtime.Device.Cpu);
-        int v = gpu.Length / (b * t);
-        double vsRef = 0, vsCpu = 0;
-        for (int i = 0; i < b; i++)
-        {
-            var rows = reference["logits"]![i]!.AsArray();
-            for (int j = 0; j < lens[i]; j++)
-            {
-                var expected = rows[j]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
-                double scale = expected.Max(Math.Abs);
-                for (int k = 0; k < v; k++)
-                {
-                    int at = (i * t + j) * v + k;
-                    vsRef = Math.Max(vsRef, Math.Abs(gpu[at] - expected[k]) / scale);
-                    vsCpu = Math.Max(vsCpu, Math.Abs(gpu[at] - cpu[at]) / scale);
-                    if (double.IsNaN(gpu[at])) return [double.NaN, double.NaN];
-                }
-            }
-        }
-        return [vsRef, vsCpu];
+        int v = gpu.Length / (batch.B * batch.T);
+        return [batch.MaxRelativeError(gpu, v), batch.MaxRelativeError(gpu, v, cpu)];
     }
 
     /// <summary>Greedy decoding with the KV cache on cuda:0 (decode-shaped attention, Tq &lt; Tk): the token ids it produces.</summary>

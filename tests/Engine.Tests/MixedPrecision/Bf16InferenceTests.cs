@@ -2,7 +2,6 @@ using Engine.Models.Transformer;
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 using Engine.Tests.Models;
-using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 using static Engine.Tests.Training.ToyTraining;
 
@@ -127,25 +126,11 @@ public class Bf16InferenceTests(ITestOutputHelper output)
     public void Bf16ForwardOfTheCheckpointFixturesStaysWithinBf16ToleranceOfTheFloat64Reference(string fixture)
     {
         // Independent reference: the fixtures' logits from a hand-written PyTorch float64 forward (padded batch).
-        var dir = TransformerParityTests.FixtureDir(fixture);
-        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "reference.json")))!;
-        var ids = reference["input_ids"]!.AsArray().Select(r => r!.AsArray().Select(v => (long)v!.GetValue<int>()).ToArray()).ToArray();
-        var lens = reference["lengths"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
-        int b = ids.Length, t = ids[0].Length;
-        var mask = new long[b * t];
-        for (int i = 0; i < b; i++) for (int j = 0; j < lens[i]; j++) mask[i * t + j] = 1;
-        var model = TransformerModel.Load(dir, dtype: DType.BF16);
+        var batch = FixtureBatch.Load(fixture);
+        var model = TransformerModel.Load(TransformerParityTests.FixtureDir(fixture), dtype: DType.BF16);
         double[] logits;
-        using (Autograd.NoGrad()) logits = model.Forward(Tensor.FromArray(ids.SelectMany(x => x).ToArray(), b, t), Tensor.FromArray(mask, b, t)).ToDoubleArray();
-        int vocab = model.Config.VocabSize;
-        double worst = 0;
-        for (int i = 0; i < b; i++)
-            for (int j = 0; j < lens[i]; j++)
-            {
-                var expected = reference["logits"]![i]![j]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
-                double scale = expected.Max(Math.Abs);
-                for (int k = 0; k < vocab; k++) worst = Math.Max(worst, Math.Abs(logits[(i * t + j) * vocab + k] - expected[k]) / scale);
-            }
+        using (Autograd.NoGrad()) logits = model.Forward(batch.IdsTensor(Device.Cpu), batch.MaskTensor(Device.Cpu)).ToDoubleArray();
+        double worst = batch.MaxRelativeError(logits, model.Config.VocabSize);
         output.WriteLine($"{fixture}: bf16 max |Δlogit| / max |logit| = {worst:E2}");
         Assert.True(worst <= 1.5e-2, $"{fixture}: bf16 logits off by {worst:E2} of the largest logit");
         Assert.True(worst > 1e-4, $"{fixture}: bf16 logits as close as f32 ({worst:E2}): is the bf16 path used?");
