@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Sampling;
 using Engine.Runtime;

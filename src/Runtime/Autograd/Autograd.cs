@@ -8,17 +8,19 @@ namespace Engine.Runtime;
 /// </summary>
 public static class Autograd
 {
-    [ThreadStatic] private static int _noGradDepth;
+    // AsyncLocal, not ThreadStatic: a scope opened in an async method still holds after an `await` that resumes on
+    // another thread, and work started inside it (Task.Run) inherits it, as the CUDA stream scope does.
+    private static readonly AsyncLocal<int> NoGradDepth = new();
 
-    public static bool IsEnabled => _noGradDepth == 0;
+    public static bool IsEnabled => NoGradDepth.Value == 0;
 
-    /// <summary>Inference scope: ops inside record nothing. <c>using var _ = Autograd.NoGrad();</c></summary>
-    public static IDisposable NoGrad() { _noGradDepth++; return new Scope(); }
+    /// <summary>Inference scope: ops inside record nothing. <c>using var _ = Autograd.NoGrad();</c> Survives <c>await</c>.</summary>
+    public static IDisposable NoGrad() { NoGradDepth.Value++; return new Scope(); }
 
     private sealed class Scope : IDisposable
     {
         private bool _done;
-        public void Dispose() { if (!_done) { _done = true; _noGradDepth--; } }
+        public void Dispose() { if (!_done) { _done = true; NoGradDepth.Value--; } }
     }
 
     /// <summary>True when any input needs a gradient and recording is on.</summary>

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Engine.Runtime;
 
 /// <summary>
-/// Mixed-precision scope, like <c>torch.autocast</c>: while one is open on this thread, <see cref="Ops.MatMul"/> and
+/// Mixed-precision scope, like <c>torch.autocast</c>: while one is open in the calling async flow, <see cref="Ops.MatMul"/> and
 /// <see cref="Ops.Linear"/> round their f32 operands to <see cref="ComputeDType"/> (bf16), multiply with f32
 /// accumulation and return f32 (<see cref="IBackend.MixedMatMul"/>). Everything else (norms, softmax, losses, the
 /// residual stream, gradients reaching parameters) stays f32: the split that needs no loss scaling for bf16.
@@ -13,14 +13,17 @@ namespace Engine.Runtime;
 /// Weight operands of <see cref="Ops.Linear"/> that are leaves (parameters, frozen weights) are cast once per scope
 /// and reused by every later call (gradient accumulation, evaluation), until an in-place update of the weight
 /// (<see cref="MarkUpdated(Tensor)"/>, called by AdamW for each parameter it steps) makes its cast stale. A trainer
-/// opens one scope per optimizer step. Scopes belong to the thread that opened them. Nested scopes with the same dtype share the outer scope's cache; <see cref="Disable"/> opens an f32 region inside one.
+/// opens one scope per optimizer step. Scopes follow the async flow that opened them (they survive <c>await</c>). Nested scopes with the same dtype share the outer scope's cache; <see cref="Disable"/> opens an f32 region inside one.
 /// Code that writes weights in place while a scope is open (other than through AdamW or TrainableModel) must call
 /// <see cref="MarkUpdated(Tensor)"/> (or <see cref="InvalidateWeights"/>) afterwards, or later matmuls in that scope
 /// would still see the old bf16 copies.
 /// </summary>
 public sealed class Autocast : IDisposable
 {
-    [ThreadStatic] private static Autocast? _current;
+    // AsyncLocal: a scope survives `await` (the continuation may run on another thread) and flows into tasks started
+    // inside it; the weight cache is then shared, so it is locked.
+    private static readonly AsyncLocal<Autocast?> CurrentScope = new();
+    private static Autocast? Innermost { get => CurrentScope.Value; set => CurrentScope.Value = value; }
     private static long _globalVersion;
     // Per-storage update counters: a cached cast is valid while its weight's storage has not been written since.
     private static readonly ConditionalWeakTable<Storage, StrongBox<long>> StorageVersions = new();
@@ -39,7 +42,7 @@ public sealed class Autocast : IDisposable
 
     private Autocast(DType? dtype, bool cacheWeights)
     {
-        _outer = _current;
+        _outer = Innermost;
         ComputeDType = dtype;
         if (dtype is not null && cacheWeights)
         {
@@ -47,16 +50,16 @@ public sealed class Autocast : IDisposable
             if (_outer is { ComputeDType: { } od } && od == dtype && _outer.CacheOwner is { } owner) _cacheOwner = owner;
             else _cache = new(ReferenceEqualityComparer.Instance);
         }
-        _current = this;
+        Innermost = this;
     }
 
     private Autocast? CacheOwner => _cache is not null ? this : _cacheOwner;
 
-    /// <summary>The innermost open scope on this thread, or null.</summary>
-    public static Autocast? Current => _current;
+    /// <summary>The innermost open scope in this async flow, or null.</summary>
+    public static Autocast? Current => Innermost;
 
-    /// <summary>The dtype matmuls on this thread autocast to now (null: none, plain f32 math).</summary>
-    public static DType? ActiveDType => _current?.ComputeDType;
+    /// <summary>The dtype matmuls here autocast to now in this async flow (null: none, plain f32 math).</summary>
+    public static DType? ActiveDType => Innermost?.ComputeDType;
 
     /// <summary>Open a scope: matmuls autocast to <paramref name="dtype"/> (BF16; F16 is accepted by the CPU reference only).</summary>
     public static Autocast Enable(DType dtype = DType.BF16, bool cacheWeights = true)
@@ -106,14 +109,17 @@ public sealed class Autocast : IDisposable
     internal static Tensor Cast(Tensor t, DType dtype, bool cacheable)
     {
         if (t.DType == dtype) return t.Contiguous();
-        var owner = _current?.CacheOwner;
+        var owner = Innermost?.CacheOwner;
         if (!cacheable || owner is null || !t.IsLeaf) return CastNoGrad(t, dtype);
         long version = VersionOf(t);
-        if (owner._cache!.TryGetValue(t, out var hit) && hit.version == version && hit.cast.DType == dtype) return hit.cast;
-        var cast = CastNoGrad(t, dtype);
-        owner._cache[t] = (version, cast);
-        owner._castCount++;
-        return cast;
+        lock (owner._cache!)
+        {
+            if (owner._cache.TryGetValue(t, out var hit) && hit.version == version && hit.cast.DType == dtype) return hit.cast;
+            var cast = CastNoGrad(t, dtype);
+            owner._cache[t] = (version, cast);
+            owner._castCount++;
+            return cast;
+        }
     }
 
     private static Tensor CastNoGrad(Tensor t, DType dtype)
@@ -126,8 +132,8 @@ public sealed class Autocast : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (!ReferenceEquals(_current, this)) throw new InvalidOperationException("Autocast scopes must be closed in the reverse order they were opened (use `using`).");
-        _current = _outer;
-        _cache?.Clear();
+        if (!ReferenceEquals(Innermost, this)) throw new InvalidOperationException("Autocast scopes must be closed in the reverse order they were opened (use `using`).");
+        Innermost = _outer;
+        if (_cache is not null) lock (_cache) _cache.Clear();
     }
 }

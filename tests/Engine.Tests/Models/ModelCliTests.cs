@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Engine.Cli.Commands;
-using Engine.Methods.Testbed;
-using Engine.Methods.Testbed.Experiments;
+using Engine.Methods.Evaluation.Testbed;
+using Engine.Methods.Evaluation.Experiments;
 using Engine.Models;
 using Engine.Models.Scoring;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Engine.Methods.Testbed;
-using Engine.Methods.Testbed.Experiments;
+using Engine.Methods.Evaluation.Testbed;
+using Engine.Methods.Evaluation.Experiments;
 using Engine.Models;
 using Engine.Native;
 using Engine.Runtime;

@@ -1,4 +1,4 @@
-using Engine.Methods.SelectIT;
+using Engine.Methods.Selection.SelectIT;
 
 namespace Engine.Tests.SelectIT;
 

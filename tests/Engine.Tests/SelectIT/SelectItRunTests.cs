@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Engine.Methods.SelectIT;
-using Engine.Methods.Testbed;
-using Engine.Methods.Testbed.Experiments;
+using Engine.Methods.Selection.SelectIT;
+using Engine.Methods.Evaluation.Testbed;
+using Engine.Methods.Evaluation.Experiments;
 
 namespace Engine.Tests.SelectIT;
 
@@ -96,9 +96,9 @@ public class SelectItRunTests
             Assert.Contains("kept 12 of 60 records", stdout);
             Assert.Equal(12, File.ReadAllLines(output).Length);
             Assert.Equal(60, File.ReadAllLines(output + ".scores.jsonl").Length);
-            Assert.True(File.Exists(Path.Combine(root, "home", Engine.Methods.Defaults.DefaultModel.Version, ".complete")));
+            Assert.True(File.Exists(Path.Combine(root, "home", Engine.Methods.Evaluation.DefaultModel.Version, ".complete")));
             // The scores file feeds `engine testbed score` directly (id + score per record).
-            var scores = Engine.Methods.Testbed.TestbedReader.ReadScores(output + ".scores.jsonl");
+            var scores = Engine.Methods.Evaluation.Testbed.TestbedReader.ReadScores(output + ".scores.jsonl");
             Assert.Equal(60, scores.Count);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }

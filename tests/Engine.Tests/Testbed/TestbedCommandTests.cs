@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Commands;
-using Engine.Methods.Testbed;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Tests.Testbed;
 

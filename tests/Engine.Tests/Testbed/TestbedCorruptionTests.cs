@@ -1,4 +1,4 @@
-using Engine.Methods.Testbed;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Tests.Testbed;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Engine.Methods.Testbed;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Tests.Testbed;
 

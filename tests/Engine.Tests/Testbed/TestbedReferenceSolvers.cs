@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Engine.Methods.Testbed.Families;
+using Engine.Methods.Evaluation.Testbed.Families;
 
 namespace Engine.Tests.Testbed;
 

@@ -1,4 +1,4 @@
-using Engine.Methods.Testbed;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Tests.Testbed;
 
@@ -24,7 +24,7 @@ public class TestbedReferenceTests
     [Fact]
     public void GloshIsAFixedBijectionDisjointFromEnglish()
     {
-        var g = Engine.Methods.Testbed.Families.TranslateFamily.Glosh;
+        var g = Engine.Methods.Evaluation.Testbed.Families.TranslateFamily.Glosh;
         Assert.Equal(32, g.Count);
         Assert.Equal(g.Count, g.Values.Distinct().Count());
         Assert.Empty(g.Values.Intersect(g.Keys));

@@ -1,4 +1,5 @@
-using Engine.Methods.Testbed.Evaluation;
+using Engine.Methods.Evaluation;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Tests.TestbedEval;
 

@@ -1,6 +1,5 @@
-using Engine.Methods.Testbed;
-using Engine.Methods.Testbed.Evaluation;
-using Engine.Methods.Testbed.Experiments;
+using Engine.Methods.Evaluation.Testbed;
+using Engine.Methods.Evaluation.Experiments;
 using Engine.Methods.Training;
 using Engine.Models;
 using Xunit.Abstractions;

@@ -1,5 +1,6 @@
 using Engine.Methods.Training;
 using Engine.Methods.Training.Checkpoints;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Preference;
 using Engine.Models.Lora;

@@ -1,4 +1,5 @@
 using Engine.Methods.Training;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Sampling;
 using Engine.Runtime;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Engine.Methods.Training;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Models.Config;
 using Engine.Models.Transformer;

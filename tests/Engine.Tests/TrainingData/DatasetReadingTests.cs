@@ -1,4 +1,4 @@
-using Engine.Methods.Data;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Parquet;
 using Parquet.Serialization;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 
 namespace Engine.Tests.TrainingData;

@@ -1,4 +1,5 @@
 using System.Text;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Models.Chat;
 using Engine.Models.Tokenizers;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
 using Engine.Methods.Training.Observability;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Preference;
 using Engine.Models.Transformer;

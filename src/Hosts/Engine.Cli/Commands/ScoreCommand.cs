@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Engine.Cli.Infrastructure;
-using Engine.Methods.Data;
+using Engine.Methods.Core.Data;
 using Engine.Models.Scoring;
 
 namespace Engine.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
-using Engine.Methods.SelectIT;
+using Engine.Methods.Selection.SelectIT;
 
 namespace Engine.Cli.Commands;
 

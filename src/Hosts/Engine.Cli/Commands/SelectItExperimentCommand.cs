@@ -1,6 +1,7 @@
+using Engine.Methods.Evaluation.Experiments;
 using System.CommandLine;
 using System.Globalization;
-using Engine.Methods.SelectIT;
+using Engine.Methods.Selection.SelectIT;
 
 namespace Engine.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Engine.Cli.Infrastructure;
 using Engine.Methods.Training.Observability;
 using Engine.Methods.Training;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Methods.Training.Sampling;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Engine.Methods.Testbed;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Cli.Commands;
 

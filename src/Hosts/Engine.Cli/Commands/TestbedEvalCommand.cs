@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Engine.Cli.Infrastructure;
-using Engine.Methods.Testbed;
-using Engine.Methods.Testbed.Evaluation;
+using Engine.Methods.Evaluation.Testbed;
 
 namespace Engine.Cli.Commands;
 

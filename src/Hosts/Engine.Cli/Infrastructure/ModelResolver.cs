@@ -1,4 +1,4 @@
-using Engine.Methods.Defaults;
+using Engine.Methods.Evaluation;
 using Engine.Models;
 
 namespace Engine.Cli.Infrastructure;

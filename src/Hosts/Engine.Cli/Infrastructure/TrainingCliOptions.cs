@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Methods.Training;
+using Engine.Methods.Core.Data;
 using Engine.Methods.Training.Data;
 using Engine.Models;
 using Engine.Models.Lora;

@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 using System.Text;
 using Engine.Models.Chat;
 

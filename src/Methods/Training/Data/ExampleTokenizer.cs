@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 using Engine.Models;
 using Engine.Models.Chat;
 using Engine.Models.Tokenizers;

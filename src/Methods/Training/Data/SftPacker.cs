@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 namespace Engine.Methods.Training.Data;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,4 +1,4 @@
-using Engine.Methods.Data;
+using Engine.Methods.Core.Data;
 
 namespace Engine.Methods.Training.Data;
 

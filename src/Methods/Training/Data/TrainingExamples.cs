@@ -1,3 +1,4 @@
+using Engine.Methods.Core.Data;
 namespace Engine.Methods.Training.Data;
 
 /// <summary>Label value meaning "no loss here" (prompt tokens, padding), as in PyTorch/TRL.</summary>

@@ -1,7 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Engine.Methods.Testbed.Evaluation;
-
-/// <summary>Source-generated JSON for per-item evaluation results (no reflection: the trimmed single-file build writes them too).</summary>
-[JsonSerializable(typeof(ItemResult))]
-public sealed partial class TestbedJson : JsonSerializerContext;
