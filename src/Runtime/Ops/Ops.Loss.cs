@@ -76,7 +76,7 @@ public static partial class Ops
     /// <summary>
     /// Symmetric KL per position between p = softmax(logitsP) and q = softmax(logitsQ) along the last dim:
     /// KL(p‖q) + KL(q‖p), [..., V] → [...]. Fused, with gradients for both inputs.
-    /// This is CCL's raw consistency term L_CL (selectit-ccl-commonit.md §2b): summed over the vocabulary, no
+    /// This is CCL's raw consistency term L_CL (the CCL paper's consistency loss): summed over the vocabulary, no
     /// ½ factor, no temperature; the weight α and the average over response tokens are applied by the caller.
     /// </summary>
     public static Tensor SymmetricKl(Tensor logitsP, Tensor logitsQ)

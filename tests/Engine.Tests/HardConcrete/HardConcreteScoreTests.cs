@@ -6,7 +6,7 @@ namespace Engine.Tests.HardConcrete;
 
 public class HardConcreteScoreTests
 {
-    /// <summary>The spec's test vectors (drpruning-cdt-apt.md B1): P(z≠0) and the deterministic soft value.</summary>
+    /// <summary>Hand-computed vectors from the hard-concrete formulas (Louizos et al. 2018): P(z≠0) and the deterministic soft value.</summary>
     [Theory]
     [InlineData(DType.F32)]
     [InlineData(DType.F64)]

@@ -2,7 +2,7 @@ using Engine.Methods.Selection.SelectIT;
 
 namespace Engine.Tests.SelectIT;
 
-/// <summary>Hand-computed values (../shared/methods/selectit-ccl-commonit.md, "Test vectors").</summary>
+/// <summary>Hand-computed values (worked by hand from the paper's formulas; see docs/methods/selectit.md).</summary>
 public class SelectItFormulaTests
 {
     [Theory]
