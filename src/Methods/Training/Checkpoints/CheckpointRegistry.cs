@@ -14,7 +14,7 @@ namespace Engine.Methods.Training.Checkpoints;
 /// </summary>
 internal sealed partial class CheckpointRegistry
 {
-    public const string StateFolder = "method_state", RngFile = "rng_state.json";
+    public const string StateFolder = MethodState.Folder, RngFile = "rng_state.json";
 
     private readonly List<(string Name, Func<MethodState> Save, Action<MethodState> Restore)> _states = [];
     private readonly List<(string Name, Generator Generator)> _generators = [];

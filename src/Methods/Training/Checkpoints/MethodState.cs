@@ -10,6 +10,9 @@ namespace Engine.Methods.Training.Checkpoints;
 /// </summary>
 public sealed record MethodState(JsonNode? Json = null, IReadOnlyDictionary<string, Tensor>? Tensors = null)
 {
+    /// <summary>The folder of a checkpoint that holds method states: <c>&lt;name&gt;.json</c> (always) and <c>&lt;name&gt;.safetensors</c>.</summary>
+    public const string Folder = "method_state";
+
     /// <summary>A tensor of the state, or a clear error when the checkpoint's state lacks it.</summary>
     public Tensor Tensor(string name) =>
         Tensors is not null && Tensors.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"Method state has no tensor '{name}'.");
