@@ -76,6 +76,49 @@ public class ParameterGroupTests
         Assert.True(checkedElements > 10, $"only {checkedElements} elements had a clear gradient");
     }
 
+    /// <summary>L = l1·(a − t) + l2·(a − t)² + ½(a − 2)² over two groups: a descends, (l1, l2) ascend (tests/fixtures/training).</summary>
+    private sealed class MinMaxTrainer : SftTrainer
+    {
+        public readonly Tensor A = Tensor.FromArray([1f], 1), L = Tensor.FromArray([0f, 0f], 2);
+        private readonly double _t;
+
+        public MinMaxTrainer(TrainableModel m, IReadOnlyList<SftExample> data, TrainerOptions o, double t, double lr, double beta1, double beta2, double eps) : base(m, data, o)
+        {
+            _t = t;
+            AddParameterGroup(new ParameterGroup { Name = "a", Parameters = [new("a", A)], LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Epsilon = eps });
+            AddParameterGroup(new ParameterGroup { Name = "lambda", Parameters = [new("lambda", L)], LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Epsilon = eps, Direction = OptimizeDirection.Maximize });
+        }
+
+        protected override IEnumerable<ExtraLoss> ExtraLosses(TrainingStepContext ctx)
+        {
+            var gap = Ops.AddScalar(A, -_t);
+            var gaps = Ops.Mul(Ops.Cat([gap, Ops.Mul(gap, gap)], 0), L);
+            var pull = Ops.AddScalar(A, -2);
+            yield return ExtraLoss.Mean("lagrangian", Ops.Add(Ops.Sum(gaps), Ops.Scale(Ops.Sum(Ops.Mul(pull, pull)), 0.5)));
+        }
+    }
+
+    [Fact]
+    public void MinMaxTrajectoryMatchesTorchAdamWWithANegativeGroupLearningRate()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !Directory.Exists(Path.Combine(dir, "tests", "fixtures"))) dir = Path.GetDirectoryName(dir);
+        var fx = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir!, "tests", "fixtures", "training", "minmax_adamw.json")))!;
+        var steps = fx["steps"]!.AsArray();
+        var betas = fx["betas"]!.AsArray();
+        var trainer = new MinMaxTrainer(new TrainableModel(Model(45)), ReverseTask(4), Options(steps.Count), fx["target"]!.GetValue<double>(),
+            fx["lr"]!.GetValue<double>(), betas[0]!.GetValue<double>(), betas[1]!.GetValue<double>(), fx["eps"]!.GetValue<double>());
+        var got = new List<(float a, float[] l)>();
+        trainer.Callbacks.Add(new StepHook(_ => got.Add((trainer.A.ToArray<float>()[0], trainer.L.ToArray<float>()))));
+        trainer.Train();
+        for (int k = 0; k < steps.Count; k++)
+        {
+            Assert.Equal(steps[k]!["a"]!.GetValue<double>(), got[k].a, 6);
+            var l = steps[k]!["lambda"]!.AsArray();
+            for (int j = 0; j < 2; j++) Assert.Equal(l[j]!.GetValue<double>(), got[k].l[j], 6);
+        }
+    }
+
     [Fact]
     public void GroupScheduleClippingAndSignReachTheMoments()
     {
