@@ -5,27 +5,44 @@ using Engine.Runtime;
 
 namespace Engine.Methods.Training;
 
+/// <summary>What an SFT step's loss averages over.</summary>
+public enum SftLossNormalization
+{
+    /// <summary>L = Σ_b w_b Σ_t CE(b,t) / (counted tokens of the step): transformers' token mean when all w_b = 1.</summary>
+    Tokens,
+    /// <summary>L = Σ_b w_b · mean_t CE(b,t) / (examples of the step): each example's token-mean NLL, averaged over examples (CCL, Eq. 6).</summary>
+    ExampleMean,
+}
+
+public sealed record SftOptions
+{
+    public SftLossNormalization Normalization { get; init; } = SftLossNormalization.Tokens;
+}
+
 /// <summary>
-/// Supervised fine-tuning: next-token cross-entropy on the labelled positions, each example's tokens weighted
-/// by <see cref="SftExample.Weight"/>, averaged over the step's counted tokens:
-/// L = Σ_b w_b Σ_t CE(b,t) / Σ_b Σ_t 1[label ≠ −100]. With all weights 1 this is transformers' loss.
+/// Supervised fine-tuning: next-token cross-entropy on the labelled positions, each example weighted by its weight
+/// (<see cref="SftExample.Weight"/>, or what a subclass's <c>ExampleWeight</c> says), averaged as
+/// <see cref="SftOptions.Normalization"/> says. With all weights 1 and token normalisation this is transformers' loss.
 /// </summary>
-public sealed class SftTrainer(TrainableModel model, IReadOnlyList<SftExample> train, TrainerOptions options,
-    IBatchSampler? sampler = null, IReadOnlyList<SftExample>? eval = null)
+public class SftTrainer(TrainableModel model, IReadOnlyList<SftExample> train, TrainerOptions options,
+    IBatchSampler? sampler = null, IReadOnlyList<SftExample>? eval = null, SftOptions? sft = null)
     : TrainerBase<SftExample>(model, train, options, sampler, eval)
 {
+    public SftOptions SftOptions { get; } = sft ?? new SftOptions();
+
     public override string Method => "sft";
 
-    protected override double NormalizerUnits(IReadOnlyList<SftExample> stepExamples)
+    protected override double ExampleWeight(bool training, int index) => SetOf(training)[index].Weight;
+
+    private int Counted(SftExample e)
     {
-        long n = 0;
-        foreach (var e in stepExamples)
-        {
-            int len = Options.MaxLength > 0 ? Math.Min(Options.MaxLength, e.Labels.Length) : e.Labels.Length;
-            for (int j = 1; j < len; j++) if (e.Labels[j] != LabelMask.Ignore) n++;
-        }
+        int len = Options.MaxLength > 0 ? Math.Min(Options.MaxLength, e.Labels.Length) : e.Labels.Length, n = 0;
+        for (int j = 1; j < len; j++) if (e.Labels[j] != LabelMask.Ignore) n++;
         return n;
     }
+
+    protected override double NormalizerUnits(IReadOnlyList<SftExample> stepExamples) =>
+        SftOptions.Normalization == SftLossNormalization.ExampleMean ? stepExamples.Count : stepExamples.Sum(e => (long)Counted(e));
 
     protected override MicroBatchLoss ComputeLoss(IReadOnlyList<SftExample> micro, double stepUnits, TrainingStepContext ctx)
     {
@@ -33,19 +50,32 @@ public sealed class SftTrainer(TrainableModel model, IReadOnlyList<SftExample> t
         var logits = Model.Model.Forward(batch.Ids, batch.KeyMask);
         int b = batch.Rows, t = batch.Time, v = logits.Size(-1);
         var perToken = Ops.CrossEntropy(logits.Reshape(b * t, v), batch.Targets.Reshape(b * t), LabelMask.Ignore, Reduction.None).Reshape(b, t);
-        // Weight matrix: w_b on counted positions, 0 elsewhere, divided by the step's token count.
+        // Weight matrix: w_b on counted positions (over the row's count for example means), 0 elsewhere, over the step's units.
         var mask = batch.CountedMask(DType.F64).ToDoubleArray();
-        var w = new float[b * t];
+        bool perExample = SftOptions.Normalization == SftLossNormalization.ExampleMean;
         double denom = Math.Max(1, stepUnits);
+        var w = new float[b * t]; var plain = new float[b * t];
         for (int i = 0; i < b; i++)
-            for (int j = 0; j < t; j++) w[i * t + j] = (float)(mask[i * t + j] * micro[i].Weight / denom);
-        var wt = Tensor.FromArray(w, b, t).To(perToken.DType);
-        if (!perToken.Device.IsCpu) wt = wt.To(perToken.Device);
-        var loss = Ops.Sum(Ops.Mul(perToken, wt));
+        {
+            double rowScale = perExample ? 1.0 / Math.Max(1, batch.CountedTokens[i]) : 1.0;
+            for (int j = 0; j < t; j++)
+            {
+                plain[i * t + j] = (float)(mask[i * t + j] * rowScale / denom);
+                w[i * t + j] = (float)(mask[i * t + j] * rowScale * ctx.ExampleWeights[i] / denom);
+            }
+        }
+        var loss = Ops.Sum(Ops.Mul(perToken, Const(w, b, t, perToken)));
         ctx.Batch = batch; ctx.Logits = logits; ctx.PerTokenLoss = perToken;
         double plainCe;
         using (Autograd.NoGrad())
-            plainCe = Ops.Sum(Ops.Mul(perToken.Detach(), batch.CountedMask(perToken.DType))).Item() / denom;
-        return new MicroBatchLoss(loss, batch.Lengths.Sum(), batch.TotalCounted / denom, new Dictionary<string, double> { ["ce"] = plainCe });
+            plainCe = Ops.Sum(Ops.Mul(perToken.Detach(), Const(plain, b, t, perToken))).Item();
+        double share = perExample ? b / denom : batch.TotalCounted / denom;
+        return new MicroBatchLoss(loss, batch.Lengths.Sum(), share, new Dictionary<string, double> { ["ce"] = plainCe });
+    }
+
+    private static Tensor Const(float[] values, int b, int t, Tensor like)
+    {
+        var x = Tensor.FromArray(values, b, t).To(like.DType);
+        return like.Device.IsCpu ? x : x.To(like.Device);
     }
 }

@@ -59,6 +59,18 @@ public sealed class TrainableModel
     /// <summary>After an optimizer step: bf16 compute copies cast from the masters before it are stale (recast on next use).</summary>
     public void SyncComputeCopies() => Autocast.MarkUpdated(Parameters);
 
+    /// <summary>
+    /// The random generators training draws from, by name; the trainer saves their offsets in every checkpoint and
+    /// restores them on resume. A new source of randomness in the model (e.g. decoder dropout) is one more line here.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, Generator>> Generators
+    {
+        get
+        {
+            if (Lora is not null) yield return new("lora_dropout", Lora.DropoutGenerator);
+        }
+    }
+
     /// <summary>Dropout on (training) or off (evaluation, reference passes).</summary>
     public bool Training { set { if (Lora is not null) Lora.Training = value; } }
 

@@ -1,13 +1,10 @@
-using Engine.Models.Checkpoints;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Engine.Methods.Training.Checkpoints;
+using Engine.Methods.Training.Optimization;
 using Engine.Methods.Training.Sampling;
-using Engine.Models.Lora;
 using Engine.Runtime;
-using Engine.Runtime.Optim;
 
 namespace Engine.Methods.Training;
 
@@ -22,6 +19,12 @@ public sealed record TrainResult(long Steps, double FinalLoss, EvalMetrics? Fina
 /// checkpoints. A trainer says how to turn examples into a loss (<see cref="ComputeLoss"/>) and what a step
 /// averages over (<see cref="NormalizerUnits"/>: target tokens for SFT, examples for DPO/KTO), so that
 /// accumulating micro-batches gives the same update as one big batch.
+/// <para>
+/// Extension surface (README.md): a method subclasses a trainer and overrides the protected virtuals below (loss,
+/// extra terms, example weights, epoch/step/micro-batch hooks); registers what must survive a resume
+/// (<see cref="RegisterState"/>, <see cref="RegisterGenerator"/>, <see cref="AddParameterGroup"/>); and anyone
+/// observes a run through <see cref="Callbacks"/> (<see cref="ITrainerCallback"/>).
+/// </para>
 /// </summary>
 public abstract class TrainerBase<TExample> where TExample : class
 {
@@ -30,15 +33,8 @@ public abstract class TrainerBase<TExample> where TExample : class
     public IReadOnlyList<TExample> TrainSet { get; }
     public IReadOnlyList<TExample>? EvalSet { get; }
     public IBatchSampler Sampler { get; }
-    public List<ITrainingCallbacks> Callbacks { get; } = [];
-    /// <summary>Additional loss terms: return a scalar (a per-batch mean; it is scaled by the micro-batch share) or null.</summary>
-    public List<Func<TrainingStepContext, Tensor?>> ExtraLosses { get; } = [];
-    /// <summary>Called after each micro-batch's backward (the context still holds logits and per-token losses).</summary>
-    public Action<TrainingStepContext>? OnMicroBatch { get; set; }
-    /// <summary>Called after every optimizer step with that step's metrics (not only at log steps).</summary>
-    public Action<StepMetrics>? OnStepEnd { get; set; }
-    /// <summary>Called at the start of every epoch before its first batch (e.g. CCL re-weights examples here).</summary>
-    public Action<int>? OnEpochBegin { get; set; }
+    /// <summary>Observers of the run, called after the trainer's own hook for each event.</summary>
+    public List<ITrainerCallback> Callbacks { get; } = [];
 
     public long Step { get; private set; }
     public SamplerPosition Position { get; private set; } = new(0, 0);
@@ -47,11 +43,13 @@ public abstract class TrainerBase<TExample> where TExample : class
     public long TotalSteps { get; }
     public LrSchedule Schedule { get; }
 
-    private readonly AdamW _decay, _noDecay;
-    private readonly ulong _runSeed;
-
     /// <summary>The precision this run computes in (<see cref="TrainerOptions.Precision"/>, or the model device's default).</summary>
     public ComputePrecision Precision { get; }
+
+    private readonly TrainerOptimizer _optimizer;
+    private readonly CheckpointRegistry _registry = new();
+    private readonly ulong _runSeed;
+    private bool _started, _prepared;
 
     protected TrainerBase(TrainableModel model, IReadOnlyList<TExample> train, TrainerOptions options, IBatchSampler? sampler, IReadOnlyList<TExample>? eval)
     {
@@ -59,13 +57,43 @@ public abstract class TrainerBase<TExample> where TExample : class
         Model = model; Options = options; TrainSet = train; EvalSet = eval is { Count: > 0 } ? eval : null;
         if (train.Count == 0) throw new ArgumentException("The training set is empty.");
         Sampler = sampler ?? new RandomBatchSampler(train.Count, options.StepBatchSize, options.Seed, options.DropLastBatch);
+        if (Sampler is not (IEpochBatchSampler or IStatefulBatchSampler))
+            throw new ArgumentException($"Sampler '{Sampler.Kind}' must implement {nameof(IEpochBatchSampler)} or {nameof(IStatefulBatchSampler)}.");
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : (long)options.Epochs * Sampler.StepsPerEpoch;
         if (TotalSteps <= 0) throw new ArgumentException("Nothing to train: zero steps (empty sampler?).");
         Schedule = LrSchedule.From(options, TotalSteps);
-        (_decay, _noDecay) = model.CreateOptimizers(options);
+        _optimizer = new TrainerOptimizer(model, options, Schedule);
         _runSeed = options.Seed;
         Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
+        foreach (var (name, g) in model.Generators) _registry.RegisterGenerator(name, g);
     }
+
+    // ---- what a method registers (before Train) ----
+
+    /// <summary>
+    /// Optimise <paramref name="group"/>'s tensors beside the model: own learning rate, direction (ascent), weight decay,
+    /// schedule and clipping. Their values and AdamW moments go into every checkpoint and come back on resume.
+    /// </summary>
+    public void AddParameterGroup(ParameterGroup group) { EnsureNotStarted(); _optimizer.Add(group); }
+
+    public IReadOnlyList<ParameterGroup> ParameterGroups => _optimizer.Groups;
+
+    /// <summary>
+    /// Save <paramref name="save"/>'s state in every checkpoint (<c>method_state/&lt;name&gt;.*</c>, inside the atomic folder)
+    /// and hand it to <paramref name="restore"/> on resume, before training continues. A resume whose checkpoint lacks a
+    /// registered name, or holds one that is not registered, fails with the name.
+    /// </summary>
+    public void RegisterState(string name, Func<MethodState> save, Action<MethodState> restore) { EnsureNotStarted(); _registry.RegisterState(name, save, restore); }
+
+    /// <summary>Save <paramref name="generator"/>'s offset in every checkpoint and restore it on resume (the model's own are registered already).</summary>
+    public void RegisterGenerator(string name, Generator generator) { EnsureNotStarted(); _registry.RegisterGenerator(name, generator); }
+
+    private void EnsureNotStarted()
+    {
+        if (_started) throw new InvalidOperationException("Register parameter groups, state and generators before Train() or LoadCheckpoint().");
+    }
+
+    // ---- what a subclass says or changes ----
 
     /// <summary>Short name for logs and checkpoints ("sft", "dpo", "kto").</summary>
     public abstract string Method { get; }
@@ -73,13 +101,37 @@ public abstract class TrainerBase<TExample> where TExample : class
     /// <summary>What a step's loss averages over: counted target tokens (SFT) or examples (DPO/KTO).</summary>
     protected abstract double NormalizerUnits(IReadOnlyList<TExample> stepExamples);
 
-    /// <summary>Loss of one micro-batch divided by <paramref name="stepUnits"/>; sets ctx.Batch/Logits for extra terms.</summary>
+    /// <summary>Loss of one micro-batch divided by <paramref name="stepUnits"/>; sets ctx.Batch/Logits (and PerTokenLoss) for extra terms.</summary>
     protected abstract MicroBatchLoss ComputeLoss(IReadOnlyList<TExample> micro, double stepUnits, TrainingStepContext ctx);
+
+    /// <summary>Terms added to a training micro-batch's loss after <see cref="ComputeLoss"/> (not in evaluation); see <see cref="ExtraLoss"/>.</summary>
+    protected virtual IEnumerable<ExtraLoss> ExtraLosses(TrainingStepContext ctx) => [];
+
+    /// <summary>
+    /// The weight of example <paramref name="index"/> of the training (or held-out) set, seen by the loss through
+    /// <see cref="TrainingStepContext.ExampleWeights"/> and used by per-example extra terms. SFT returns the record's
+    /// weight; a method (CCL) overrides it with weights it recomputes and registers as state.
+    /// </summary>
+    protected virtual double ExampleWeight(bool training, int index) => 1.0;
 
     /// <summary>Work before the first step (and again after a resume), e.g. caching reference log-probs.</summary>
     protected virtual void BeforeTraining() { }
 
-    private bool _prepared;
+    /// <summary>At the start of each epoch, before its batches are drawn (not re-run when resuming mid-epoch: keep what it computes in registered state).</summary>
+    protected virtual void OnEpochBegin(int epoch) { }
+
+    /// <summary>With all examples of a step (or the whole held-out set) before its micro-batches, for step-level counts and estimates.</summary>
+    protected virtual void BeginStep(StepExamples<TExample> step) { }
+
+    /// <summary>After each training micro-batch's backward; the context still holds the batch, logits and per-token losses.</summary>
+    protected virtual void AfterMicroBatch(TrainingStepContext ctx) { }
+
+    /// <summary>After every optimizer step, before logging, evaluation and checkpointing (so a checkpoint holds what it changes).</summary>
+    protected virtual void OnStepEnd(StepMetrics metrics) { }
+
+    /// <summary>The set an example index in a context refers to.</summary>
+    protected IReadOnlyList<TExample> SetOf(TrainingStepContext ctx) => SetOf(ctx.Training);
+    protected IReadOnlyList<TExample> SetOf(bool training) => training ? TrainSet : EvalSet ?? throw new InvalidOperationException("No held-out set.");
 
     private void EnsurePrepared()
     {
@@ -88,19 +140,12 @@ public abstract class TrainerBase<TExample> where TExample : class
         _prepared = true;
     }
 
-    /// <summary>Called with all examples of a step (or the whole held-out set) before its micro-batches, for step-level counts.</summary>
-    protected virtual void BeginStep(IReadOnlyList<TExample> stepExamples) { }
-
-    /// <summary>Extra files for a checkpoint folder (e.g. cached reference log-probs) and their loading on resume.</summary>
-    protected virtual void SaveExtraState(string dir) { }
-    protected virtual void LoadExtraState(string dir) { }
-
-    /// <summary>The set an example index in a context refers to.</summary>
-    protected IReadOnlyList<TExample> SetOf(TrainingStepContext ctx) => ctx.Training ? TrainSet : EvalSet!;
+    // ---- the loop ----
 
     /// <summary>Run (or continue, with <paramref name="resume"/>) training to <see cref="TotalSteps"/>.</summary>
     public TrainResult Train(bool resume = false)
     {
+        _started = true;
         var outDir = Options.OutputDir;
         if (outDir is not null)
         {
@@ -116,7 +161,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         foreach (var c in Callbacks) c.OnTrainBegin(TotalSteps, Step);
         EnsurePrepared();
 
-        IReadOnlyList<int[]>? epochBatches = null; int batchesOfEpoch = -1;
+        IReadOnlyList<int[]>? epochBatches = null; int batchesOfEpoch = -1, epochBegun = -1;
         double windowLoss = 0; int windowSteps = 0; var windowExtra = new Dictionary<string, double>();
         double lastLoss = History.Count > 0 ? History[^1].Loss : double.NaN;
         EvalMetrics? lastEval = null;
@@ -124,22 +169,30 @@ public abstract class TrainerBase<TExample> where TExample : class
         while (Step < TotalSteps)
         {
             if (Position.Batch >= Sampler.StepsPerEpoch) Position = new SamplerPosition(Position.Epoch + 1, 0);
-            if (batchesOfEpoch != Position.Epoch)
+            if (Position.Batch == 0 && epochBegun != Position.Epoch)
             {
-                epochBatches = Sampler.EpochBatches(Position.Epoch);
-                batchesOfEpoch = Position.Epoch;
-                if (Position.Batch == 0) OnEpochBegin?.Invoke(Position.Epoch);
+                epochBegun = Position.Epoch;
+                OnEpochBegin(Position.Epoch);
+                foreach (var c in Callbacks) c.OnEpochBegin(Position.Epoch);
             }
+            int[] indices;
+            if (Sampler is IStatefulBatchSampler stateful) indices = stateful.NextBatch(Step);
+            else
+            {
+                if (batchesOfEpoch != Position.Epoch) { epochBatches = ((IEpochBatchSampler)Sampler).EpochBatches(Position.Epoch); batchesOfEpoch = Position.Epoch; }
+                indices = epochBatches![Position.Batch];
+            }
+            CheckBatch(indices);
             var stepStart = clock.Elapsed;
-            var indices = epochBatches![Position.Batch];
-            var (loss, tokens, extra, gradNorm, lr) = TrainStep(indices);
+            var (loss, tokens, extra, opt) = TrainStep(indices);
             Step++;
             Position = Position with { Batch = Position.Batch + 1 };
             lastLoss = loss;
             var secs = Math.Max(1e-9, (clock.Elapsed - stepStart).TotalSeconds);
-            var m = new StepMetrics(Step, Position.Epoch, loss, lr, gradNorm, tokens, tokens / secs, extra);
+            var m = new StepMetrics(Step, Position.Epoch, loss, opt.LearningRate, opt.GradNorm, tokens, tokens / secs, extra);
             History.Add(m);
-            OnStepEnd?.Invoke(m);
+            OnStepEnd(m);
+            foreach (var c in Callbacks) c.OnStepEnd(m);
 
             windowLoss += loss; windowSteps++;
             foreach (var (k, v) in extra) windowExtra[k] = windowExtra.GetValueOrDefault(k) + v;
@@ -147,7 +200,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             {
                 var avg = windowExtra.ToDictionary(kv => kv.Key, kv => kv.Value / windowSteps);
                 var logged = m with { Loss = windowLoss / windowSteps, Extra = avg };
-                foreach (var c in Callbacks) c.OnStep(logged);
+                foreach (var c in Callbacks) c.OnLog(logged);
                 windowLoss = 0; windowSteps = 0; windowExtra.Clear();
             }
             if (EvalSet is not null && Options.EvalSteps > 0 && Step % Options.EvalSteps == 0) lastEval = RunEval();
@@ -164,52 +217,55 @@ public abstract class TrainerBase<TExample> where TExample : class
         return new TrainResult(Step, lastLoss, lastEval, History, outDir);
     }
 
-    private (double loss, long tokens, Dictionary<string, double> extra, double gradNorm, double lr) TrainStep(int[] indices)
+    private void CheckBatch(int[] indices)
     {
-        var examples = indices.Select(i => TrainSet[i]).ToArray();
-        double lr = Schedule.LearningRate(Step);
-        _decay.LearningRate = lr; _noDecay.LearningRate = lr;
-        double units = NormalizerUnits(examples);
-        BeginStep(examples);
+        if (indices.Length == 0) throw new InvalidOperationException($"Sampler '{Sampler.Kind}' gave an empty batch at step {Step}.");
+        foreach (var i in indices)
+            if ((uint)i >= (uint)TrainSet.Count) throw new InvalidOperationException($"Sampler '{Sampler.Kind}' gave example index {i} at step {Step}; the training set has {TrainSet.Count}.");
+    }
+
+    private TrainingStepContext Context(bool training, ArraySegment<int> indices, int micro, double share, int stepExamples) => new()
+    {
+        Model = Model, Step = Step, Epoch = Position.Epoch, MicroBatch = micro, Training = training,
+        ExampleIndices = indices, ExampleWeights = indices.Select(i => ExampleWeight(training, i)).ToArray(),
+        StepExamples = stepExamples, Share = share,
+    };
+
+    private (double loss, long tokens, Dictionary<string, double> extra, OptimizerStep opt) TrainStep(int[] indices)
+    {
+        var step = new StepExamples<TExample>(true, indices, indices.Select(i => TrainSet[i]).ToArray(), Options.BatchSize);
+        double units = NormalizerUnits(step.Examples);
         Model.Training = true;
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
         // One autocast scope per optimizer step: weights are cast to bf16 once and reused by every micro-batch.
         using (Autocast.For(Precision))
-        for (int at = 0; at < examples.Length; at += Options.BatchSize, micro++)
         {
-            int n = Math.Min(Options.BatchSize, examples.Length - at);
-            var ctx = new TrainingStepContext
+            BeginStep(step);
+            foreach (var (idx, ex) in step.MicroBatches())
             {
-                Model = Model, Step = Step, Epoch = Position.Epoch, MicroBatch = micro,
-                ExampleIndices = new ArraySegment<int>(indices, at, n),
-                Share = units > 0 ? NormalizerUnits(examples.AsSpan(at, n).ToArray()) / units : 0,
-            };
-            var r = ComputeLoss(new ArraySegment<TExample>(examples, at, n), units, ctx);
-            var total = r.Loss;
-            foreach (var term in ExtraLosses)
-            {
-                var e = term(ctx);
-                if (e is null) continue;
-                if (e.NumElements != 1) throw new InvalidOperationException($"An extra loss term returned {e.ShapeString}; it must be a scalar.");
-                var scaled = Ops.Scale(e.Reshape(total.ShapeArray()), ctx.Share);
-                extra["extra_loss"] = extra.GetValueOrDefault("extra_loss") + scaled.Item();
-                total = Ops.Add(total, scaled);
+                var ctx = Context(true, idx, micro++, units > 0 ? NormalizerUnits(ex) / units : 0, step.Count);
+                var r = ComputeLoss(ex, units, ctx);
+                var total = r.Loss;
+                foreach (var term in ExtraLosses(ctx))
+                {
+                    var scaled = term.Scaled(ctx, total);
+                    extra[term.Name] = extra.GetValueOrDefault(term.Name) + scaled.Item();
+                    total = Ops.Add(total, scaled);
+                }
+                if (total.RequiresGrad) total.Backward();
+                loss += total.Item();
+                tokens += r.Tokens;
+                foreach (var (k, v) in r.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
+                foreach (var (k, v) in ctx.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
+                AfterMicroBatch(ctx);
+                foreach (var c in Callbacks) c.OnMicroBatch(ctx);
             }
-            if (total.RequiresGrad) total.Backward();
-            loss += total.Item();
-            tokens += r.Tokens;
-            foreach (var (k, v) in r.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
-            foreach (var (k, v) in ctx.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
-            OnMicroBatch?.Invoke(ctx);
         }
-        var ps = Model.Parameters.ToArray();
-        double gradNorm = Options.MaxGradNorm > 0 ? GradClip.ClipGradNorm(ps, Options.MaxGradNorm) : GradClip.GlobalNorm(ps);
-        _decay.Step(); _noDecay.Step();
-        Model.SyncComputeCopies();
-        _decay.ZeroGrad(); _noDecay.ZeroGrad();
-        return (loss, tokens, extra, gradNorm, lr);
+        var opt = _optimizer.Step(Step);
+        foreach (var (k, v) in opt.Metrics) extra[k] = v;
+        return (loss, tokens, extra, opt);
     }
 
     /// <summary>Loss and metrics over the held-out set (no extra terms, dropout off).</summary>
@@ -222,21 +278,16 @@ public abstract class TrainerBase<TExample> where TExample : class
         {
             using var _ = Autograd.NoGrad();
             using var precision = Autocast.For(Precision);
-            double units = NormalizerUnits(set);
-            BeginStep(set);
+            var step = new StepExamples<TExample>(false, Enumerable.Range(0, set.Count).ToArray(), set.ToArray(), Math.Max(1, Options.EvalBatchSize));
+            double units = NormalizerUnits(step.Examples);
+            BeginStep(step);
             double loss = 0;
             var extra = new Dictionary<string, double>();
-            int bs = Math.Max(1, Options.EvalBatchSize);
-            var all = set.ToArray();
-            for (int at = 0, k = 0; at < all.Length; at += bs, k++)
+            int k = 0;
+            foreach (var (idx, ex) in step.MicroBatches())
             {
-                int n = Math.Min(bs, all.Length - at);
-                var ctx = new TrainingStepContext
-                {
-                    Model = Model, Step = Step, Epoch = Position.Epoch, MicroBatch = k, Training = false,
-                    ExampleIndices = Enumerable.Range(at, n).ToArray(), Share = NormalizerUnits(all.AsSpan(at, n).ToArray()) / units,
-                };
-                var r = ComputeLoss(new ArraySegment<TExample>(all, at, n), units, ctx);
+                var ctx = Context(false, idx, k++, units > 0 ? NormalizerUnits(ex) / units : 0, step.Count);
+                var r = ComputeLoss(ex, units, ctx);
                 loss += r.Loss.Item();
                 foreach (var (key, v) in r.Metrics) extra[key] = extra.GetValueOrDefault(key) + v;
             }
@@ -255,11 +306,7 @@ public abstract class TrainerBase<TExample> where TExample : class
 
     // ---- checkpoints ----
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true, Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private const string SchedulerFile = "scheduler.json", SamplerFile = "sampler.json";
 
     /// <summary>Write &lt;out&gt;/checkpoint-&lt;step&gt; now (atomic).</summary>
     public string SaveCheckpoint(string outDir)
@@ -267,39 +314,19 @@ public abstract class TrainerBase<TExample> where TExample : class
         var dir = CheckpointStore.Write(outDir, Step, tmp =>
         {
             Model.SaveTrainable(tmp);
-            var tensors = new List<KeyValuePair<string, Tensor>>();
-            AddMoments(tensors, "decay", _decay);
-            AddMoments(tensors, "no_decay", _noDecay);
-            SafeTensorsWriter.Write(Path.Combine(tmp, "optimizer.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-            WriteJson(Path.Combine(tmp, "scheduler.json"), new JsonObject
+            _optimizer.Save(tmp);
+            CheckpointJson.Write(Path.Combine(tmp, SchedulerFile), new JsonObject
             {
                 ["kind"] = Schedule.Kind.ToString().ToLowerInvariant(), ["base_lr"] = Schedule.BaseLr,
                 ["warmup_steps"] = Schedule.WarmupSteps, ["total_steps"] = Schedule.TotalSteps, ["last_step"] = Step,
             });
-            var rng = new JsonObject { ["seed"] = _runSeed };
-            if (Model.Lora is { } lora) rng["lora_dropout"] = new JsonObject { ["seed"] = lora.DropoutGenerator.Seed, ["offset"] = lora.DropoutGenerator.Offset };
-            SaveExtraRngState(rng);
-            WriteJson(Path.Combine(tmp, "rng_state.json"), rng);
-            WriteJson(Path.Combine(tmp, "sampler.json"), Position.ToJson(Sampler.Kind));
-            WriteJson(Path.Combine(tmp, "optimizer_state.json"), new JsonObject { ["decay_steps"] = _decay.StepCount, ["no_decay_steps"] = _noDecay.StepCount });
-            SaveExtraState(tmp);
+            var sampler = Position.ToJson(Sampler.Kind);
+            if (Sampler is IStatefulBatchSampler s) sampler["state"] = s.SaveState();
+            CheckpointJson.Write(Path.Combine(tmp, SamplerFile), sampler);
+            _registry.Save(tmp, _runSeed);
         }, WriteState, Options.SaveTotalLimit);
         foreach (var c in Callbacks) c.OnCheckpoint(dir, Step);
         return dir;
-    }
-
-    /// <summary>Trainer-specific generators to save (none in the base trainers).</summary>
-    protected virtual void SaveExtraRngState(JsonObject rng) { }
-    protected virtual void LoadExtraRngState(JsonObject rng) { }
-
-    private static void AddMoments(List<KeyValuePair<string, Tensor>> into, string group, AdamW opt)
-    {
-        var st = opt.State;
-        for (int i = 0; i < st.Count; i++)
-        {
-            into.Add(new($"{group}.{i}.exp_avg", st[i].m.Detach()));
-            into.Add(new($"{group}.{i}.exp_avg_sq", st[i].v.Detach()));
-        }
     }
 
     private void WriteState(string dir)
@@ -311,27 +338,20 @@ public abstract class TrainerBase<TExample> where TExample : class
             ["epoch"] = Position.Epoch,
             ["max_steps"] = TotalSteps,
             ["sampler"] = Position.ToJson(Sampler.Kind),
+            ["parameter_groups"] = new JsonArray(_optimizer.Groups.Select(g => (JsonNode?)JsonValue.Create(g.Name)).ToArray()),
+            ["method_state"] = new JsonArray(_registry.StateNames.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             ["log_history"] = new JsonArray(History.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, TrainingJson.Default.StepMetrics)!).ToArray()),
             ["eval_history"] = new JsonArray(EvalHistory.Select(h => (JsonNode)JsonSerializer.SerializeToNode(h, TrainingJson.Default.EvalMetrics)!).ToArray()),
             ["options"] = JsonSerializer.SerializeToNode(Options, TrainingJson.Default.TrainerOptions),
         };
-        WriteJson(Path.Combine(dir, CheckpointStore.StateFile), state);
+        CheckpointJson.Write(Path.Combine(dir, CheckpointStore.StateFile), state);
     }
 
-    private static void WriteJson(string path, JsonNode node)
-    {
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write);
-        fs.Write(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json) + "\n"));
-        fs.Flush(flushToDisk: true);
-    }
-
-    private static JsonObject ReadJson(string path) =>
-        JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path} is not a JSON object.");
-
-    /// <summary>Restore weights, optimizer moments and step counts, sampler position, RNG offsets and history.</summary>
+    /// <summary>Restore weights, optimizer moments and step counts, parameter groups, sampler position and state, generators, method state and history.</summary>
     public void LoadCheckpoint(string dir)
     {
-        var state = ReadJson(Path.Combine(dir, CheckpointStore.StateFile));
+        _started = true;
+        var state = CheckpointJson.Read(Path.Combine(dir, CheckpointStore.StateFile));
         if (state["method"]?.GetValue<string>() is { } method && method != Method)
             throw new InvalidDataException($"{dir} is a '{method}' checkpoint; this is '{Method}' training.");
         // The sampler position counts step batches: resuming with another batch shape would train on other examples.
@@ -343,33 +363,19 @@ public abstract class TrainerBase<TExample> where TExample : class
             if (saved["Seed"]?.GetValue<ulong>() is { } seed && seed != Options.Seed)
                 throw new InvalidDataException($"{dir} was written with seed {seed}; this run uses {Options.Seed}, which would change the data order.");
         }
+        var sampler = CheckpointJson.Read(Path.Combine(dir, SamplerFile));
+        var position = SamplerPosition.FromJson(sampler, Sampler.Kind);
+        if (Sampler is IStatefulBatchSampler && sampler["state"] is null) throw new InvalidDataException($"{dir}/{SamplerFile} has no sampler state for the '{Sampler.Kind}' sampler.");
+        _registry.Check(dir);
+
         Model.LoadTrainable(dir);
-        var moments = SafeTensorsDictionary.ReadAll(Path.Combine(dir, "optimizer.safetensors"));
-        var steps = ReadJson(Path.Combine(dir, "optimizer_state.json"));
-        LoadMoments(moments, "decay", _decay, steps["decay_steps"]!.GetValue<long>(), dir);
-        LoadMoments(moments, "no_decay", _noDecay, steps["no_decay_steps"]!.GetValue<long>(), dir);
-        var rng = ReadJson(Path.Combine(dir, "rng_state.json"));
-        if (Model.Lora is { } lora && rng["lora_dropout"] is JsonObject ld) lora.DropoutGenerator.Offset = ld["offset"]!.GetValue<ulong>();
-        LoadExtraRngState(rng);
-        LoadExtraState(dir);
-        Position = SamplerPosition.FromJson(ReadJson(Path.Combine(dir, "sampler.json")), Sampler.Kind);
+        _optimizer.Load(dir);
+        if (Sampler is IStatefulBatchSampler s) s.LoadState(sampler["state"]!);
+        Position = position;
         Step = state["global_step"]!.GetValue<long>();
+        _registry.Load(dir);
         History.Clear(); EvalHistory.Clear();
         foreach (var h in state["log_history"]!.AsArray()) History.Add(h.Deserialize(TrainingJson.Default.StepMetrics)!);
         foreach (var h in state["eval_history"]!.AsArray()) EvalHistory.Add(h.Deserialize(TrainingJson.Default.EvalMetrics)!);
-    }
-
-    private static void LoadMoments(Dictionary<string, Tensor> saved, string group, AdamW opt, long stepCount, string dir)
-    {
-        var list = new List<(Tensor m, Tensor v)>();
-        for (int i = 0; i < opt.Parameters.Count; i++)
-        {
-            if (!saved.TryGetValue($"{group}.{i}.exp_avg", out var m) || !saved.TryGetValue($"{group}.{i}.exp_avg_sq", out var v))
-                throw new InvalidDataException($"{dir}/optimizer.safetensors lacks the moments of {group} parameter {i}; was it written for another model or LoRA setting?");
-            if (!m.Shape.SequenceEqual(opt.Parameters[i].Shape)) throw new InvalidDataException($"{dir}: optimizer moment {group}.{i} is {m.ShapeString}, the parameter is {opt.Parameters[i].ShapeString}.");
-            var dev = opt.Parameters[i].Device;
-            list.Add(dev.IsCpu ? (m, v) : (m.To(dev), v.To(dev)));
-        }
-        opt.LoadState(stepCount, list);
     }
 }

@@ -3,8 +3,9 @@ using Engine.Runtime;
 namespace Engine.Methods.Training;
 
 /// <summary>
-/// What an extra-loss term or a micro-batch hook sees: the model, which examples are in the micro-batch,
-/// the padded batch, the logits and (SFT) the per-token cross-entropy, plus a place for metrics.
+/// What the loss of one micro-batch sees, and what extra-loss terms and micro-batch hooks see after it: the model,
+/// which examples are in the micro-batch and their weights, the padded batch, the logits and (SFT) the per-token
+/// cross-entropy, plus a place for metrics.
 /// </summary>
 public sealed class TrainingStepContext
 {
@@ -13,11 +14,18 @@ public sealed class TrainingStepContext
     public required long Step { get; init; }
     public required int Epoch { get; init; }
     public required int MicroBatch { get; init; }
-    /// <summary>Indices of this micro-batch's examples in the training set.</summary>
+    /// <summary>Indices of this micro-batch's examples in the training set (the held-out set when not <see cref="Training"/>).</summary>
     public required IReadOnlyList<int> ExampleIndices { get; init; }
     /// <summary>
-    /// This micro-batch's share of the step's normaliser (its tokens or examples over the step's). An extra
-    /// loss is a per-batch mean and gets multiplied by this share, so accumulation sums to a step mean.
+    /// Each example's weight (the trainer's <c>ExampleWeight</c>: SFT's per-record weight, or what a method sets). The
+    /// SFT loss and per-example extra terms multiply by it.
+    /// </summary>
+    public required IReadOnlyList<double> ExampleWeights { get; init; }
+    /// <summary>Examples in the whole optimizer step (all its micro-batches): what per-example terms average over.</summary>
+    public required int StepExamples { get; init; }
+    /// <summary>
+    /// This micro-batch's share of the step's normaliser (its tokens or examples over the step's). A <see cref="ExtraLoss.Mean"/>
+    /// term is a per-batch mean and gets multiplied by this share, so accumulation sums to a step mean.
     /// </summary>
     public required double Share { get; init; }
     public bool Training { get; init; } = true;

@@ -69,14 +69,14 @@ public class Bf16TrainingTests(ITestOutputHelper output)
             var straightModel = Fresh();
             var straightTrainer = new SftTrainer(straightModel, data, ResumeOptions(straightDir, n));
             int micro = 0;
-            straightTrainer.OnMicroBatch = ctx =>
+            straightTrainer.Callbacks.Add(new MicroBatchHook(ctx =>
             {
                 // Inside the step's autocast scope; each micro-batch's gradients arrive on the f32 masters in f32.
                 Assert.Equal(DType.BF16, Autocast.ActiveDType);
                 foreach (var (name, p) in straightModel.Trainable)
                     Assert.True(p.Grad is null || p.Grad.DType == DType.F32, $"{name} grad is {p.Grad?.DType}");
                 micro++;
-            };
+            }));
             var straight = straightTrainer.Train();
             Assert.Equal(10, micro);                          // 6 steps over 10 examples: batches of 4, 4, 2 → 2 + 2 + 1 micro-batches per epoch
             Assert.Null(Autocast.ActiveDType);
@@ -86,7 +86,7 @@ public class Bf16TrainingTests(ITestOutputHelper output)
             Assert.All(moments.Values, m => Assert.Equal(DType.F32, m.DType));
 
             var first = new SftTrainer(Fresh(), data, ResumeOptions(resumedDir, n));
-            first.OnStepEnd = m => { if (m.Step == n + 1) throw new Crash(); };
+            first.Callbacks.Add(new StepHook(m => { if (m.Step == n + 1) throw new Crash(); }));
             Assert.Throws<Crash>(() => first.Train());
             var resumedModel = Fresh();
             var resumed = new SftTrainer(resumedModel, data, ResumeOptions(resumedDir, n)).Train(resume: true);

@@ -39,7 +39,7 @@ public class ResumeTests
             var straight = new SftTrainer(straightModel, data, Options(straightDir, n)).Train();
 
             var first = new SftTrainer(Fresh(), data, Options(resumedDir, n));
-            first.OnStepEnd = m => { if (m.Step == n + 1) throw new Crash(); };
+            first.Callbacks.Add(new StepHook(m => { if (m.Step == n + 1) throw new Crash(); }));
             Assert.Throws<Crash>(() => first.Train());
             Assert.Equal(n, CheckpointStore.List(resumedDir).Single().Step);
 
@@ -72,10 +72,10 @@ public class ResumeTests
             var sm = new TrainableModel(Model(13));
             new DpoTrainer(sm, pairs, Options(straightDir, n), dpo).Train();
             var first = new DpoTrainer(new TrainableModel(Model(13)), pairs, Options(resumedDir, n), dpo);
-            first.OnStepEnd = m => { if (m.Step == n + 1) throw new Crash(); };
+            first.Callbacks.Add(new StepHook(m => { if (m.Step == n + 1) throw new Crash(); }));
             Assert.Throws<Crash>(() => first.Train());
             // Full fine-tuning: the reference (initial policy) survives only as the cached log-probs in the checkpoint.
-            Assert.True(File.Exists(Path.Combine(CheckpointStore.Latest(resumedDir)!, ReferenceCache.FileName)));
+            Assert.True(File.Exists(Path.Combine(CheckpointStore.Latest(resumedDir)!, "method_state", ReferenceCache.StateName + ".safetensors")));
             var rm = new TrainableModel(Model(13));
             new DpoTrainer(rm, pairs, Options(resumedDir, n), dpo).Train(resume: true);
             var a = Snapshot(sm); var b = Snapshot(rm);

@@ -69,26 +69,39 @@ public class SftTrainerTests
         Assert.Contains(Enumerable.Range(0, big.Length), i => !big[i].SequenceEqual(moved[i]));
     }
 
+    /// <summary>A subclass adding a constant Mean term and counting its hooks: the shape of a method built on SFT.</summary>
+    private sealed class ConstantTermTrainer(TrainableModel m, IReadOnlyList<SftExample> data, TrainerOptions o) : SftTrainer(m, data, o)
+    {
+        public int MicroBatches, Terms;
+        public readonly List<StepMetrics> Steps = [];
+
+        protected override IEnumerable<ExtraLoss> ExtraLosses(TrainingStepContext ctx)
+        {
+            Assert.NotNull(ctx.Logits); Assert.NotNull(ctx.PerTokenLoss);
+            Assert.Equal(ctx.ExampleIndices.Count, ctx.Logits!.Size(0));
+            Terms++;
+            yield return ExtraLoss.Mean("constant", Tensor.Scalar(0.5)); // adds exactly 0.5 to each step's loss
+        }
+
+        protected override void AfterMicroBatch(TrainingStepContext ctx) => MicroBatches++;
+        protected override void OnStepEnd(StepMetrics metrics) => Steps.Add(metrics);
+    }
+
     [Fact]
     public void ExtraLossTermsAndHooksSeeTheBatch()
     {
         var data = ReverseTask(4);
-        var model = new TrainableModel(Model(2));
-        var trainer = new SftTrainer(model, data, new TrainerOptions { BatchSize = 2, GradientAccumulation = 2, MaxSteps = 2, LearningRate = 0, LogSteps = 0 });
-        int micro = 0; var steps = new List<StepMetrics>();
-        trainer.ExtraLosses.Add(ctx =>
-        {
-            Assert.NotNull(ctx.Logits); Assert.NotNull(ctx.PerTokenLoss);
-            Assert.Equal(ctx.ExampleIndices.Count, ctx.Logits!.Size(0));
-            return Tensor.Scalar(0.5); // constant term: adds exactly 0.5 to each step's loss
-        });
-        trainer.OnMicroBatch = _ => micro++;
-        trainer.OnStepEnd = steps.Add;
+        var o = new TrainerOptions { BatchSize = 2, GradientAccumulation = 2, MaxSteps = 2, LearningRate = 0, LogSteps = 0 };
+        var trainer = new ConstantTermTrainer(new TrainableModel(Model(2)), data, o);
+        int observed = 0;
+        trainer.Callbacks.Add(new MicroBatchHook(_ => observed++));
         trainer.Train();
-        Assert.Equal(4, micro);
-        var plain = new SftTrainer(new TrainableModel(Model(2)), data, new TrainerOptions { BatchSize = 2, GradientAccumulation = 2, MaxSteps = 2, LearningRate = 0, LogSteps = 0 }).Train();
-        for (int i = 0; i < 2; i++) Assert.Equal(plain.History[i].Loss + 0.5, steps[i].Loss, 5);
-        Assert.Equal(0.5, steps[0].Extra["extra_loss"], 6);
+        Assert.Equal(4, trainer.MicroBatches);
+        Assert.Equal(4, trainer.Terms);
+        Assert.Equal(4, observed);
+        var plain = new SftTrainer(new TrainableModel(Model(2)), data, o).Train();
+        for (int i = 0; i < 2; i++) Assert.Equal(plain.History[i].Loss + 0.5, trainer.Steps[i].Loss, 5);
+        Assert.Equal(0.5, trainer.Steps[0].Extra["constant"], 6);
     }
 
     [Fact]
@@ -98,11 +111,11 @@ public class SftTrainerTests
         var sampler = new GroupedBatchSampler(data.Select(e => e.Group).ToArray(), 4, seed: 2);
         var trainer = new SftTrainer(new TrainableModel(Model(2)), data, new TrainerOptions { BatchSize = 2, GradientAccumulation = 2, Epochs = 3, LearningRate = 1e-3, LogSteps = 0 }, sampler);
         var groupsPerStep = new List<HashSet<string>>();
-        trainer.OnMicroBatch = ctx =>
+        trainer.Callbacks.Add(new MicroBatchHook(ctx =>
         {
             if (ctx.MicroBatch == 0) groupsPerStep.Add([]);
             foreach (var i in ctx.ExampleIndices) groupsPerStep[^1].Add(data[i].Group!);
-        };
+        }));
         var r = trainer.Train();
         Assert.Equal(6, r.Steps); // (1 + 1) full batches of 4 per epoch × 3 epochs
         Assert.All(groupsPerStep, g => Assert.Single(g));

@@ -37,6 +37,18 @@ public static class ToyTraining
     public static List<SftExample> ReverseTask(int n, int offset = 0) =>
         Enumerable.Range(offset, n).Select(i => { var w = Words[i % Words.Length]; return Sft(w + ".", new string(w.Reverse().ToArray()) + "."); }).ToList();
 
+    /// <summary>An observer that runs <paramref name="onStepEnd"/> after every optimizer step (tests stop runs with it).</summary>
+    public sealed class StepHook(Action<StepMetrics> onStepEnd) : ITrainerCallback
+    {
+        public void OnStepEnd(StepMetrics metrics) => onStepEnd(metrics);
+    }
+
+    /// <summary>An observer that runs <paramref name="onMicroBatch"/> after every micro-batch's backward.</summary>
+    public sealed class MicroBatchHook(Action<TrainingStepContext> onMicroBatch) : ITrainerCallback
+    {
+        public void OnMicroBatch(TrainingStepContext ctx) => onMicroBatch(ctx);
+    }
+
     public static float[][] Snapshot(TrainableModel m) => m.Trainable.Select(kv => kv.Value.ToArray<float>()).ToArray();
 
     public static string TempDir() => Path.Combine(Path.GetTempPath(), "engine-train-" + Guid.NewGuid().ToString("N"));

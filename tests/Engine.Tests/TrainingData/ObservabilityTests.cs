@@ -28,7 +28,7 @@ public class ObservabilityTests
         log.OnTrainBegin(10, 0);
         for (int s = 1; s <= 10; s++)
         {
-            log.OnStep(Step(s, Loss(s), new Dictionary<string, double> { ["kl"] = s * 0.01 }));
+            log.OnLog(Step(s, Loss(s), new Dictionary<string, double> { ["kl"] = s * 0.01 }));
             if (s == 5) log.OnEval(new EvalMetrics(5, 2.5, new Dictionary<string, double> { ["accuracy"] = 0.75 }));
             // Flushed as written: the file is readable mid-run.
             Assert.Equal(s + (s >= 5 ? 1 : 0), File.ReadAllLines(log.MetricsPath).Length);
@@ -60,7 +60,7 @@ public class ObservabilityTests
         var progress = new StringWriter();
         using var log = new MetricsLogger(dir.Path, progress, new MetricsLoggerOptions { ProgressInterval = TimeSpan.FromHours(1), InPlace = false, PlotFileName = null });
         log.OnTrainBegin(200, 0);
-        for (int s = 1; s <= 200; s++) log.OnStep(Step(s, Loss(s)));
+        for (int s = 1; s <= 200; s++) log.OnLog(Step(s, Loss(s)));
         var stepLines = progress.ToString().Split('\n').Where(l => l.Contains("] step ")).ToList();
         Assert.Equal(2, stepLines.Count);
         Assert.Contains("step 1/200", stepLines[0]);
@@ -74,7 +74,7 @@ public class ObservabilityTests
         var progress = new StringWriter();
         using var log = new MetricsLogger(dir.Path, progress, new MetricsLoggerOptions { ProgressInterval = TimeSpan.Zero, InPlace = true, PlotFileName = null });
         log.OnTrainBegin(3, 0);
-        for (int s = 1; s <= 3; s++) log.OnStep(Step(s, Loss(s)));
+        for (int s = 1; s <= 3; s++) log.OnLog(Step(s, Loss(s)));
         var text = progress.ToString();
         Assert.Equal(3, text.Count(c => c == '\r'));
         Assert.DoesNotContain('\n', text);
@@ -86,8 +86,8 @@ public class ObservabilityTests
         using var dir = new TempDir();
         using var log = new MetricsLogger(dir.Path, TextWriter.Null, new MetricsLoggerOptions { PlotFileName = null });
         log.OnTrainBegin(2, 0);
-        log.OnStep(Step(1, double.NaN));
-        log.OnStep(Step(2, double.PositiveInfinity));
+        log.OnLog(Step(1, double.NaN));
+        log.OnLog(Step(2, double.PositiveInfinity));
         var lines = Lines(log.MetricsPath);
         Assert.All(lines, l => { Assert.True(l.ContainsKey("loss")); Assert.Null(l["loss"]); });
     }
@@ -100,14 +100,14 @@ public class ObservabilityTests
         using (var first = new MetricsLogger(dir.Path, TextWriter.Null, opts))
         {
             first.OnTrainBegin(20, 0);
-            for (int s = 1; s <= 9; s++) first.OnStep(Step(s, Loss(s)));
+            for (int s = 1; s <= 9; s++) first.OnLog(Step(s, Loss(s)));
             first.OnEval(new EvalMetrics(4, 3.0, NoExtra));
             first.OnEval(new EvalMetrics(8, 2.0, NoExtra));
             // Crash here; the last checkpoint was at step 6.
         }
         using var second = new MetricsLogger(dir.Path, TextWriter.Null, opts);
         second.OnTrainBegin(20, 6);
-        second.OnStep(Step(7, Loss(7)));
+        second.OnLog(Step(7, Loss(7)));
         var lines = Lines(second.MetricsPath);
         Assert.Equal([1L, 2, 3, 4, 4, 5, 6, 7], lines.Select(l => l["step"]!.GetValue<long>()).Order());
         Assert.Single(lines, l => l["type"]!.GetValue<string>() == "eval");
@@ -119,12 +119,12 @@ public class ObservabilityTests
         using var dir = new TempDir();
         using var log = new MetricsLogger(dir.Path, TextWriter.Null);
         log.OnTrainBegin(300, 0);
-        for (int s = 1; s <= 150; s++) log.OnStep(Step(s, Loss(s)));
+        for (int s = 1; s <= 150; s++) log.OnLog(Step(s, Loss(s)));
         log.OnEval(new EvalMetrics(150, Loss(150) + 0.1, NoExtra));
         log.OnCheckpoint(dir.File("checkpoint-150"), 150);
         Assert.True(File.Exists(log.PlotPath));
         var firstSize = new FileInfo(log.PlotPath!).Length;
-        for (int s = 151; s <= 300; s++) log.OnStep(Step(s, Loss(s)));
+        for (int s = 151; s <= 300; s++) log.OnLog(Step(s, Loss(s)));
         log.OnEval(new EvalMetrics(300, Loss(300) + 0.1, NoExtra));
         log.OnTrainEnd(300);
         AssertPng(log.PlotPath!, 900, 540);

@@ -19,7 +19,7 @@ public static class KtoCommand
         var wu = new Option<double>("--undesirable-weight") { Description = "λ_U, weight of undesirable examples' losses.", DefaultValueFactory = _ => 1.0 };
         var reference = new Option<string?>("--reference-model") { Description = "Separate reference model folder. Default: with --lora the base with adapters disabled, else the initial model (log-probs cached before training)." };
         var perBatch = new Option<bool>("--no-precompute-reference") { Description = "Compute reference log-probs every batch instead of once before training (needs --lora or --reference-model)." };
-        var cmd = new Command("kto", "KTO on prompt/completion/label records (label true = desirable). The KL reference point z0 is estimated per batch from mismatched prompt/completion pairs, as TRL does.")
+        var cmd = new Command("kto", "KTO on prompt/completion/label records (label true = desirable). The KL reference point z0 is estimated over each optimizer step (all --grad-accum micro-batches) from mismatched prompt/completion pairs, as TRL does over the global batch.")
         { beta, wd, wu, reference, perBatch };
         o.AddTo(cmd);
         cmd.SetAction(r =>

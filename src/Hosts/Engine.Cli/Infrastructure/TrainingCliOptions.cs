@@ -145,12 +145,8 @@ public sealed class TrainingCliOptions
 }
 
 /// <summary>The one line MetricsLogger does not print: whether the run starts fresh or resumes, and where.</summary>
-public sealed class RunBanner(string method) : ITrainingCallbacks
+public sealed class RunBanner(string method) : ITrainerCallback
 {
     public void OnTrainBegin(long totalSteps, long startStep) =>
         Console.Error.WriteLine(startStep > 0 ? $"{method}: resuming at step {startStep}/{totalSteps}" : $"{method}: {totalSteps} steps");
-    public void OnStep(StepMetrics m) { }
-    public void OnEval(EvalMetrics m) { }
-    public void OnCheckpoint(string directory, long step) { }
-    public void OnTrainEnd(long step) { }
 }

@@ -27,7 +27,7 @@ public sealed record MetricsLoggerOptions
 /// <para>On resume (<c>startStep &gt; 0</c>) the lines the checkpoint already covers are kept and later ones —
 /// written after that checkpoint by the run that stopped — are dropped, so steps are never duplicated.</para>
 /// </summary>
-public sealed class MetricsLogger : ITrainingCallbacks, IDisposable
+public sealed class MetricsLogger : ITrainerCallback, IDisposable
 {
     private readonly MetricsLoggerOptions _options;
     private readonly TextWriter? _progress;
@@ -69,7 +69,7 @@ public sealed class MetricsLogger : ITrainingCallbacks, IDisposable
         _lastPrint = null;
     }
 
-    public void OnStep(StepMetrics m)
+    public void OnLog(StepMetrics m)
     {
         var o = new JsonObject
         {

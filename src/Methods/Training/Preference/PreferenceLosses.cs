@@ -24,8 +24,8 @@ public static class PreferenceLosses
     }
 
     /// <summary>
-    /// KTO's reference point z0 (Ethayarajh et al. 2024; TRL): the batch mean of log π(y'|x) − log π_ref(y'|x) over
-    /// mismatched prompt/completion pairs, clamped at 0, a constant for the gradient.
+    /// KTO's reference point z0 (Ethayarajh et al. 2024; TRL): the mean of log π(y'|x) − log π_ref(y'|x) over the
+    /// mismatched prompt/completion pairs of the whole optimizer step, clamped at 0, a constant for the gradient.
     /// </summary>
     public static double KlReferencePoint(Tensor policyMismatched, Tensor refMismatched)
     {

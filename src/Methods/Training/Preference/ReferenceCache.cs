@@ -1,21 +1,22 @@
-using Engine.Models.Checkpoints;
-using Engine.Models.Lora;
+using Engine.Methods.Training.Checkpoints;
 using Engine.Runtime;
 
 namespace Engine.Methods.Training.Preference;
 
 /// <summary>
 /// Reference log-probs computed once before training, k values per example (DPO: chosen, rejected; KTO: matched,
-/// mismatched), for the training and held-out sets. Saved in checkpoints: with full fine-tuning the reference is
-/// the initial policy, which no longer exists after a resume.
+/// mismatched), for the training and held-out sets. Registered as method state: with full fine-tuning the reference
+/// is the initial policy, which no longer exists after a resume, so a checkpoint without it cannot be resumed.
 /// </summary>
 public sealed class ReferenceCache(int valuesPerExample)
 {
     private double[]? _train, _eval;
-    public const string FileName = "reference_logps.safetensors";
+    /// <summary>The method-state name in checkpoints (<c>method_state/reference_logps.*</c>).</summary>
+    public const string StateName = "reference_logps";
 
     public bool IsReady => _train is not null;
 
+    /// <param name="computeRows">Values of a batch of examples, example-major: value j of the i-th is at i·k + j.</param>
     public void Fill(bool evalSet, int count, int batchSize, Func<int[], double[]> computeRows)
     {
         var values = new double[count * valuesPerExample];
@@ -36,21 +37,18 @@ public sealed class ReferenceCache(int valuesPerExample)
         return a[index * valuesPerExample + which];
     }
 
-    public void Save(string dir)
+    public MethodState Save()
     {
-        var t = new List<KeyValuePair<string, Tensor>>();
-        if (_train is not null) t.Add(new("train", Tensor.FromArray(_train)));
-        if (_eval is not null) t.Add(new("eval", Tensor.FromArray(_eval)));
-        SafeTensorsWriter.Write(Path.Combine(dir, FileName), t);
+        var t = new Dictionary<string, Tensor>();
+        if (_train is not null) t["train"] = Tensor.FromArray(_train);
+        if (_eval is not null) t["eval"] = Tensor.FromArray(_eval);
+        return new MethodState(Tensors: t);
     }
 
-    public bool TryLoad(string dir)
+    public void Restore(MethodState state)
     {
-        var path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) return false;
-        var d = SafeTensorsDictionary.ReadAll(path);
-        _train = d.TryGetValue("train", out var tr) ? tr.ToArray<double>() : null;
-        _eval = d.TryGetValue("eval", out var ev) ? ev.ToArray<double>() : null;
-        return _train is not null;
+        var t = state.Tensors ?? new Dictionary<string, Tensor>();
+        _train = t.TryGetValue("train", out var tr) ? tr.ToArray<double>() : null;
+        _eval = t.TryGetValue("eval", out var ev) ? ev.ToArray<double>() : null;
     }
 }

@@ -4,7 +4,7 @@ namespace Engine.Methods.Training.Sampling;
 /// Batches in a given order (a curriculum: easy to hard, by length, by a score), cut into step batches.
 /// The order may change per epoch through the function form; it must be deterministic for resume to work.
 /// </summary>
-public sealed class CurriculumBatchSampler : IBatchSampler
+public sealed class CurriculumBatchSampler : IEpochBatchSampler
 {
     private readonly Func<int, IReadOnlyList<int>> _order;
     private readonly int _stepBatch, _length;

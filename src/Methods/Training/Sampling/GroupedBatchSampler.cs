@@ -5,7 +5,7 @@ namespace Engine.Methods.Training.Sampling;
 /// group, cut it into full batches (the remainder is dropped that epoch), then visit the multiset of all
 /// full batches of all groups once, in a random order. Groups smaller than one batch contribute nothing.
 /// </summary>
-public sealed class GroupedBatchSampler : IBatchSampler
+public sealed class GroupedBatchSampler : IEpochBatchSampler
 {
     private readonly int[][] _groups;
     private readonly string[] _names;

@@ -3,18 +3,44 @@ using System.Text.Json.Nodes;
 namespace Engine.Methods.Training.Sampling;
 
 /// <summary>
-/// Decides which examples form each optimizer step. An epoch's batches are a pure function of (seed, epoch),
-/// so the position in the stream is just (epoch, batch): that is what a checkpoint stores, and a resumed
-/// run regenerates the same epoch and skips the batches already done. Each batch holds the example indices
-/// of one optimizer step (up to BatchSize × GradientAccumulation); the trainer cuts it into micro-batches,
-/// so a by-group sampler keeps one group per optimizer update.
+/// Decides which examples form each optimizer step. Each batch holds the example indices of one optimizer step (up to
+/// BatchSize × GradientAccumulation); the trainer cuts it into micro-batches, so a by-group sampler keeps one group per
+/// optimizer update. A sampler is one of two kinds: <see cref="IEpochBatchSampler"/> (an epoch's batches are a pure
+/// function of the seed and the epoch) or <see cref="IStatefulBatchSampler"/> (the next batch depends on state that
+/// training changes, saved in every checkpoint).
 /// </summary>
 public interface IBatchSampler
 {
     /// <summary>Name written to checkpoints so a resume with a different sampler is refused.</summary>
     string Kind { get; }
+    /// <summary>Optimizer steps per epoch (what the trainer counts epochs and sizes <see cref="TrainerOptions.Epochs"/> runs by).</summary>
     int StepsPerEpoch { get; }
+}
+
+/// <summary>
+/// A sampler whose epoch is a pure function of (seed, epoch): the position in the stream is just (epoch, batch), which
+/// is what a checkpoint stores, and a resumed run regenerates the same epoch and skips the batches already done.
+/// <see cref="EpochBatches"/> is called after the trainer's epoch hook, so an order that a method recomputes per epoch
+/// from its (registered, checkpointed) state is regenerated identically on resume.
+/// </summary>
+public interface IEpochBatchSampler : IBatchSampler
+{
     IReadOnlyList<int[]> EpochBatches(int epoch);
+}
+
+/// <summary>
+/// A sampler that depends on training state (DRPruning's domain weights, replaced after every step). The trainer asks
+/// for one batch per optimizer step and checkpoints the sampler's state next to the model, so a resumed run continues
+/// the same stream: <see cref="NextBatch"/> must depend only on the seed, the step and what <see cref="SaveState"/>
+/// returns (use a random stream that is a pure function of (seed, step), or save its offset).
+/// </summary>
+public interface IStatefulBatchSampler : IBatchSampler
+{
+    /// <summary>The example indices of optimizer step <paramref name="step"/> (0-based); may advance the sampler's state.</summary>
+    int[] NextBatch(long step);
+    /// <summary>Everything <see cref="NextBatch"/> depends on besides the seed and step, as JSON (doubles round-trip exactly).</summary>
+    JsonNode SaveState();
+    void LoadState(JsonNode state);
 }
 
 /// <summary>Where a run is in the sampler's stream: the next batch to train is <see cref="Batch"/> of <see cref="Epoch"/>.</summary>

@@ -1,7 +1,7 @@
 namespace Engine.Methods.Training.Sampling;
 
 /// <summary>A fresh seeded shuffle of all examples every epoch, cut into step batches (the usual trainer).</summary>
-public sealed class RandomBatchSampler : IBatchSampler
+public sealed class RandomBatchSampler : IEpochBatchSampler
 {
     private readonly int _count, _stepBatch;
     private readonly ulong _seed;

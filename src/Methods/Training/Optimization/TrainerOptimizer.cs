@@ -1,0 +1,168 @@
+using System.Text.Json.Nodes;
+using Engine.Methods.Training.Checkpoints;
+using Engine.Models.Checkpoints;
+using Engine.Models.Lora;
+using Engine.Runtime;
+using Engine.Runtime.Optim;
+
+namespace Engine.Methods.Training.Optimization;
+
+/// <summary>What one optimizer step did: the model's learning rate, the clipped global norm and per-group numbers.</summary>
+internal sealed record OptimizerStep(double LearningRate, double GradNorm, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>
+/// Every AdamW a trainer steps: the model's two groups (decayed, not decayed; transformers' rule) and the methods'
+/// extra <see cref="ParameterGroup"/>s. One step: learning rates from the schedule, clipping (one global norm over the
+/// model and the groups that clip with it, then the groups that clip on their own), ascent groups' gradients negated,
+/// AdamW, gradients cleared. Checkpoints hold every group's moments and step count, and the extra groups' values.
+/// </summary>
+internal sealed class TrainerOptimizer
+{
+    public const string MomentsFile = "optimizer.safetensors", StepsFile = "optimizer_state.json", GroupValuesFile = "param_groups.safetensors";
+
+    private readonly TrainableModel _model;
+    private readonly TrainerOptions _options;
+    private readonly LrSchedule _schedule;
+    private readonly AdamW _decay, _noDecay;
+    private readonly List<(ParameterGroup Group, AdamW Opt)> _groups = [];
+
+    public TrainerOptimizer(TrainableModel model, TrainerOptions options, LrSchedule schedule)
+    {
+        _model = model; _options = options; _schedule = schedule;
+        (_decay, _noDecay) = model.CreateOptimizers(options);
+    }
+
+    public IReadOnlyList<ParameterGroup> Groups => _groups.Select(g => g.Group).ToList();
+
+    public void Add(ParameterGroup g)
+    {
+        g.Validate();
+        if (_groups.Any(x => x.Group.Name == g.Name)) throw new ArgumentException($"A parameter group named '{g.Name}' is already registered.");
+        var taken = new HashSet<Tensor>(_model.Parameters.Concat(_groups.SelectMany(x => x.Group.Parameters.Select(kv => kv.Value))), ReferenceEqualityComparer.Instance);
+        foreach (var (n, t) in g.Parameters)
+            if (taken.Contains(t)) throw new ArgumentException($"Parameter group '{g.Name}': '{n}' is already optimised (by the model or another group).");
+        foreach (var (_, t) in g.Parameters) t.RequiresGrad = true;
+        var o = _options;
+        _groups.Add((g, new AdamW(g.Parameters.Select(kv => kv.Value).ToList(), g.LearningRate, g.Beta1 ?? o.Beta1, g.Beta2 ?? o.Beta2, g.Epsilon ?? o.AdamEpsilon, g.WeightDecay)));
+    }
+
+    /// <summary>Update everything from the accumulated gradients of step <paramref name="step"/> (0-based), then clear them.</summary>
+    public OptimizerStep Step(long step)
+    {
+        double lr = _schedule.LearningRate(step);
+        _decay.LearningRate = lr; _noDecay.LearningRate = lr;
+        var metrics = new Dictionary<string, double>();
+        foreach (var (g, opt) in _groups)
+        {
+            opt.LearningRate = g.LearningRate * (g.Schedule?.Invoke(step) ?? _schedule.Multiplier(step));
+            metrics[$"lr/{g.Name}"] = opt.LearningRate;
+            metrics[$"grad_norm/{g.Name}"] = GradClip.GlobalNorm(Tensors(g));
+        }
+        var global = _model.Parameters.Concat(_groups.Where(x => x.Group.Clipping == GroupClipping.WithModel).SelectMany(x => Tensors(x.Group))).ToList();
+        double norm = _options.MaxGradNorm > 0 ? GradClip.ClipGradNorm(global, _options.MaxGradNorm) : GradClip.GlobalNorm(global);
+        foreach (var (g, _) in _groups)
+        {
+            if (g.Clipping == GroupClipping.Own) GradClip.ClipGradNorm(Tensors(g).ToList(), g.MaxGradNorm);
+            if (g.Direction == OptimizeDirection.Maximize) Negate(Tensors(g));
+        }
+        _decay.Step(); _noDecay.Step();
+        foreach (var (_, opt) in _groups) opt.Step();
+        _model.SyncComputeCopies();
+        ZeroGrad();
+        return new OptimizerStep(lr, norm, metrics);
+    }
+
+    public void ZeroGrad()
+    {
+        _decay.ZeroGrad(); _noDecay.ZeroGrad();
+        foreach (var (_, opt) in _groups) opt.ZeroGrad();
+    }
+
+    private static IEnumerable<Tensor> Tensors(ParameterGroup g) => g.Parameters.Select(kv => kv.Value);
+
+    private static void Negate(IEnumerable<Tensor> ps)
+    {
+        using var _ = Autograd.NoGrad();
+        foreach (var p in ps)
+        {
+            if (p.Grad is not { } g) continue;
+            if (!g.IsContiguous) p.Grad = g = g.Contiguous();
+            Backend.Of(g).ScaleInPlace(g, -1.0);
+        }
+    }
+
+    // ---- checkpoints ----
+
+    private IEnumerable<(string Key, AdamW Opt)> All()
+    {
+        yield return ("decay", _decay);
+        yield return ("no_decay", _noDecay);
+        foreach (var (g, opt) in _groups) yield return ($"group.{g.Name}", opt);
+    }
+
+    /// <summary>Moments of every group, their step counts, and the extra groups' current values.</summary>
+    public void Save(string dir)
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (key, opt) in All())
+        {
+            for (int i = 0; i < opt.State.Count; i++)
+            {
+                tensors.Add(new($"{key}.{i}.exp_avg", opt.State[i].m.Detach()));
+                tensors.Add(new($"{key}.{i}.exp_avg_sq", opt.State[i].v.Detach()));
+            }
+        }
+        SafeTensorsWriter.Write(Path.Combine(dir, MomentsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        CheckpointJson.Write(Path.Combine(dir, StepsFile), new JsonObject
+        {
+            ["decay_steps"] = _decay.StepCount, ["no_decay_steps"] = _noDecay.StepCount,
+            ["groups"] = new JsonObject(_groups.Select(x => KeyValuePair.Create(x.Group.Name, (JsonNode?)x.Opt.StepCount))),
+        });
+        if (_groups.Count > 0)
+            SafeTensorsWriter.Write(Path.Combine(dir, GroupValuesFile),
+                _groups.SelectMany(x => x.Group.Parameters.Select(kv => KeyValuePair.Create($"{x.Group.Name}/{kv.Key}", kv.Value.Detach()))));
+    }
+
+    /// <summary>Restore what <see cref="Save"/> wrote; the groups registered now must be exactly the checkpoint's.</summary>
+    public void Load(string dir)
+    {
+        var moments = SafeTensorsDictionary.ReadAll(Path.Combine(dir, MomentsFile));
+        var steps = CheckpointJson.Read(Path.Combine(dir, StepsFile));
+        var savedGroups = steps["groups"] as JsonObject ?? [];
+        var mine = _groups.Select(x => x.Group.Name).ToHashSet();
+        foreach (var (name, _) in savedGroups)
+            if (!mine.Contains(name)) throw new InvalidDataException($"{dir} holds parameter group '{name}', which this run does not register (was it written by another method?).");
+        foreach (var name in mine)
+            if (!savedGroups.ContainsKey(name)) throw new InvalidDataException($"{dir} has no parameter group '{name}' (registered by this run); it was written without it, so its values and moments cannot be restored.");
+        LoadMoments(moments, "decay", _decay, steps["decay_steps"]!.GetValue<long>(), dir);
+        LoadMoments(moments, "no_decay", _noDecay, steps["no_decay_steps"]!.GetValue<long>(), dir);
+        if (_groups.Count == 0) return;
+        var values = SafeTensorsDictionary.ReadAll(Path.Combine(dir, GroupValuesFile));
+        using var _ = Autograd.NoGrad();
+        foreach (var (g, opt) in _groups)
+        {
+            LoadMoments(moments, $"group.{g.Name}", opt, savedGroups[g.Name]!.GetValue<long>(), dir);
+            foreach (var (n, t) in g.Parameters)
+            {
+                if (!values.TryGetValue($"{g.Name}/{n}", out var v)) throw new InvalidDataException($"{dir}/{GroupValuesFile} lacks '{g.Name}/{n}'.");
+                if (!v.Shape.SequenceEqual(t.Shape)) throw new InvalidDataException($"{dir}: '{g.Name}/{n}' is {v.ShapeString}, the tensor is {t.ShapeString}.");
+                (t.Device.IsCpu ? v : v.To(t.Device)).CopyTo(t);
+            }
+            Autocast.MarkUpdated(Tensors(g));
+        }
+    }
+
+    private static void LoadMoments(Dictionary<string, Tensor> saved, string key, AdamW opt, long stepCount, string dir)
+    {
+        var list = new List<(Tensor m, Tensor v)>();
+        for (int i = 0; i < opt.Parameters.Count; i++)
+        {
+            if (!saved.TryGetValue($"{key}.{i}.exp_avg", out var m) || !saved.TryGetValue($"{key}.{i}.exp_avg_sq", out var v))
+                throw new InvalidDataException($"{dir}/{MomentsFile} lacks the moments of {key} parameter {i}; was it written for another model, LoRA setting or parameter group?");
+            if (!m.Shape.SequenceEqual(opt.Parameters[i].Shape)) throw new InvalidDataException($"{dir}: optimizer moment {key}.{i} is {m.ShapeString}, the parameter is {opt.Parameters[i].ShapeString}.");
+            var dev = opt.Parameters[i].Device;
+            list.Add(dev.IsCpu ? (m, v) : (m.To(dev), v.To(dev)));
+        }
+        opt.LoadState(stepCount, list);
+    }
+}
