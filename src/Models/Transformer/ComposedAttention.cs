@@ -16,6 +16,10 @@ public static class ComposedAttention
     /// <param name="generator">Philox stream of the dropout masks (one range of B·Hq·Tq·Tk words per call).</param>
     public static Tensor Forward(Tensor q, Tensor k, Tensor v, AttentionMask mask, double dropout, Generator generator)
     {
+        bool ok = q.Rank == 4 && k.Rank == 4 && k.Shape.SequenceEqual(v.Shape) && k.Size(1) > 0 && q.Size(1) % k.Size(1) == 0
+            && k.Size(0) == q.Size(0) && k.Size(3) == q.Size(3);
+        if (!ok)
+            throw new ArgumentException($"ComposedAttention needs q [B, Hq, Tq, D] and k/v [B, Hkv, Tk, D] with Hq a multiple of Hkv; got q {q.ShapeString}, k {k.ShapeString}, v {v.ShapeString}.");
         int b = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3), hkv = k.Size(1), tk = k.Size(2);
         if (!mask.Bias.Shape.SequenceEqual([b, hq, tq, tk]))
             throw new ArgumentException($"ComposedAttention: mask is {mask.Bias.ShapeString}, q {q.ShapeString} and k {k.ShapeString} need [{b}, {hq}, {tq}, {tk}].");

@@ -36,6 +36,14 @@ public class StructuralMaskTests
     }
 
     [Fact]
+    public void MaskedForwardRunsUnderBf16Autocast()
+    {
+        // bf16 weights: the model's autocast scope rounds matmul operands, never the masks (they stay f32).
+        var bf16 = MaskedLogits("qwen2_gqa", DType.BF16, HookModels.FixtureMasks("qwen2_gqa", DType.F32));
+        Assert.True(HookModels.MaxRelativeError("qwen2_gqa", bf16) <= 3e-2, $"bf16 masked logits off by {HookModels.MaxRelativeError("qwen2_gqa", bf16):E2}");
+    }
+
+    [Fact]
     public void AllOnesMasksAreTheUnmaskedForward()
     {
         var model = HookModels.Tiny(DType.F64, layers: 3);
