@@ -41,6 +41,17 @@ public sealed record ModelConfig
     public int? PadTokenId { get; init; }
     public string? TorchDtype { get; init; }
     public double InitializerRange { get; init; } = 0.02;
+    /// <summary>
+    /// Dropout on the attention probabilities (config.json <c>attention_dropout</c>, as transformers' Llama/Qwen2 read
+    /// it); active only in training mode (<see cref="Transformer.TransformerModel.Training"/>).
+    /// </summary>
+    public double AttentionDropout { get; init; }
+    /// <summary>
+    /// Dropout on each sub-block's output before it joins the residual stream (o_proj and down_proj outputs, where
+    /// GPT-2's <c>resid_pdrop</c> sits). Llama-family configs have no such key: Engine reads <c>hidden_dropout</c>
+    /// (or <c>resid_pdrop</c>) and writes <c>hidden_dropout</c> when non-zero, which transformers ignores.
+    /// </summary>
+    public double HiddenDropout { get; init; }
     public JsonObject Raw { get; init; } = [];
 
     public int KvGroups => NumHeads / NumKvHeads;
@@ -101,6 +112,8 @@ public sealed record ModelConfig
             PadTokenId = Int(obj, "pad_token_id"),
             TorchDtype = Str(obj, "torch_dtype") ?? Str(obj, "dtype"),
             InitializerRange = Dbl(obj, "initializer_range") ?? 0.02,
+            AttentionDropout = Probability(obj, "attention_dropout"),
+            HiddenDropout = Probability(obj, "hidden_dropout", "resid_pdrop"),
             Raw = obj,
         };
         if (cfg.HiddenAct is not ("silu" or "swish"))
@@ -139,6 +152,8 @@ public sealed record ModelConfig
         if (SlidingWindow is { } sw) o["sliding_window"] = sw;
         if (ModelType == "qwen2") o["use_sliding_window"] = UseSlidingWindow;
         o["torch_dtype"] = TorchDtype ?? "float32";
+        o["attention_dropout"] = AttentionDropout;
+        if (HiddenDropout != 0) o["hidden_dropout"] = HiddenDropout; else o.Remove("hidden_dropout");
         if (RopeScaling is { } rs)
         {
             var r = new JsonObject { ["rope_type"] = rs.Type, ["factor"] = rs.Factor };
@@ -175,5 +190,14 @@ public sealed record ModelConfig
     private static int? Int(JsonObject o, string k) => o[k] is JsonValue v ? (v.TryGetValue<int>(out var i) ? i : v.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (int)d : null) : null;
     private static double? Dbl(JsonObject o, string k) => o[k] is JsonValue v ? (v.TryGetValue<double>(out var d) ? d : v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) ? p : null) : null;
     private static bool? Bool(JsonObject o, string k) => o[k] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
+    /// <summary>A dropout probability in [0, 1) from the first of <paramref name="keys"/> present; 0 when none is.</summary>
+    private static double Probability(JsonObject o, params string[] keys)
+    {
+        foreach (var k in keys)
+            if (Dbl(o, k) is { } p)
+                return p is >= 0 and < 1 ? p : throw new InvalidDataException($"config.json: '{k}' must be in [0, 1), got {p}.");
+        return 0;
+    }
+
     private static int Req(JsonObject o, string k) => Int(o, k) is { } i && i > 0 ? i : throw new InvalidDataException($"config.json: '{k}' missing or not a positive integer.");
 }

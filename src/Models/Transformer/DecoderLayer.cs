@@ -1,3 +1,4 @@
+using Engine.Models.Config;
 using Engine.Runtime;
 
 namespace Engine.Models.Transformer;
@@ -23,10 +24,19 @@ public sealed class DecoderLayer
     /// <param name="x">[B, T, H] hidden states.</param>
     /// <param name="cos">Rotary tables [B, T, D].</param>
     /// <param name="keyMask">[B, Tpast+T] 1 = attend, 0 = padding; null when nothing is padded.</param>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, Config.ModelConfig cfg)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, ModelConfig cfg)
+        => Forward(x, cos, sin, keyMask, cache, cfg, LayerHooks.None);
+
+    /// <summary>
+    /// The block with the training-time hooks: dropout on the attention probabilities and on each block's output
+    /// (before the residual add), and the structural masks (see <see cref="StructuralMasks"/> for where each enters).
+    /// </summary>
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, ModelConfig cfg, LayerHooks hooks)
     {
         int b = x.Size(0), t = x.Size(1), d = cfg.HeadDim;
-        var h = Ops.RmsNorm(x, InputNorm, cfg.RmsNormEps);
+        var z = hooks.Masks;
+        var drop = hooks.Dropout;
+        var h = Norm(x, InputNorm, cfg, z);
         var q = Q.Forward(h).Reshape(b, t, cfg.NumHeads, d).Transpose(1, 2);
         var k = K.Forward(h).Reshape(b, t, cfg.NumKvHeads, d).Transpose(1, 2);
         var v = V.Forward(h).Reshape(b, t, cfg.NumKvHeads, d).Transpose(1, 2);
@@ -35,11 +45,33 @@ public sealed class DecoderLayer
         q = Ops.Rope(q, cos, sin);
         k = Ops.Rope(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(Index, k, v);
-        var a = Ops.Attention(q, k, v, causal: true, keyMask);
+        var a = drop is { Attention: > 0 } ? ComposedAttention.Forward(q, k, v, drop.AttentionMask!, drop.Attention, drop.Generator)
+            : Ops.Attention(q, k, v, causal: true, keyMask);
         a = a.Transpose(1, 2).Reshape(b, t, cfg.NumHeads * d);
-        x = Ops.Add(x, O.Forward(a));
-        h = Ops.RmsNorm(x, PostAttentionNorm, cfg.RmsNormEps);
-        var m = Down.Forward(Ops.SwiGlu(Gate.Forward(h), Up.Forward(h)));
-        return Ops.Add(x, m);
+        if (z?.Context is { } zc) a = Ops.Mul(a, zc);
+        x = Ops.Add(x, BlockOutput(O.Forward(a), z?.AttentionOutput, drop));
+        h = Norm(x, PostAttentionNorm, cfg, z);
+        var m = Ops.SwiGlu(Gate.Forward(h), Up.Forward(h));
+        if (z?.Intermediate is { } zi) m = Ops.Mul(m, zi);
+        return Ops.Add(x, BlockOutput(Down.Forward(m), z?.MlpOutput, drop));
+    }
+
+    private static Tensor Norm(Tensor x, Tensor weight, ModelConfig cfg, LayerMasks? z) =>
+        z?.Hidden is { } zh ? MaskMath.RmsNormKept(x, weight, cfg.RmsNormEps, zh, z.HiddenKeepScale) : Ops.RmsNorm(x, weight, cfg.RmsNormEps);
+
+    /// <summary>A block's output as it joins the residual stream: residual dropout (GPT-2's resid_pdrop place), then the masks.</summary>
+    private static Tensor BlockOutput(Tensor y, Tensor? gate, DropoutHooks? drop)
+    {
+        if (drop is { Hidden: > 0 }) y = Ops.Dropout(y, drop.Hidden, drop.Generator, training: true);
+        return gate is null ? y : MaskMath.Scale(y, gate);
     }
 }
+
+/// <summary>Per-forward extras of a decoder layer; <see cref="None"/> is the plain inference forward.</summary>
+internal sealed record LayerHooks(LayerMasks? Masks, DropoutHooks? Dropout)
+{
+    public static readonly LayerHooks None = new(null, null);
+}
+
+/// <summary>Dropout rates in force for this forward (training mode), their generator, and the composed path's mask.</summary>
+internal sealed record DropoutHooks(double Attention, double Hidden, Generator Generator, AttentionMask? AttentionMask);

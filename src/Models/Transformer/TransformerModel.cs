@@ -13,7 +13,7 @@ namespace Engine.Models.Transformer;
 /// forward runs under <see cref="Autocast"/> (<see cref="ComputeDType"/>): matmuls take bf16 operands with f32
 /// accumulation, so the bf16 weights are consumed as they are, on every device.
 /// </summary>
-public sealed class TransformerModel
+public sealed partial class TransformerModel
 {
     public ModelConfig Config { get; }
     public Device Device { get; }
@@ -40,6 +40,7 @@ public sealed class TransformerModel
     {
         Config = cfg; Device = device; DType = dtype;
         ComputeDType = dtype is DType.BF16 or DType.F16 ? dtype : null;
+        AttentionDropout = cfg.AttentionDropout; HiddenDropout = cfg.HiddenDropout;
         _parameters = new(StringComparer.Ordinal);
         Tensor Need(string name, int[] shape) => Keep(name, get(name, shape) ?? throw new InvalidDataException($"Checkpoint lacks tensor '{name}' {Shape(shape)} needed by a {cfg.ModelType} model."), shape);
         Tensor? Opt(string name, int[] shape, bool wanted) => wanted ? Need(name, shape) : null;
@@ -116,6 +117,18 @@ public sealed class TransformerModel
         }, dev, dtype);
     }
 
+    /// <summary>
+    /// A model over given tensors, by Hugging Face name (shapes checked against <paramref name="cfg"/>; lm_head.weight
+    /// is not needed when embeddings are tied). The tensors are used as they are: their dtype is the model's.
+    /// </summary>
+    public static TransformerModel FromTensors(ModelConfig cfg, IReadOnlyDictionary<string, Tensor> tensors, Device? device = null)
+    {
+        var dev = device ?? Device.Cpu;
+        var dtypes = tensors.Values.Select(t => t.DType).Distinct().ToArray();
+        if (dtypes.Length != 1) throw new ArgumentException($"FromTensors needs tensors of one dtype, got {string.Join(", ", dtypes)}.");
+        return new TransformerModel(cfg, (name, _) => tensors.TryGetValue(name, out var t) ? (t.Device == dev ? t : t.To(dev)) : null, dev, dtypes[0]);
+    }
+
     /// <summary>Write config.json and model.safetensors in the Hugging Face format.</summary>
     public void Save(string dir, DType? dtype = null, long maxShardBytes = 5_000_000_000)
     {
@@ -132,39 +145,6 @@ public sealed class TransformerModel
     {
         foreach (var p in _parameters.Values) p.RequiresGrad = on;
     }
-
-    /// <summary>
-    /// Final hidden states [B, T, H] for token ids [B, T]. <paramref name="keyMask"/> [B, Tpast+T] (1 keep, 0 pad) and
-    /// <paramref name="positions"/> [B, T] default to no padding and positions Tpast..Tpast+T−1.
-    /// </summary>
-    public Tensor ForwardHidden(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
-    {
-        if (ids.Rank != 2) throw new ArgumentException($"ids must be [batch, time], got {ids.ShapeString}.");
-        int b = ids.Size(0), t = ids.Size(1), past = cache?.Length ?? 0;
-        if (keyMask is not null && (keyMask.Size(0) != b || keyMask.Size(1) != past + t))
-            throw new ArgumentException($"keyMask must be [{b}, {past + t}], got {keyMask.ShapeString}.");
-        positions ??= DefaultPositions(b, t, past);
-        var pos = Tensor.FromArray(positions, b, t);
-        using var scope = ComputeDType is { } cd ? Autocast.Enable(cd) : null;
-        var (cos, sin) = Rotary.Tables(pos, ActivationDType);
-        if (!Device.IsCpu) { cos = cos.To(Device); sin = sin.To(Device); }
-        var x = Ops.Embedding(EmbedTokens, ids);
-        if (x.DType != ActivationDType) x = x.To(ActivationDType);
-        foreach (var layer in Layers) x = layer.Forward(x, cos, sin, keyMask, cache, Config);
-        cache?.Commit();
-        return Ops.RmsNorm(x, FinalNorm, Config.RmsNormEps);
-    }
-
-    /// <summary>Logits [.., V] from hidden states [.., H].</summary>
-    public Tensor Logits(Tensor hidden)
-    {
-        using var scope = ComputeDType is { } cd ? Autocast.Enable(cd) : null;
-        return Ops.Linear(hidden, LmHead);
-    }
-
-    /// <summary>Logits [B, T, V] for token ids [B, T].</summary>
-    public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
-        => Logits(ForwardHidden(ids, keyMask, positions, cache));
 
     public KvCache NewCache(int batch, int capacity) =>
         new(Config.NumLayers, batch, Config.NumKvHeads, capacity, Config.HeadDim, ActivationDType, Device);
