@@ -68,11 +68,31 @@ public sealed class TrainableModel
         get
         {
             if (Lora is not null) yield return new("lora_dropout", Lora.DropoutGenerator);
+            if (HasDecoderDropout) yield return new("decoder_dropout", Model.DropoutGenerator);
         }
     }
 
-    /// <summary>Dropout on (training) or off (evaluation, reference passes).</summary>
-    public bool Training { set { if (Lora is not null) Lora.Training = value; } }
+    /// <summary>True when the decoder applies attention or residual dropout while training (config.json's rates, or set on the model).</summary>
+    public bool HasDecoderDropout => Model.AttentionDropout > 0 || Model.HiddenDropout > 0;
+
+    /// <summary>
+    /// Give the decoder's dropout its own Philox stream derived from the run's seed (the trainer calls this once), so
+    /// two runs with the same seed draw the same masks and a resumed run continues the stream from the saved offset.
+    /// </summary>
+    public void SeedDecoderDropout(ulong seed)
+    {
+        if (HasDecoderDropout) Model.DropoutGenerator = new Generator(seed ^ 0xC2B2AE3D27D4EB4FUL);
+    }
+
+    /// <summary>Dropout on (training) or off (evaluation, reference passes, and after training ends): LoRA's and the decoder's.</summary>
+    public bool Training
+    {
+        set
+        {
+            if (Lora is not null) Lora.Training = value;
+            Model.Training = value;
+        }
+    }
 
     /// <summary>The trainable state into a folder: the HF model folder, or the PEFT adapter.</summary>
     public void SaveTrainable(string dir)

@@ -65,6 +65,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         _optimizer = new TrainerOptimizer(model, options, Schedule);
         _runSeed = options.Seed;
         Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
+        model.SeedDecoderDropout(options.Seed);
         foreach (var (name, g) in model.Generators) _registry.RegisterGenerator(name, g);
     }
 
@@ -213,6 +214,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             Model.SaveFinal(outDir, Options.FinalSave);
             WriteState(outDir);
         }
+        Model.Training = false; // the trained model is used for inference next: no dropout
         foreach (var c in Callbacks) c.OnTrainEnd(Step);
         return new TrainResult(Step, lastLoss, lastEval, History, outDir);
     }
