@@ -18,6 +18,27 @@ public class SpeechConnectorTests
         return tokens.ToArray<float>().Skip((b * l + from) * h).Take(count * h).ToArray();
     }
 
+    /// <summary>tests/fixtures/speech (make_connector_reference.py): a hand-written float64 PyTorch forward of the same connector.</summary>
+    [Fact]
+    public void ForwardMatchesTheTorchReference()
+    {
+        var dir = Path.Combine(SpeechFixtures.Dir("speech"), "connector_tiny");
+        var r = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "reference.json")))!;
+        int[] Ints(string k) => r[k]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        var states = Tensor.FromArray(r["states"]!.AsArray().Select(v => (float)v!.GetValue<double>()).ToArray(), Ints("states_shape"));
+        var want = r["output"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var c = SpeechConnector.Load(dir);
+        Assert.Equal((4, 3, 2), (c.Config.WindowFrames, c.Config.WindowStride, c.Config.NumQueries));
+        using var _ = Autograd.NoGrad();
+        var s = c.Forward(states, Ints("valid_frames"));
+        Assert.Equal(Ints("output_shape"), s.Embeddings.ShapeArray());
+        Assert.Equal(Ints("lengths"), s.Lengths);
+        var got = s.Embeddings.ToDoubleArray();
+        double scale = want.Average(Math.Abs), worst = 0;
+        for (int i = 0; i < want.Length; i++) worst = Math.Max(worst, Math.Abs(want[i] - got[i]) / Math.Max(Math.Abs(want[i]), scale));
+        Assert.True(worst <= 1e-4, $"max relative error {worst:E2} > 1e-4");
+    }
+
     [Fact]
     public void WindowsCoverEachItemsFramesAndGiveQueriesPerWindow()
     {
