@@ -69,6 +69,7 @@ public static partial class CudaParitySuite
         FlashAttentionRows(seed, rows, dev.Ordinal);
         SamplingRows(seed, rows, dev.Ordinal);
         HalfRows(seed, rows, dev.Ordinal);
+        ConvRows(seed, rows, dev.Ordinal);
         return rows;
     }
 
