@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace Engine.Methods.Training.Observability;
 
-/// <summary>Draws train loss (raw and smoothed) and eval loss against step from a metrics.jsonl, as a PNG.</summary>
+/// <summary>
+/// Draws train loss (raw and smoothed) and eval loss against step from a metrics.jsonl, as a PNG; optionally other
+/// train-line metrics (a method's own, e.g. CCL's mean weight and consistency) on a second axis at the right.
+/// </summary>
 public static class LossCurvePlot
 {
     public sealed record Series(double[] Steps, double[] Values);
@@ -27,7 +30,25 @@ public static class LossCurvePlot
         return (new Series([.. ts], [.. tl]), new Series([.. es], [.. el]));
     }
 
-    public static void Write(string metricsJsonlPath, string pngPath, int width = 900, int height = 540)
+    /// <summary>(step, value) of the train lines that have <paramref name="key"/> as a finite number.</summary>
+    public static Series ReadTrainMetric(string metricsJsonlPath, string key)
+    {
+        var s = new List<double>(); var v = new List<double>();
+        foreach (var line in File.ReadLines(metricsJsonlPath))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonObject? o;
+            try { o = JsonNode.Parse(line) as JsonObject; }
+            catch (JsonException) { continue; }
+            if (o is null || !TryDouble(o["step"], out var step)) continue;
+            var type = o["type"] is JsonValue tv && tv.TryGetValue<string>(out var t) ? t : null;
+            if (type is null or "train" && TryDouble(o[key], out var x)) { s.Add(step); v.Add(x); }
+        }
+        return new Series([.. s], [.. v]);
+    }
+
+    /// <param name="extraMetrics">Train-line metric names drawn against the right axis (missing ones are skipped).</param>
+    public static void Write(string metricsJsonlPath, string pngPath, int width = 900, int height = 540, IReadOnlyList<string>? extraMetrics = null)
     {
         var (train, eval) = ReadMetrics(metricsJsonlPath);
         var plot = new ScottPlot.Plot();
@@ -53,6 +74,20 @@ public static class LossCurvePlot
             ev.MarkerSize = 7;
             ev.Color = ScottPlot.Colors.OrangeRed;
         }
+        var palette = new ScottPlot.Palettes.Category10();
+        int drawn = 0;
+        foreach (var key in extraMetrics ?? [])
+        {
+            var series = ReadTrainMetric(metricsJsonlPath, key);
+            if (series.Steps.Length == 0) continue;
+            var line = plot.Add.ScatterLine(series.Steps, series.Values);
+            line.Axes.YAxis = plot.Axes.Right;
+            line.LegendText = key + " (right axis)";
+            line.LineWidth = 2;
+            line.LinePattern = ScottPlot.LinePattern.Dashed;
+            line.Color = palette.GetColor(2 + drawn++);
+        }
+        if (drawn > 0) plot.Axes.Right.Label.Text = string.Join(", ", extraMetrics!);
         plot.Title(train.Steps.Length + eval.Steps.Length == 0 ? "loss (no data yet)" : "loss");
         plot.XLabel("step");
         plot.YLabel("loss");

@@ -16,6 +16,8 @@ public sealed record MetricsLoggerOptions
     public TimeSpan? ProgressInterval { get; init; }
     /// <summary>Redraw one line in place (terminal) or print a line per update (logs); null = decide from stderr.</summary>
     public bool? InPlace { get; init; }
+    /// <summary>Train-line metrics (besides the loss) the loss curve also draws, on its right axis; e.g. a method's weights.</summary>
+    public IReadOnlyList<string> PlotMetrics { get; init; } = [];
 }
 
 /// <summary>
@@ -180,7 +182,7 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
     {
         if (PlotPath is null || _plotFailed) return;
         _writer?.Flush();
-        try { LossCurvePlot.Write(MetricsPath, PlotPath); }
+        try { LossCurvePlot.Write(MetricsPath, PlotPath, extraMetrics: _options.PlotMetrics); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A plot is a convenience: never stop training for it, and say so once.
