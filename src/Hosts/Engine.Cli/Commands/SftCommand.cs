@@ -14,9 +14,10 @@ public static class SftCommand
     public static Command Create()
     {
         var o = new TrainingCliOptions();
-        var sampler = new Option<string>("--sampler") { Description = "Batch order: random (a seeded shuffle per epoch) or group (every batch from one \"group\" field value, CommonIT).", DefaultValueFactory = _ => "random" };
+        var sampler = new Option<string>("--sampler") { Description = "Batch order: random (a seeded shuffle per epoch) or group (every optimizer step's batch from one \"group\" field value, CommonIT; groups from `engine commonit group`).", DefaultValueFactory = _ => "random" };
+        var remainder = new Option<string>("--group-remainder") { Description = "With --sampler group: keep (a group's last, smaller batch is trained, so every record is seen each epoch) or drop (the released CommonIT code's drop_last).", DefaultValueFactory = _ => "keep" };
         var cmd = new Command("sft", "Supervised fine-tuning. Records: chat \"messages\", Alpaca instruction/input/output, prompt/completion, or \"text\"; "
-            + "loss on completion tokens, weighted by an optional per-record \"weight\". Writes checkpoints, metrics and the final HF model to --output.") { sampler };
+            + "loss on completion tokens, weighted by an optional per-record \"weight\". Writes checkpoints, metrics and the final HF model to --output.") { sampler, remainder };
         o.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -27,7 +28,11 @@ public static class SftCommand
             IBatchSampler? s = r.GetValue(sampler) switch
             {
                 "random" => null,
-                "group" => new GroupedBatchSampler(train.Select(e => e.Group).ToArray(), opts.StepBatchSize, opts.Seed),
+                "group" => new GroupedBatchSampler(GroupsOf(train), opts.StepBatchSize, opts.Seed, r.GetValue(remainder) switch
+                {
+                    "keep" => GroupRemainder.Keep, "drop" => GroupRemainder.Drop,
+                    var x => throw new ArgumentException($"--group-remainder must be keep or drop, not '{x}'."),
+                }),
                 var x => throw new ArgumentException($"Unknown --sampler '{x}' (random, group)."),
             };
             var trainer = new SftTrainer(trainable, train, opts, s, eval);
@@ -41,5 +46,13 @@ public static class SftCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static string?[] GroupsOf(IReadOnlyList<SftExample> train)
+    {
+        var missing = train.Where(e => string.IsNullOrEmpty(e.Group)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"--sampler group: {missing.Count} training records have no \"group\" field (first: {missing[0].Id}); run `engine commonit group` first.");
+        return train.Select(e => e.Group).ToArray();
     }
 }
