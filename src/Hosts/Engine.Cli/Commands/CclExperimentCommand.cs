@@ -22,12 +22,13 @@ public static class CclExperimentCommand
         var arms = new Option<string>("--arms") { Description = "Comma list of arms: vanilla (SFT, the baseline), rdrop (consistency, w ≡ 1), ccl.", DefaultValueFactory = _ => string.Join(',', d.Arms) };
         var alpha = new Option<double>("--alpha") { Description = "Consistency weight α of rdrop and ccl.", DefaultValueFactory = _ => d.Alpha };
         var lambda = new Option<double>("--lambda") { Description = "CCL's proficiency scale λ.", DefaultValueFactory = _ => d.Lambda };
-        var dropout = new Option<double>("--dropout") { Description = "Attention and residual dropout of every arm (vanilla included).", DefaultValueFactory = _ => d.Dropout };
+        var dropout = new Option<double>("--dropout") { Description = "Residual dropout of every arm (vanilla included): what makes the two views differ.", DefaultValueFactory = _ => d.HiddenDropout };
+        var attnDropout = new Option<double>("--attention-dropout") { Description = "Attention dropout of every arm (0 keeps the fused attention kernel; above 0 runs the slower composed path).", DefaultValueFactory = _ => d.AttentionDropout };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size of the tiny base model (intermediate = 2.5 × hidden).", DefaultValueFactory = _ => d.Size.Hidden };
         var layers = new Option<int>("--layers") { Description = "Layers of the tiny base model.", DefaultValueFactory = _ => d.Size.Layers };
         var md = new Option<string?>("--markdown") { Description = "Append the result tables to this markdown file." };
         var cmd = new Command("experiment", "Train the same tiny model for the same steps with vanilla SFT, R-Drop and CCL over several seeds; report held-out accuracy per family with bootstrap CIs, CCL's per-epoch estimates and the step-time cost.")
-        { work, tasks, n, validN, steps, batch, lr, evalN, maxNew, seeds, arms, alpha, lambda, dropout, hidden, layers, md };
+        { work, tasks, n, validN, steps, batch, lr, evalN, maxNew, seeds, arms, alpha, lambda, dropout, attnDropout, hidden, layers, md };
         cmd.SetAction(r =>
         {
             int h = r.GetValue(hidden);
@@ -35,7 +36,7 @@ public static class CclExperimentCommand
             {
                 Tasks = r.GetValue(tasks)!, N = r.GetValue(n), ValidationN = r.GetValue(validN), Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), EvalN = r.GetValue(evalN), MaxNewTokens = r.GetValue(maxNew), Seeds = ExperimentArgs.Seeds(r.GetValue(seeds)!),
-                Arms = ExperimentArgs.List(r.GetValue(arms)!), Alpha = r.GetValue(alpha), Lambda = r.GetValue(lambda), Dropout = r.GetValue(dropout),
+                Arms = ExperimentArgs.List(r.GetValue(arms)!), Alpha = r.GetValue(alpha), Lambda = r.GetValue(lambda), HiddenDropout = r.GetValue(dropout), AttentionDropout = r.GetValue(attnDropout),
                 Size = d.Size with { Hidden = h, Layers = r.GetValue(layers), Intermediate = h * 5 / 2 },
             };
             var res = CclTestbedExperiment.Run(r.GetValue(work)!, o, m => Console.Error.WriteLine(m));

@@ -13,10 +13,10 @@ namespace Engine.Methods.Evaluation.Experiments;
 public sealed record CommonItExperimentOptions
 {
     /// <summary>Task families of the pool (≥ 6 for the experiment).</summary>
-    public string Tasks { get; init; } = "syllogism,rule_classify,list_ops,string_ops,kb_lookup,passage_extract,multiple_choice,translate";
+    public string Tasks { get; init; } = "syllogism,list_ops,multiple_choice,unit_convert,expr_eval,sequence,arith,word_problem";
     /// <summary>Pool size (a third each of short, medium and long responses).</summary>
     public int N { get; init; } = 2400;
-    public int Steps { get; init; } = 600;
+    public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 3e-3;
     /// <summary>Held-out items per seed (families balanced).</summary>
