@@ -31,7 +31,7 @@ public class CurriculumExperimentTests : IDisposable
         var r = CclTestbedExperiment.Run(_dir, new CclExperimentOptions
         {
             Tasks = "syllogism,list_ops,string_ops", N = 36, ValidationN = 6, Steps = 12, BatchSize = 6, EvalN = 6, MaxNewTokens = 8, Seeds = [1],
-            Size = Tiny, EvalResamples = 200,
+            Size = Tiny, EvalResamples = 200, CostReps = 3,
         });
         Assert.Equal(["vanilla", "rdrop", "ccl"], r.Runs.Select(x => x.Arm));
         // 36 examples at batch 6: two epochs in 12 steps, each begun by a measurement for CCL and none for R-Drop.
@@ -40,5 +40,7 @@ public class CurriculumExperimentTests : IDisposable
         Assert.Contains("rdrop / vanilla: step time ×", r.Markdown);
         Assert.Contains("ccl / vanilla: step time ×", r.Markdown);
         Assert.Contains("e1 KL train", r.Runs.Single(x => x.Arm == "ccl").Note);
+        // Two forwards and backwards cost more than one.
+        Assert.True(Assert.Single(r.InterleavedRatios) > 1.2, $"two-view / one-view time {r.InterleavedRatios[0]:F2}");
     }
 }

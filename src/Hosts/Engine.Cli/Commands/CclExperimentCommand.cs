@@ -26,9 +26,10 @@ public static class CclExperimentCommand
         var attnDropout = new Option<double>("--attention-dropout") { Description = "Attention dropout of every arm (0 keeps the fused attention kernel; above 0 runs the slower composed path).", DefaultValueFactory = _ => d.AttentionDropout };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size of the tiny base model (intermediate = 2.5 × hidden).", DefaultValueFactory = _ => d.Size.Hidden };
         var layers = new Option<int>("--layers") { Description = "Layers of the tiny base model.", DefaultValueFactory = _ => d.Size.Layers };
+        var costReps = new Option<int>("--cost-reps") { Description = "Per seed, time this many alternating pairs of a one-view and a two-view forward + backward on the same batches (a step-cost ratio that a shared machine's changing load does not skew; 0 = skip).", DefaultValueFactory = _ => d.CostReps };
         var md = new Option<string?>("--markdown") { Description = "Append the result tables to this markdown file." };
         var cmd = new Command("experiment", "Train the same tiny model for the same steps with vanilla SFT, R-Drop and CCL over several seeds; report held-out accuracy per family with bootstrap CIs, CCL's per-epoch estimates and the step-time cost.")
-        { work, tasks, n, validN, steps, batch, lr, evalN, maxNew, seeds, arms, alpha, lambda, dropout, attnDropout, hidden, layers, md };
+        { work, tasks, n, validN, steps, batch, lr, evalN, maxNew, seeds, arms, alpha, lambda, dropout, attnDropout, hidden, layers, costReps, md };
         cmd.SetAction(r =>
         {
             int h = r.GetValue(hidden);
@@ -37,7 +38,7 @@ public static class CclExperimentCommand
                 Tasks = r.GetValue(tasks)!, N = r.GetValue(n), ValidationN = r.GetValue(validN), Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), EvalN = r.GetValue(evalN), MaxNewTokens = r.GetValue(maxNew), Seeds = ExperimentArgs.Seeds(r.GetValue(seeds)!),
                 Arms = ExperimentArgs.List(r.GetValue(arms)!), Alpha = r.GetValue(alpha), Lambda = r.GetValue(lambda), HiddenDropout = r.GetValue(dropout), AttentionDropout = r.GetValue(attnDropout),
-                Size = d.Size with { Hidden = h, Layers = r.GetValue(layers), Intermediate = h * 5 / 2 },
+                Size = d.Size with { Hidden = h, Layers = r.GetValue(layers), Intermediate = h * 5 / 2 }, CostReps = r.GetValue(costReps),
             };
             var res = CclTestbedExperiment.Run(r.GetValue(work)!, o, m => Console.Error.WriteLine(m));
             var text = ExperimentArgs.Header(ExperimentArgs.Describe(o.ToString(), o.Seeds, o.Arms)) + res.Markdown;

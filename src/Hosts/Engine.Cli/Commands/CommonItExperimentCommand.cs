@@ -18,7 +18,7 @@ public static class CommonItExperimentCommand
         var evalN = new Option<int>("--eval-n") { Description = "Held-out test-split items per seed (families balanced).", DefaultValueFactory = _ => d.EvalN };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Generation budget per held-out item.", DefaultValueFactory = _ => d.MaxNewTokens };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds (pool, base model, data order, held-out items).", DefaultValueFactory = _ => string.Join(',', d.Seeds) };
-        var arms = new Option<string>("--arms") { Description = "Comma list of arms: random (the baseline), task, length, embedding.", DefaultValueFactory = _ => string.Join(',', d.Arms) };
+        var arms = new Option<string>("--arms") { Description = "Comma list of arms: random (the baseline), task, length, embedding, or domain (groups by the testbed's coarser domain field).", DefaultValueFactory = _ => string.Join(',', d.Arms) };
         var lengthGroups = new Option<int>("--length-groups") { Description = "Quantile bins of response length.", DefaultValueFactory = _ => d.LengthGroups };
         var minGroup = new Option<int>("--min-group-size") { Description = "Minimum group size before merging (0 = the batch size).", DefaultValueFactory = _ => d.MinGroupSize };
         var refPerTask = new Option<int>("--reference-per-task") { Description = "Reference records per family (another seed) that anchor the embedding groups.", DefaultValueFactory = _ => d.ReferencePerTask };

@@ -35,9 +35,15 @@ public sealed record CclExperimentOptions
     public double AttentionDropout { get; init; }
     public TestbedExperiment.TinyModelSize Size { get; init; } = new();
     public int EvalResamples { get; init; } = 2000;
+    /// <summary>
+    /// Interleaved timing per seed: this many alternating pairs of a vanilla and a two-view (CCL) forward + backward on the
+    /// same batches, so the ratio is not skewed by the load of a shared machine changing between arms (0 = skip).
+    /// </summary>
+    public int CostReps { get; init; } = 30;
 }
 
-public sealed record CclExperimentResult(IReadOnlyList<ArmRun> Runs, IReadOnlyDictionary<(string Arm, ulong Seed), IReadOnlyList<CclEpochStats>> Epochs, string Markdown);
+public sealed record CclExperimentResult(IReadOnlyList<ArmRun> Runs, IReadOnlyDictionary<(string Arm, ulong Seed), IReadOnlyList<CclEpochStats>> Epochs,
+    IReadOnlyList<double> InterleavedRatios, string Markdown);
 
 /// <summary>
 /// CCL on the testbed: a multi-family pool with mixed response lengths, one tiny base model per seed, and the same
@@ -53,6 +59,7 @@ public static class CclTestbedExperiment
         var tasks = TaskRegistry.Parse(o.Tasks);
         var runs = new List<ArmRun>();
         var epochs = new Dictionary<(string, ulong), IReadOnlyList<CclEpochStats>>();
+        var ratios = new List<double>();
         foreach (var seed in o.Seeds)
         {
             var dir = Path.Combine(work, $"seed{seed}");
@@ -74,8 +81,53 @@ public static class CclTestbedExperiment
                 if (stats is not null) epochs[(arm, seed)] = stats;
                 runs.Add(new ArmRun(arm, seed, report, result.Steps, step, trainSeconds, stats is null ? "" : EpochNote(stats)));
             }
+            if (o.CostReps > 0)
+            {
+                ratios.Add(InterleavedCost(baseDir, poolPath, o, seed));
+                log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: interleaved two-view / one-view forward+backward time × {ratios[^1]:F2}"));
+            }
         }
-        return new CclExperimentResult(runs, epochs, ArmComparison.Markdown(runs, "vanilla", o.EvalResamples) + Cost(runs));
+        return new CclExperimentResult(runs, epochs, ratios, ArmComparison.Markdown(runs, "vanilla", o.EvalResamples) + Cost(runs, ratios, o.CostReps));
+    }
+
+    /// <summary>
+    /// Median over <see cref="CclExperimentOptions.CostReps"/> alternating pairs of (two-view CCL loss + backward) time over
+    /// (one-view SFT loss + backward) time, on the same batches of the base model with the experiment's dropout.
+    /// </summary>
+    public static double InterleavedCost(string baseDir, string data, CclExperimentOptions o, ulong seed)
+    {
+        var bundle = ModelBundle.Load(baseDir);
+        var model = bundle.Model;
+        model.RequireGrad(true);
+        model.HiddenDropout = o.HiddenDropout; model.AttentionDropout = o.AttentionDropout;
+        model.DropoutGenerator = new Engine.Runtime.Generator(seed);
+        model.Training = true;
+        var (examples, _) = TrainingDataset.LoadSft([data], ExampleTokenizer.FromModel(bundle));
+        int pad = bundle.Tokenizer.PadTokenId ?? 0;
+        var ratios = new List<double>();
+        var weights = Enumerable.Repeat(1.0, o.BatchSize).ToArray();
+        var clock = new Stopwatch();
+        for (int rep = 0; rep < o.CostReps + 2; rep++)
+        {
+            var batch = TokenBatch.FromSft(Enumerable.Range(0, o.BatchSize).Select(k => examples[(rep * o.BatchSize + k) % examples.Count]).ToArray(), 0, pad);
+            clock.Restart();
+            var ce = CclLoss.PerTokenCe(model.Forward(batch.Ids, batch.KeyMask), batch);
+            CclLoss.Weighted(CclConsistency.MeanNll(ce, batch), weights, o.BatchSize).Backward();
+            double one = clock.Elapsed.TotalSeconds;
+            ZeroGrads(model);
+            clock.Restart();
+            CclLoss.Total(CclLoss.Compute(model, batch, batch, new bool[o.BatchSize]), weights, o.Alpha, o.BatchSize).Backward();
+            double two = clock.Elapsed.TotalSeconds;
+            ZeroGrads(model);
+            if (rep >= 2) ratios.Add(two / one);   // the first pairs warm up the JIT and the allocator
+        }
+        ratios.Sort();
+        return ratios[ratios.Count / 2];
+    }
+
+    private static void ZeroGrads(Engine.Models.Transformer.TransformerModel model)
+    {
+        foreach (var (_, p) in model.Parameters) p.ZeroGrad();
     }
 
     private static (TrainResult Result, double Seconds, IReadOnlyList<CclEpochStats>? Epochs) Train(string arm, string baseDir, string data, string validation,
@@ -125,14 +177,16 @@ public static class CclTestbedExperiment
     }
 
     /// <summary>Step-time and whole-run ratios of each consistency arm to vanilla (the cost of the second forward and the measurement passes).</summary>
-    private static string Cost(IReadOnlyList<ArmRun> runs)
+    private static string Cost(IReadOnlyList<ArmRun> runs, IReadOnlyList<double> interleaved, int reps)
     {
-        var vanilla = runs.Where(r => r.Arm == "vanilla").ToList();
-        if (vanilla.Count == 0) return "";
         var inv = CultureInfo.InvariantCulture;
+        string extra = interleaved.Count == 0 ? "" : Environment.NewLine + $"- interleaved on one batch stream ({reps} alternating pairs per seed, median): two-view (CCL) / one-view forward + backward × "
+            + string.Join(", ", interleaved.Select(r => r.ToString("F2", inv))) + " (per seed)";
+        var vanilla = runs.Where(r => r.Arm == "vanilla").ToList();
+        if (vanilla.Count == 0) return extra.Length == 0 ? "" : Environment.NewLine + "Cost:" + Environment.NewLine + extra + Environment.NewLine;
         double vs = vanilla.Average(r => r.StepSeconds), vt = vanilla.Average(r => r.TrainSeconds);
         var lines = runs.Where(r => r.Arm != "vanilla").GroupBy(r => r.Arm).Select(g =>
             $"- {g.Key} / vanilla: step time × {(g.Average(r => r.StepSeconds) / vs).ToString("F2", inv)}, whole training run × {(g.Average(r => r.TrainSeconds) / vt).ToString("F2", inv)}");
-        return Environment.NewLine + "Cost (mean over seeds):" + Environment.NewLine + Environment.NewLine + string.Join(Environment.NewLine, lines) + Environment.NewLine;
+        return Environment.NewLine + "Cost (mean over seeds):" + Environment.NewLine + Environment.NewLine + string.Join(Environment.NewLine, lines) + extra + Environment.NewLine;
     }
 }

@@ -23,7 +23,7 @@ public sealed record CommonItExperimentOptions
     public int EvalN { get; init; } = 320;
     public int MaxNewTokens { get; init; } = 40;
     public IReadOnlyList<ulong> Seeds { get; init; } = [1, 2, 3];
-    /// <summary>random (the baseline) and the CommonIT groupings: task, length, embedding.</summary>
+    /// <summary>random (the baseline) and the CommonIT groupings: task, length, embedding; domain (the testbed's coarser field) is also accepted.</summary>
     public IReadOnlyList<string> Arms { get; init; } = ["random", "task", "length", "embedding"];
     public int LengthGroups { get; init; } = 8;
     /// <summary>Minimum group size; 0 = the batch size.</summary>
@@ -70,14 +70,14 @@ public static class CommonItTestbedExperiment
                 {
                     var metric = arm switch
                     {
-                        "task" => GroupingMetric.Task, "length" => GroupingMetric.Length, "embedding" => GroupingMetric.Embedding,
-                        _ => throw new ArgumentException($"Unknown arm '{arm}' (random, task, length, embedding)."),
+                        "task" or "domain" => GroupingMetric.Task, "length" => GroupingMetric.Length, "embedding" => GroupingMetric.Embedding,
+                        _ => throw new ArgumentException($"Unknown arm '{arm}' (random, task, domain, length, embedding)."),
                     };
                     data = Path.Combine(dir, $"grouped-{arm}.jsonl");
                     var merges = new List<string>();
                     var assignment = new CommonItGrouper(new CommonItOptions
                     {
-                        By = metric, Groups = o.LengthGroups, MinGroupSize = minGroup, Reference = reference,
+                        By = metric, Field = arm == "domain" ? "domain" : "task", Groups = o.LengthGroups, MinGroupSize = minGroup, Reference = reference,
                         Model = metric == GroupingMetric.Task ? null : metric == GroupingMetric.Embedding ? o.Encoder ?? baseDir : baseDir,
                     }, m => { merges.Add(m); log?.Invoke($"seed {seed} {arm}: {m}"); }).Run(poolPath, data);
                     note = GroupNote(assignment, pool);
