@@ -127,7 +127,8 @@ public class CclTrainer : SftTrainer
             var idx = Enumerable.Range(start, Math.Min(batch, count - start)).ToArray();
             var items = idx.Select(item).ToArray();
             var (a, b) = Views(items);
-            var kl = CclConsistency.PerExample(Model.Model.Forward(a.Ids, a.KeyMask), a, ReferenceEquals(a, b) ? Model.Model.Forward(a.Ids, a.KeyMask) : Model.Model.Forward(b.Ids, b.KeyMask), b);
+            // Two forwards even when b is a: the second draws other dropout masks.
+            var kl = CclConsistency.PerExample(Model.Model.Forward(a.Ids, a.KeyMask), a, Model.Model.Forward(b.Ids, b.KeyMask), b);
             var values = kl.ToDoubleArray();
             for (int k = 0; k < idx.Length; k++) result[idx[k]] = values[k];
         }
