@@ -13,13 +13,25 @@ internal static class GemmWorkers
     /// not to steal a shared core for long.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
+    /// <summary>
+    /// One fork, published whole: its body, how many workers take part, and its own countdown. A worker reads every field
+    /// from the same object, so a late worker can never mix one job's participant count with another job's body, and
+    /// runs each generation at most once; a stale decrement could only touch its own (finished) job.
+    /// </summary>
+    private sealed class Job(Action<int> body, int activeWorkers, int generation)
+    {
+        public readonly Action<int> Body = body;
+        public readonly int ActiveWorkers = activeWorkers;
+        public readonly int Generation = generation;
+        public int Pending = activeWorkers;
+        public Exception? Error;
+    }
+
     private static int _busy; // 1 while a caller owns the workers (a CAS, not a Monitor, so a nested call cannot re-enter)
     private static readonly object Bell = new();
     private static readonly List<Thread> Threads = [];
-    private static Action<int>? _job;
+    private static Job? _current;
     private static int _generation;
-    private static int _pending;
-    private static Exception? _error;
 
     /// <summary>Runs body(0..t−1) concurrently, body(0) on the caller; returns when all have finished.</summary>
     public static void Run(int t, Action<int> body)
@@ -44,25 +56,18 @@ internal static class GemmWorkers
                 Threads.Add(th);
                 th.Start();
             }
-            _job = body;
-            _error = null;
-            _activeWorkers = t - 1;
-            Volatile.Write(ref _pending, t - 1);
-            lock (Bell) { _generation++; Monitor.PulseAll(Bell); }
+            var job = new Job(body, t - 1, ++_generation);
+            lock (Bell) { Volatile.Write(ref _current, job); Monitor.PulseAll(Bell); }
 
             Exception? mine = null;
             try { body(0); } catch (Exception e) { mine = e; }
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-            _job = null;
-            if (mine is not null || _error is not null) throw mine ?? _error!;
+            while (Volatile.Read(ref job.Pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            if (mine is not null || job.Error is not null) throw mine ?? job.Error!;
             return true;
         }
         finally { Volatile.Write(ref _busy, 0); }
     }
-
-    /// <summary>Workers with index ≤ this take part in the current job (a job may use fewer than exist).</summary>
-    private static int _activeWorkers;
 
     private static void Loop(int index)
     {
@@ -70,14 +75,21 @@ internal static class GemmWorkers
         while (true)
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _generation) == seen && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
-            if (Volatile.Read(ref _generation) == seen)
-                lock (Bell) while (_generation == seen) Monitor.Wait(Bell);
-            seen = Volatile.Read(ref _generation);
-            if (index > _activeWorkers) continue;
-            try { _job!(index); }
-            catch (Exception e) { _error = e; }
-            Interlocked.Decrement(ref _pending);
+            while (Volatile.Read(ref _current)?.Generation is not { } g1 || g1 == seen)
+            {
+                if (Stopwatch.GetTimestamp() >= until)
+                {
+                    lock (Bell) while (_current is null || _current.Generation == seen) Monitor.Wait(Bell);
+                    break;
+                }
+                Thread.SpinWait(16);
+            }
+            var job = Volatile.Read(ref _current)!;
+            seen = job.Generation;
+            if (index > job.ActiveWorkers) continue;
+            try { job.Body(index); }
+            catch (Exception e) { job.Error = e; }
+            Interlocked.Decrement(ref job.Pending);
         }
     }
 }
