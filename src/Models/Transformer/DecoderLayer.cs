@@ -23,7 +23,7 @@ public sealed class DecoderLayer
     /// <param name="x">[B, T, H] hidden states.</param>
     /// <param name="cos">Rotary tables [B, T, D].</param>
     /// <param name="keyMask">[B, Tpast+T] 1 = attend, 0 = padding; null when nothing is padded.</param>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, Config.ModelConfig cfg)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, IKvCache? cache, Config.ModelConfig cfg)
     {
         int b = x.Size(0), t = x.Size(1), d = cfg.HeadDim;
         var h = Ops.RmsNorm(x, InputNorm, cfg.RmsNormEps);

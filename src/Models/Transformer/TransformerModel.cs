@@ -137,7 +137,7 @@ public sealed class TransformerModel
     /// Final hidden states [B, T, H] for token ids [B, T]. <paramref name="keyMask"/> [B, Tpast+T] (1 keep, 0 pad) and
     /// <paramref name="positions"/> [B, T] default to no padding and positions Tpast..Tpast+T−1.
     /// </summary>
-    public Tensor ForwardHidden(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor ForwardHidden(Tensor ids, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
     {
         if (ids.Rank != 2) throw new ArgumentException($"ids must be [batch, time], got {ids.ShapeString}.");
         int b = ids.Size(0), t = ids.Size(1), past = cache?.Length ?? 0;
@@ -163,7 +163,7 @@ public sealed class TransformerModel
     }
 
     /// <summary>Logits [B, T, V] for token ids [B, T].</summary>
-    public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
         => Logits(ForwardHidden(ids, keyMask, positions, cache));
 
     public KvCache NewCache(int batch, int capacity) =>
