@@ -142,6 +142,12 @@ public class ServeTests(ServeFixture f) : IClassFixture<ServeFixture>
         var tooLong = await Assert.ThrowsAsync<ClientResultException>(() => Client.CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { MaxOutputTokenCount = 100_000 }));
         Assert.Equal(400, tooLong.Status);
         Assert.Contains("maximum context length", ErrorMessage(tooLong));
+
+        // Token ids outside the vocabulary: the batcher's check, still a 400 naming the problem.
+        using var ids = new StringContent(new JsonObject { ["prompt"] = new JsonArray(1, 2, 999_999), ["max_tokens"] = 2 }.ToJsonString(), Encoding.UTF8, "application/json");
+        var vocab = await f.Server.Http.PostAsync(new Uri(f.Server.BaseUrl, "v1/completions"), ids);
+        Assert.Equal(400, (int)vocab.StatusCode);
+        Assert.Contains("outside the vocabulary", await vocab.Content.ReadAsStringAsync());
     }
 
     private static string ErrorMessage(ClientResultException e) =>

@@ -70,6 +70,12 @@ public sealed class ServeEndpoints(LocalModel model, string servedName, TextWrit
             if (!ctx.Response.HasStarted) await WriteErrorAsync(ctx, e);
             Log(ctx, e.Status, 0, 0, clock.Elapsed, e.Message);
         }
+        catch (ArgumentException e) when (!ctx.Response.HasStarted)
+        {
+            // The batcher's own checks (token ids outside the vocabulary, limits): the request, not the server, is wrong.
+            await WriteErrorAsync(ctx, new ApiException(400, e.Message));
+            Log(ctx, 400, 0, 0, clock.Elapsed, e.Message);
+        }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
             Log(ctx, 499, 0, 0, clock.Elapsed, "client disconnected");

@@ -48,7 +48,7 @@ public static class ServeRequests
         int top = Int(body, "top_logprobs", 0, 20) ?? 0;
         if (top > 0 && !logprobs) throw new ApiException(400, "'top_logprobs' needs 'logprobs': true.", "top_logprobs");
         int? maxTokens = Int(body, "max_completion_tokens", 0, int.MaxValue) ?? Int(body, "max_tokens", 0, int.MaxValue);
-        return Common(body, model, [prompt], maxTokens ?? model.Batcher.Options.MaxModelLength - prompt.Length, logprobs, top);
+        return Common(body, model, [prompt], maxTokens ?? model.Batcher.Options.MaxModelLength - prompt.Length, logprobs, top, chatPrompt: true);
     }
 
     public static ServeRequest Completion(JsonElement body, LocalModel model, string servedName)
@@ -59,10 +59,10 @@ public static class ServeRequests
         if (Int(body, "best_of", 1, 128) is { } bestOf && bestOf != (Int(body, "n", 1, 128) ?? 1)) throw new ApiException(400, "'best_of' other than n is not supported.", "best_of");
         var prompts = Prompts(body, model);
         int? top = Int(body, "logprobs", 0, 20);
-        return Common(body, model, prompts, Int(body, "max_tokens", 0, int.MaxValue) ?? 16, top is not null, top ?? 0);
+        return Common(body, model, prompts, Int(body, "max_tokens", 0, int.MaxValue) ?? 16, top is not null, top ?? 0, chatPrompt: false);
     }
 
-    private static ServeRequest Common(JsonElement body, LocalModel model, IReadOnlyList<int[]> prompts, int maxTokens, bool logprobs, int top)
+    private static ServeRequest Common(JsonElement body, LocalModel model, IReadOnlyList<int[]> prompts, int maxTokens, bool logprobs, int top, bool chatPrompt)
     {
         foreach (var f in new[] { "tools", "functions", "logit_bias" })
             if (body.TryGetProperty(f, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0) && !(v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any()))
@@ -78,6 +78,8 @@ public static class ServeRequests
         if (n > model.Batcher.Options.MaxBatch) throw new ApiException(400, $"'n' = {n} is more than the {model.Batcher.Options.MaxBatch} sequences this server decodes together (--max-batch).", "n");
         int longest = prompts.Max(p => p.Length);
         int limit = model.Batcher.Options.MaxModelLength;
+        if (longest >= limit)
+            throw new ApiException(400, $"This model's maximum context length is {limit} tokens; the prompt alone has {longest}.", chatPrompt ? "messages" : "prompt");
         if (longest + maxTokens > limit)
             throw new ApiException(400, $"This model's maximum context length is {limit} tokens; the prompt has {longest} and max_tokens asks for {maxTokens}.", "max_tokens");
         var topK = Int(body, "top_k", -1, int.MaxValue);
