@@ -27,7 +27,7 @@ public sealed class LocalModel : IDisposable
         Batcher = new ContinuousBatcher(bundle.Model, bundle.Tokenizer, options, bundle.EosTokenIds);
     }
 
-    /// <param name="options">Batching limits; MaxModelLength defaults to the model's max_position_embeddings capped at 4096.</param>
+    /// <param name="options">Batching limits; a MaxModelLength of 0 (or no options) means the model's max_position_embeddings capped at 4096.</param>
     public static LocalModel Load(string dir, string? adapterDir = null, Device? device = null, DType dtype = DType.F32, BatcherOptions? options = null)
     {
         var bundle = ModelBundle.Load(dir, device, dtype);
@@ -36,10 +36,10 @@ public sealed class LocalModel : IDisposable
             if (!Directory.Exists(adapterDir)) throw new DirectoryNotFoundException($"Adapter folder not found: {adapterDir}");
             LoraModel.Load(bundle.Model, adapterDir).Training = false; // no adapter dropout at inference
         }
-        return new LocalModel(bundle, adapterDir, options ?? new BatcherOptions { MaxModelLength = DefaultMaxModelLength(bundle) });
+        options ??= new BatcherOptions { MaxModelLength = 0 };
+        if (options.MaxModelLength == 0) options = options with { MaxModelLength = Math.Min(bundle.Model.Config.MaxPositionEmbeddings, 4096) };
+        return new LocalModel(bundle, adapterDir, options);
     }
-
-    public static int DefaultMaxModelLength(ModelBundle bundle) => Math.Min(bundle.Model.Config.MaxPositionEmbeddings, 4096);
 
     /// <summary>The model's decoding defaults (generation_config.json) with its end-of-sequence ids.</summary>
     public SamplingOptions Defaults => Bundle.DefaultSampling;

@@ -52,9 +52,8 @@ public static class ServeBenchCommand
                 {
                     var dir = ModelResolver.Resolve(r.GetValue(model));
                     var dev = CliOptions.ParseDevice(r.GetValue(device)!);
-                    var cfg = Engine.Models.Config.ModelConfig.Load(dir);
                     local = LocalModel.Load(dir, null, dev, CliOptions.ParseDType(r.GetValue(dtype)!, dev),
-                        new BatcherOptions { MaxBatch = top, MaxQueue = top * r.GetValue(requests), MaxModelLength = Math.Min(cfg.MaxPositionEmbeddings, 4096) });
+                        new BatcherOptions { MaxBatch = top, MaxQueue = top * r.GetValue(requests), MaxModelLength = 0 });
                     host = await ServeHost.StartAsync(local, new ServeSettings { Port = 0, LogIntervalSeconds = 0 }, TextWriter.Null, ct);
                     baseUrl = host.Address;
                     served = host.ModelName;

@@ -31,13 +31,12 @@ public static class ServeCommand
             var dir = ModelResolver.Resolve(r.GetValue(model));
             var dev = CliOptions.ParseDevice(r.GetValue(device)!);
             var bundleType = CliOptions.ParseDType(r.GetValue(dtype)!, dev);
-            var probe = Engine.Models.Config.ModelConfig.Load(dir);
-            var options = new BatcherOptions
+            using var local = LocalModel.Load(dir, r.GetValue(adapter), dev, bundleType, new BatcherOptions
             {
                 MaxBatch = r.GetValue(maxBatch), MaxQueue = r.GetValue(maxQueue), PrefillTokenBudget = r.GetValue(prefill),
-                MaxModelLength = r.GetValue(maxLen) ?? Math.Min(probe.MaxPositionEmbeddings, 4096),
-            };
-            using var local = LocalModel.Load(dir, r.GetValue(adapter), dev, bundleType, options);
+                MaxModelLength = r.GetValue(maxLen) ?? 0, // 0: the model's own limit
+            });
+            var options = local.Batcher.Options;
             var settings = new ServeSettings
             {
                 Host = r.GetValue(host)!, Port = r.GetValue(port), ServedModelName = r.GetValue(name),
