@@ -62,21 +62,25 @@ public static class ServeBenchCommand
                 using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(30) };
                 if (served == "") served = JsonNode.Parse(await http.GetStringAsync("v1/models", ct))!["data"]![0]!["id"]!.GetValue<string>();
                 var bench = new Bench(http, served, r.GetValue(maxTokens));
-                await bench.RequestAsync(0, ct); // warm up: JIT, first allocations
+                // Warm up with one untimed pass of the top level, concurrent and sequential: tiered JIT, cache growth, allocations.
+                await bench.RunAsync(top, 1, ct);
+                await bench.RunAsync(1, Math.Min(top, 4), ct);
                 Console.WriteLine($"engine bench serve: {what}; {r.GetValue(maxTokens)} completion tokens per request, {Environment.ProcessorCount} logical CPUs");
                 Console.WriteLine();
-                Console.WriteLine("| clients | requests | completion tokens | seconds | tokens/s |");
-                Console.WriteLine("|---:|---:|---:|---:|---:|");
+                // CPU seconds of this process: on a shared machine, tokens per CPU second show the work saved even when
+                // other processes take the cores (with --url the server runs elsewhere and the column means little).
+                Console.WriteLine("| clients | requests | completion tokens | seconds | tokens/s | CPU s | tokens/CPU s |");
+                Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
                 double concurrentTop = 0;
                 foreach (var c in levels)
                 {
-                    var (tokens, secs) = await bench.RunAsync(c, r.GetValue(requests), ct);
+                    var (tokens, secs, cpu) = await bench.RunAsync(c, r.GetValue(requests), ct);
                     if (c == top) concurrentTop = tokens / secs;
-                    Console.WriteLine($"| {c} | {c * r.GetValue(requests)} | {tokens} | {secs:F2} | {tokens / secs:F1} |");
+                    Console.WriteLine($"| {c} | {c * r.GetValue(requests)} | {tokens} | {secs:F2} | {tokens / secs:F1} | {cpu:F2} | {tokens / cpu:F1} |");
                 }
                 // The same number of requests as the top level's clients, one after another.
-                var (seqTokens, seqSecs) = await bench.RunAsync(1, top, ct);
-                Console.WriteLine($"| 1 (sequential) | {top} | {seqTokens} | {seqSecs:F2} | {seqTokens / seqSecs:F1} |");
+                var (seqTokens, seqSecs, seqCpu) = await bench.RunAsync(1, top, ct);
+                Console.WriteLine($"| 1 (sequential) | {top} | {seqTokens} | {seqSecs:F2} | {seqTokens / seqSecs:F1} | {seqCpu:F2} | {seqTokens / seqCpu:F1} |");
                 Console.WriteLine();
                 Console.WriteLine($"ratio {top} concurrent / {top} sequential: {concurrentTop / (seqTokens / seqSecs):F2}");
                 return 0;
@@ -92,9 +96,10 @@ public static class ServeBenchCommand
 
     private sealed class Bench(HttpClient http, string model, int maxTokens)
     {
-        /// <summary>c clients, each sending n requests one after another; total completion tokens and wall seconds.</summary>
-        public async Task<(long tokens, double seconds)> RunAsync(int c, int n, CancellationToken ct)
+        /// <summary>c clients, each sending n requests one after another; total completion tokens, wall and CPU seconds.</summary>
+        public async Task<(long tokens, double seconds, double cpuSeconds)> RunAsync(int c, int n, CancellationToken ct)
         {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var counts = await Task.WhenAll(Enumerable.Range(0, c).Select(async client =>
             {
@@ -102,7 +107,7 @@ public static class ServeBenchCommand
                 for (int i = 0; i < n; i++) sum += await RequestAsync(client * 1000 + i, ct);
                 return sum;
             }));
-            return (counts.Sum(), clock.Elapsed.TotalSeconds);
+            return (counts.Sum(), clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
         }
 
         public async Task<int> RequestAsync(int i, CancellationToken ct)
