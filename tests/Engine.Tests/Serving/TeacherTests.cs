@@ -41,6 +41,27 @@ public class TeacherTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public void TeacherCliOptionsBuildTheDescribedPipeline()
+    {
+        var options = new Engine.Cli.Infrastructure.TeacherCliOptions();
+        var cmd = new System.CommandLine.Command("method");
+        options.AddTo(cmd);
+        var cache = Path.Combine(f.Root, "cli-cache-" + Guid.NewGuid().ToString("N"));
+        using (var local = options.Build(cmd.Parse(["--teacher", "local:" + f.ModelDir, "--teacher-cache", cache])))
+        {
+            Assert.NotNull(local.GetService<LocalChatClient>());
+            Assert.NotNull(local.GetService<DistributedCachingChatClient>());
+            Assert.Null(local.GetService<RateLimitedChatClient>()); // limits are for remote endpoints
+        }
+        using (var remote = options.Build(cmd.Parse(["--teacher", "openai:http://127.0.0.1:9/v1#m", "--teacher-concurrency", "2"])))
+        {
+            Assert.NotNull(remote.GetService<RateLimitedChatClient>());
+            Assert.Null(remote.GetService<DistributedCachingChatClient>()); // no --teacher-cache, no cache
+        }
+        Assert.Throws<FormatException>(() => options.Build(cmd.Parse(["--teacher", "gpt-4"])));
+    }
+
+    [Fact]
     public void AnswersWithoutJsonAreReported()
     {
         Assert.False(TeacherJson.TryExtract("I cannot help with that.", out _, out var e1));
