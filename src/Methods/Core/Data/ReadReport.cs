@@ -9,6 +9,7 @@ public sealed class ReadReport(int maxMessages = 20)
 {
     private readonly List<string> _messages = [];
 
+    /// <summary>Rows met, bad ones included (rows = accepted + skipped).</summary>
     public long RowsRead { get; internal set; }
     /// <summary>Bad records skipped (invalid JSON, not an object, wrong or missing field, a record the job cannot use).</summary>
     public long SkippedCount { get; private set; }

@@ -27,7 +27,7 @@ public static class RecordReader
         report ??= new ReadReport();
         long index = 0;
         foreach (var path in paths)
-            foreach (var row in DatasetFiles.Read(path, o.SkipBadRecords, report.AddSkipped))
+            foreach (var row in DatasetFiles.Read(path, o.SkipBadRecords, e => { report.RowsRead++; report.AddSkipped(e); }))
             {
                 report.RowsRead++;
                 T item;

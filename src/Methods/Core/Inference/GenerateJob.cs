@@ -65,7 +65,7 @@ public sealed class GenerateJob(InferenceModel model, SamplingOptions sampling, 
             o["completion"] = results[u].Text;
             o["finish_reason"] = results[u].FinishReason;
             o["completion_tokens"] = results[u].TokenIds.Length;
-            o["logprob_sum"] = Math.Round(results[u].LogProbs.Sum(), 6);
+            o["logprob_sum"] = results[u].LogProbs.Sum();
             lines[u] = o;
         }
         return new JobChunkResult(lines, results.Sum(r => (long)r.TokenIds.Length));
