@@ -33,6 +33,10 @@ public class GeneratorRowIdsTests
         var b = gen.Generate([[60, 61, 62, 63, 64, 65, 66], [7], mine], Sampled, [12UL, 13, 40], padTo: 8)[2];
         Assert.Equal(a.TokenIds, b.TokenIds);
         Assert.Equal(a.LogProbs, b.LogProbs);   // bit for bit
+        // A batch with no padding at all (no mask) gives the row the same numbers as one with padding.
+        var full = gen.Generate([mine, [1, 2, 3, 4, 5]], Sampled, [40UL, 1], padTo: 5)[0];
+        var padded = gen.Generate([mine, [1, 2]], Sampled, [40UL, 1], padTo: 5)[0];
+        Assert.Equal(full.LogProbs, padded.LogProbs);
         // Another row id is another stream.
         var c = gen.Generate([mine, [71, 2, 30], [1, 2]], Sampled, [41UL, 3, 9], padTo: 8)[0];
         Assert.NotEqual(a.TokenIds, c.TokenIds);

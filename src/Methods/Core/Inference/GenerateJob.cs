@@ -31,6 +31,8 @@ public sealed class GenerateJob(InferenceModel model, SamplingOptions sampling, 
         f.Add("repetition_penalty", sampling.RepetitionPenalty);
         f.Add("seed", (long)sampling.Seed);
         f.Add("stop", sampling.StopStrings);
+        // The batch shape decides which kernels run, and so the last bits of every number.
+        f.Add("batch_size", batchSize);
         f.Add("eos_token_ids", (sampling.EosTokenIds ?? model.Bundle.Model.Config.EosTokenIds).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 

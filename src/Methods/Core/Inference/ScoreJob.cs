@@ -22,6 +22,8 @@ public sealed class ScoreJob(InferenceModel model, int batchSize = 8, bool addSp
     {
         model.Describe(f);
         f.Add("add_special_tokens", addSpecialTokens);
+        // The batch shape decides which kernels run, and so the last bits of every number.
+        f.Add("batch_size", _scorer.BatchSize);
     }
 
     public int[] Prepare(DataRecord record)

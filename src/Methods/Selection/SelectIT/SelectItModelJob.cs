@@ -30,6 +30,7 @@ public sealed class SelectItModelJob(SelectItOptions options, string modelDir) :
         f.Add("scale", options.ScaleMax);
         f.Add("rating_prompts", ContentDigest.OfText(string.Join("\n", Prompts)));
         f.Add("normalization", options.Normalization.ToString());
+        f.Add("batch_size", options.BatchSize);   // the batch shape decides the last bits of every probability
         f.Add("max_tokens", options.MaxTokens?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "model context");
     }
 

@@ -15,8 +15,8 @@ namespace Engine.Methods.Selection.SelectIT;
 /// </summary>
 public sealed class SelectItRunner(SelectItOptions options, IProgress? progress = null)
 {
-    /// <summary>The device does not change which records get which scores beyond rounding; merging may run elsewhere.</summary>
-    private static readonly string[] MergeIgnores = ["device"];
+    /// <summary>How the scores were computed (device, batch shape) is checked among the shards, not against the merging command's options.</summary>
+    private static readonly string[] MergeIgnores = ["device", "batch_size"];
 
     public SelectItOptions Options { get; } = options;
     private IProgress Progress => progress ?? NullProgress.Instance;
