@@ -44,3 +44,30 @@ public class ProgressTests
         Assert.EndsWith("\n", text.Replace("\r\n", "\n"));
     }
 }
+
+public class JobProgressTests
+{
+    private sealed class Recorder : IProgress
+    {
+        public List<(long Items, long Tokens)> Calls { get; } = [];
+        public void Begin(string label, long? total, long alreadyDone = 0) { }
+        public void Advance(long items, long tokens = 0) => Calls.Add((items, tokens));
+        public void Note(string line) { }
+        public void End() { }
+    }
+
+    [Fact]
+    public void FractionsOfRecordsAddUpAndTheChunkEndCompletesTheCount()
+    {
+        var sink = new Recorder();
+        var p = new Engine.Methods.Core.Jobs.JobProgress(sink);
+        p.Advance(0.4, 10);   // a batch finished part of a record's samples
+        p.Advance(0.4, 10);
+        p.Advance(0.4, 10);   // 1.2 records: the first whole one shows
+        p.Complete(3, tokens: 999);   // the job reported tokens itself, so the result's are not added again
+        Assert.Equal([(0L, 10L), (0L, 10L), (1L, 10L), (2L, 0L)], sink.Calls);
+        var quiet = new Recorder();
+        new Engine.Methods.Core.Jobs.JobProgress(quiet).Complete(4, tokens: 50);
+        Assert.Equal([(4L, 50L)], quiet.Calls);
+    }
+}

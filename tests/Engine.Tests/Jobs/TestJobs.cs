@@ -11,7 +11,7 @@ internal sealed class LengthJob : IRecordJob<string>
     public int OutputsPerRecord => 1;
     public void Describe(JobFingerprint f) { }                      // no option changes the output
     public string Prepare(DataRecord r) => r.Text ?? throw r.Error("needs \"text\"", "text");
-    public JobChunkResult Process(IReadOnlyList<JobItem<string>> chunk) =>
+    public JobChunkResult Process(IReadOnlyList<JobItem<string>> chunk, JobProgress progress) =>
         new(chunk.Select(x => new JsonObject { ["id"] = x.Record.Id, ["chars"] = x.Item.Length }).ToList());
 }
 
@@ -27,7 +27,7 @@ internal sealed class EchoJob(string suffix = "!", int samples = 1, long failAt 
     public void Describe(JobFingerprint f) => f.Add("suffix", suffix);
     public string Prepare(DataRecord r) => r.Text ?? throw r.Error("echo needs \"text\"", "text");
 
-    public JobChunkResult Process(IReadOnlyList<JobItem<string>> chunk)
+    public JobChunkResult Process(IReadOnlyList<JobItem<string>> chunk, JobProgress progress)
     {
         if (chunk.Any(c => c.Index == failAt)) throw new IOException($"simulated crash at record {failAt}");
         Processed += chunk.Count;

@@ -30,7 +30,7 @@ public static class GenerateCommand
             if (r.GetValue(samples) < 1) throw new ArgumentException("--num-samples must be ≥ 1.");
             var m = RecordJobCliOptions.LoadModel(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!, r.GetValue(adapter));
             var genJob = new GenerateJob(m, sampling.Apply(r, m.Bundle.DefaultSampling), r.GetValue(samples), r.GetValue(batch));
-            return RecordJobCliOptions.Run(genJob, job.JobOptions(r, chunkSize: Math.Max(1, 4 * r.GetValue(batch) / r.GetValue(samples)), m.Sources()));
+            return RecordJobCliOptions.Run(genJob, job.JobOptions(r, defaultChunkSize: Math.Max(1, 64 * r.GetValue(batch) / r.GetValue(samples)), m.Sources()));
         });
         return cmd;
     }

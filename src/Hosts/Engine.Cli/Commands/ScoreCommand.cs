@@ -23,7 +23,7 @@ public static class ScoreCommand
         {
             var m = RecordJobCliOptions.LoadModel(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!, r.GetValue(adapter));
             var scoreJob = new ScoreJob(m, r.GetValue(batch), r.GetValue(bos));
-            return RecordJobCliOptions.Run(scoreJob, job.JobOptions(r, chunkSize: 8 * r.GetValue(batch), m.Sources()));
+            return RecordJobCliOptions.Run(scoreJob, job.JobOptions(r, defaultChunkSize: 2048, m.Sources()));
         });
         return cmd;
     }

@@ -45,7 +45,7 @@ public sealed class GenerateJob(InferenceModel model, SamplingOptions sampling, 
         return ids;
     }
 
-    public JobChunkResult Process(IReadOnlyList<JobItem<int[]>> chunk)
+    public JobChunkResult Process(IReadOnlyList<JobItem<int[]>> chunk, JobProgress progress)
     {
         int n = OutputsPerRecord;
         // Units: (record, sample), each with its own Philox row.
@@ -58,6 +58,7 @@ public sealed class GenerateJob(InferenceModel model, SamplingOptions sampling, 
         {
             var got = _generator.Generate(batch.Items.Select(u => prompts[u]).ToArray(), sampling, batch.Items.Select(u => rows[u]).ToArray(), batch.Length);
             for (int j = 0; j < batch.Real; j++) results[batch.Items[j]] = got[j];
+            progress.Advance(batch.Real / (double)n, got.Take(batch.Real).Sum(r => (long)r.TokenIds.Length));
         }
         var lines = new JsonObject[prompts.Length];
         for (int u = 0; u < prompts.Length; u++)
@@ -70,6 +71,6 @@ public sealed class GenerateJob(InferenceModel model, SamplingOptions sampling, 
             o["logprob_sum"] = results[u].LogProbs.Sum();
             lines[u] = o;
         }
-        return new JobChunkResult(lines, results.Sum(r => (long)r.TokenIds.Length));
+        return new JobChunkResult(lines);
     }
 }

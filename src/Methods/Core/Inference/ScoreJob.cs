@@ -40,13 +40,14 @@ public sealed class ScoreJob(InferenceModel model, int batchSize = 8, bool addSp
         return ids;
     }
 
-    public JobChunkResult Process(IReadOnlyList<JobItem<int[]>> chunk)
+    public JobChunkResult Process(IReadOnlyList<JobItem<int[]>> chunk, JobProgress progress)
     {
         var scored = new ScoredSequence[chunk.Count];
         foreach (var batch in StableBatches.Plan(chunk.Select(c => c.Item.Length).ToArray(), _scorer.BatchSize, model.Context))
         {
             var results = _scorer.Score(batch.Items.Select(i => chunk[i].Item).ToArray(), padTo: batch.Length);
             for (int j = 0; j < batch.Real; j++) scored[batch.Items[j]] = results[j];
+            progress.Advance(batch.Real, batch.Items.Take(batch.Real).Sum(i => (long)chunk[i].Item.Length));
         }
         var lines = new JsonObject[chunk.Count];
         for (int i = 0; i < chunk.Count; i++)
@@ -56,6 +57,6 @@ public sealed class ScoreJob(InferenceModel model, int batchSize = 8, bool addSp
             o["logprob_sum"] = scored[i].LogProbSum;
             lines[i] = o;
         }
-        return new JobChunkResult(lines, chunk.Sum(c => (long)c.Item.Length));
+        return new JobChunkResult(lines);
     }
 }

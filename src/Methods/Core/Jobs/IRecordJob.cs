@@ -6,7 +6,7 @@ namespace Engine.Methods.Core.Jobs;
 /// <summary>One record of a job: its index among the input's valid records, the parsed record and the job's view of it.</summary>
 public readonly record struct JobItem<T>(long Index, DataRecord Record, T Item);
 
-/// <summary>A chunk's output: <see cref="IRecordJob{T}.OutputsPerRecord"/> lines per record in chunk order, and the tokens processed (for progress).</summary>
+/// <summary>A chunk's output: <see cref="IRecordJob{T}.OutputsPerRecord"/> lines per record in chunk order, and the tokens processed (for progress, when not reported through <see cref="JobProgress"/>).</summary>
 public sealed record JobChunkResult(IReadOnlyList<JsonObject> Lines, long Tokens = 0);
 
 /// <summary>
@@ -30,6 +30,6 @@ public interface IRecordJob<T>
     /// <summary>The job's view of a record; throw <see cref="RecordFormatException"/> (<c>record.Error(why, field)</c>) for one it cannot use.</summary>
     T Prepare(DataRecord record);
 
-    /// <summary>Process a chunk of records (in input order) into their output lines.</summary>
-    JobChunkResult Process(IReadOnlyList<JobItem<T>> chunk);
+    /// <summary>Process a chunk of records (in input order) into their output lines; report progress per batch through <paramref name="progress"/> (optional).</summary>
+    JobChunkResult Process(IReadOnlyList<JobItem<T>> chunk, JobProgress progress);
 }

@@ -67,12 +67,13 @@ public static class RecordJobRunner
         void Flush()
         {
             if (pending.Count == 0) return;
-            var result = job.Process(pending);
+            var within = new JobProgress(progress);
+            var result = job.Process(pending, within);
             if (result.Lines.Count != pending.Count * perRecord)
                 throw new InvalidOperationException($"{job.Name}: {result.Lines.Count} output lines for {pending.Count} records × {perRecord}.");
             foreach (var line in result.Lines) writer.Write(line);
             processed += pending.Count;
-            progress.Advance(pending.Count, result.Tokens);
+            within.Complete(pending.Count, result.Tokens);
             pending.Clear();
         }
 

@@ -36,7 +36,7 @@ public sealed class SelectItModelJob(SelectItOptions options, string modelDir) :
 
     public InstructionPair Prepare(DataRecord record) => InstructionPair.From(record);
 
-    public JobChunkResult Process(IReadOnlyList<JobItem<InstructionPair>> chunk)
+    public JobChunkResult Process(IReadOnlyList<JobItem<InstructionPair>> chunk, JobProgress progress)
     {
         if (_bundle is null)
         {
@@ -62,6 +62,7 @@ public sealed class SelectItModelJob(SelectItOptions options, string modelDir) :
         {
             var got = _scorer.CandidateProbabilities(batch.Items.Select(i => inputs[i]).ToArray(), _ratingIds, batch.Length);
             for (int j = 0; j < batch.Real; j++) probs[batch.Items[j]] = got[j];
+            progress.Advance(batch.Real / (double)prompts.Count, batch.Items.Take(batch.Real).Sum(i => (long)inputs[i].Length));
         }
         var lines = new JsonObject[chunk.Count];
         for (int r = 0; r < chunk.Count; r++)
@@ -79,6 +80,6 @@ public sealed class SelectItModelJob(SelectItOptions options, string modelDir) :
             if (truncated[r]) line["truncated"] = true;
             lines[r] = line;
         }
-        return new JobChunkResult(lines, inputs.Sum(i => (long)i.Length));
+        return new JobChunkResult(lines);
     }
 }

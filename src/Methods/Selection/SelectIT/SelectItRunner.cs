@@ -35,7 +35,7 @@ public sealed class SelectItRunner(SelectItOptions options, IProgress? progress 
             Progress.Note($"selectit: model {m + 1}/{Options.Models.Count}: {Options.Models[m]}");
             summaries.Add(RecordJobRunner.Run(new SelectItModelJob(Options, Options.Models[m]), new JobOptions
             {
-                Input = inputPath, Output = ModelOutput(workDir, m), Shard = Options.Shard, ChunkSize = 32,
+                Input = inputPath, Output = ModelOutput(workDir, m), Shard = Options.Shard, ChunkSize = 256,
                 Resume = resume, Overwrite = overwrite, SkipBadRecords = Options.SkipBadRecords,
                 Sources = new Dictionary<string, string> { ["model"] = Path.GetFullPath(Options.Models[m]) },
             }, Progress));
