@@ -42,7 +42,7 @@ public sealed class RecordJobCliOptions(string inputDescription, string outputDe
         using (var progress = new ProgressReporter())
             s = RecordJobRunner.Run(job, o, progress.Meter);
         var note = o.Shard.IsWhole ? "" : $"; when every shard is done: engine merge --output {o.Output}";
-        Console.Error.WriteLine($"{job.Name}: {s.Records} records{(s.Resumed > 0 ? $" ({s.Resumed} from the earlier run)" : "")}" +
+        Console.Error.WriteLine($"{job.Name}: {s.Records} record{(s.Records == 1 ? "" : "s")}{(s.Resumed > 0 ? $" ({s.Resumed} from the earlier run)" : "")}" +
             $"{(s.Skipped > 0 ? $", {s.Skipped} bad skipped" : "")} -> {s.Output}{note}");
         return 0;
     }
