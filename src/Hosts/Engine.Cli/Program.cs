@@ -8,6 +8,7 @@ root.Subcommands.Add(TestbedCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(SelectItCommand.Create());
 root.Subcommands.Add(KernelsCommand.Create());
