@@ -123,14 +123,8 @@ public static class DrPruningTestbedExperiment
         ladder.Add((DrPruningRunner.NonEmbedding(sourceConfig), DomainLossEvaluator.Evaluate(ModelBundle.Load(sourceDir), validation)));
         long targetN = TargetNonEmbedding(sourceConfig, o.Target);
         var domains = ladder[0].Item2.Domains.Select(d => d.Domain).ToArray();
-        var reference = domains.Select(dom =>
-        {
-            var x = ladder.Select(l => new[] { (double)l.Item1 }).ToList();
-            var y = ladder.Select(l => l.Item2.Domains.First(d => d.Domain == dom).Loss).ToList();
-            var fit = ScalingLaw.Fit(x, y, [targetN], new ScalingLawFitOptions { ClipToObserved = false })
-                ?? throw new InvalidOperationException($"The ℓ(N) fit of domain '{dom}' failed (no finite refit).");
-            return fit.Prediction;
-        }).ToArray();
+        var reference = ReferenceLosses.Predict(ladder.Select(l => l.Item1).ToList(),
+            ladder.Select(l => domains.Select(d => l.Item2.Domains.First(x => x.Domain == d).Loss).ToArray()).ToList(), targetN);
         log($"seed {seed}: reference losses at N = {targetN:N0}: {string.Join(", ", domains.Select((d, k) => $"{d} {reference[k]:F3}"))}");
 
         var shapePath = Path.Combine(work, "target.json");

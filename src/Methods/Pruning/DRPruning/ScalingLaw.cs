@@ -11,12 +11,19 @@ public sealed record ScalingLawParameters(double A, double E, double[] B)
     public double Predict(IReadOnlyList<double> x) => ScalingLaw.Evaluate(Math.Log(A), Math.Log(E), B, x);
 }
 
+/// <summary>One of the best three starts, refit: its grid start, final objective, parameters and (clipped) prediction.</summary>
+public sealed record ScalingLawRefit(int Start, double Objective, ScalingLawParameters Parameters, double Prediction);
+
 /// <summary>The averaged result of <see cref="ScalingLaw.Fit"/>.</summary>
 /// <param name="Parameters">A, E and b averaged over the kept refits (the reference averages the reported values).</param>
 /// <param name="Prediction">ℓ at the extrapolation point, averaged over the kept refits.</param>
 /// <param name="ScreeningLoss">Mean Huber objective of the (up to) three best inits after screening.</param>
-/// <param name="Refits">How many of the best three refits were finite and averaged.</param>
-public sealed record ScalingLawFit(ScalingLawParameters Parameters, double Prediction, double ScreeningLoss, int Refits);
+/// <param name="Refits">The finite refits that were averaged, best screening loss last (the reference's order).</param>
+public sealed record ScalingLawFit(ScalingLawParameters Parameters, double Prediction, double ScreeningLoss, IReadOnlyList<ScalingLawRefit> Refits)
+{
+    /// <summary>The refit with the lowest final objective (not what DRPruning uses: it averages them all).</summary>
+    public ScalingLawRefit Best => Refits.MinBy(r => r.Objective)!;
+}
 
 /// <summary>How <see cref="ScalingLaw.Fit"/> searches (DRPruning's defaults).</summary>
 public sealed record ScalingLawFitOptions
@@ -131,16 +138,19 @@ public static class ScalingLaw
         if (best.Count == 0) return null;
         double minY = y.Min();
         var kept = new List<double[]>();
+        var refits = new List<ScalingLawRefit>();
         foreach (var (_, init) in best.AsEnumerable().Reverse())
         {
             var (_, theta) = FitFrom(GridStart(init, inputs), x, y, o.RefitSteps, o);
             double p = Evaluate(theta[0], theta[1], theta[2..], xFinal);
             if (o.ClipToObserved) p = Math.Max(Math.Min(p, minY), 0);
             var row = new[] { Math.Exp(theta[0]), Math.Exp(theta[1]) }.Concat(theta[2..]).Append(p).ToArray();
-            if (row.All(v => !double.IsNaN(v))) kept.Add(row);
+            if (row.Any(double.IsNaN)) continue;
+            kept.Add(row);
+            refits.Add(new ScalingLawRefit(init, Objective(theta, x, y, o.HuberDelta, new double[theta.Length]), new ScalingLawParameters(row[0], row[1], row[2..^1]), p));
         }
         if (kept.Count == 0) return null;
         var mean = Enumerable.Range(0, kept[0].Length).Select(i => kept.Average(r => r[i])).ToArray();
-        return new ScalingLawFit(new ScalingLawParameters(mean[0], mean[1], mean[2..^1]), mean[^1], best.Average(b => b.Loss), kept.Count);
+        return new ScalingLawFit(new ScalingLawParameters(mean[0], mean[1], mean[2..^1]), mean[^1], best.Average(b => b.Loss), refits);
     }
 }
