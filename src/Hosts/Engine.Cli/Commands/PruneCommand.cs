@@ -32,6 +32,7 @@ public static class PruneCommand
         var noDynRef = new Option<bool>("--no-dynamic-reference") { Description = "Keep the reference losses fixed instead of lowering them to each domain's fitted scaling-law prediction (DRPruning's \"Dy\")." };
         var noDynRatio = new Option<bool>("--no-dynamic-ratio") { Description = "Keep the ball's centre at p0 instead of moving it toward the DRO weights (DRPruning's \"DyAll\")." };
         var ema = new Option<double>("--ema") { Description = "EMA weight of the newest batch loss with --domain-loss train.", DefaultValueFactory = _ => 0.1 };
+        var emaCold = new Option<bool>("--ema-cold-start") { Description = "With --domain-loss train, start each domain's EMA at 0 as DRPruning's code does (default: at the domain's first observed loss)." };
         var steps = new Option<int>("--steps") { Description = "Pruning (masked training) optimizer steps.", DefaultValueFactory = _ => 3200 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate of the model weights while pruning (AdamW, cosine after warm-up).", DefaultValueFactory = _ => 1e-4 };
         var lagLr = new Option<double>("--lag-lr") { Description = "Learning rate of the mask log α's; the Lagrange multipliers ascend with the same rate.", DefaultValueFactory = _ => 1.0 };
@@ -59,7 +60,7 @@ public static class PruneCommand
             + "(plain Hugging Face folder) and optionally continue pre-training it with the same controller.")
         {
             model, data, evalData, evalPerDomain, target, output, proportions, reference, controller, lossSource, updateEvery, rho, minProb, noClamp, noDynRef,
-            noDynRatio, ema, steps, lr, lagLr, warmup, lagWarmup, batch, accum, maxLength, maxGradNorm, beta2, seed, saveSteps, saveLimit, logSteps, resume,
+            noDynRatio, ema, emaCold, steps, lr, lagLr, warmup, lagWarmup, batch, accum, maxLength, maxGradNorm, beta2, seed, saveSteps, saveLimit, logSteps, resume,
             contSteps, contLr, contWarmup, doubleScale, device, precision,
         };
         cmd.Subcommands.Add(PruneExperimentCommand.Create());
@@ -85,7 +86,7 @@ public static class PruneCommand
                         var x => throw new ArgumentException($"--domain-loss must be eval or train, not '{x}'."),
                     },
                     UpdateEvery = r.GetValue(updateEvery), Rho = r.GetValue(rho), MinProb = r.GetValue(minProb), ClampToMin = !r.GetValue(noClamp),
-                    DynamicReference = !r.GetValue(noDynRef), DynamicRatio = !r.GetValue(noDynRatio), Ema = r.GetValue(ema),
+                    DynamicReference = !r.GetValue(noDynRef), DynamicRatio = !r.GetValue(noDynRatio), Ema = r.GetValue(ema), EmaWarmStart = !r.GetValue(emaCold),
                 },
                 Steps = r.GetValue(steps), LearningRate = r.GetValue(lr), MaskLearningRate = r.GetValue(lagLr), WarmupRatio = r.GetValue(warmup),
                 LagrangianWarmupRatio = r.GetValue(lagWarmup), BatchSize = r.GetValue(batch), GradientAccumulation = r.GetValue(accum), MaxLength = r.GetValue(maxLength),
