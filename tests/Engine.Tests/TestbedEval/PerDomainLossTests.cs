@@ -57,6 +57,28 @@ public class PerDomainLossTests
     }
 
     [Fact]
+    public void EvalVerbReportsPerDomainLossWhenAsked()
+    {
+        var items = TestbedGenerator.Generate(new TestbedOptions { Tasks = TaskRegistry.Parse("logic,code"), N = 10, Seed = 4, Split = TestbedSplit.Test });
+        var dir = ToyTraining.TempDir();
+        try
+        {
+            var model = Path.Combine(dir, "m");
+            TestbedExperiment.MakeTinyModel(model, TestbedExperiment.ChatText(items), new TestbedExperiment.TinyModelSize(Hidden: 16, Layers: 1, Heads: 2, KvHeads: 1, Intermediate: 24, Vocab: 300), 3);
+            string json = Path.Combine(dir, "r.json"), plain = Path.Combine(dir, "p.json");
+            string[] common = ["--model", model, "--tasks", "logic,code", "--n", "6", "--max-new-tokens", "3"];
+            Assert.Equal(0, Engine.Cli.Commands.TestbedEvalCommand.Create().Parse([.. common, "--per-domain-loss", "--json", json]).Invoke());
+            Assert.Equal(0, Engine.Cli.Commands.TestbedEvalCommand.Create().Parse([.. common, "--json", plain]).Invoke());
+            var r = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+            var domains = r["domain_loss"]!["domains"]!.AsArray();
+            Assert.Equal(r["groups"]!.AsArray().Count(g => g!["by"]!.GetValue<string>() == "domain"), domains.Count);
+            Assert.All(domains, d => Assert.True(d!["loss"]!.GetValue<double>() > 0));
+            Assert.Null(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(plain))!["domain_loss"]);   // only when asked
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void RatioBootstrapCoversTheRatioAndNarrowsWithMoreItems()
     {
         var rng = new Random(3);
