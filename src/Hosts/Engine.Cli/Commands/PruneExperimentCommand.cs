@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Engine.Methods.Evaluation.Experiments;
-using Engine.Methods.Pruning.DRPruning;
 
 namespace Engine.Cli.Commands;
 
