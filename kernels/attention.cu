@@ -1,62 +1,17 @@
-// The remaining forward pieces of the Transformer on CUDA (f32), twins of the CPU ops: strided copy, embedding
-// gather, RoPE, SwiGLU, and a straightforward (not yet flash-tiled) attention forward used for correctness and decode.
+// Attention in f32: twin of src/Runtime/Cpu/Attention (CpuAttentionForward/Backward). Straightforward kernels (one
+// block per query row, or per key row in dK/dV) for any head dim ≤ 256: the f32 path and the bf16 fallback for head dims
+// without a flash kernel (attention_flash.cu has the tensor-core kernels for 64 and 128).
 #include "common.cuh"
 
-// dst[i] = src[i] over a 4-d index space with arbitrary element strides on both sides (4-byte elements).
-extern "C" __global__ void strided_copy_u32(const u32* src, u32* dst, long long n0, long long n1, long long n2, long long n3,
-    long long s0, long long s1, long long s2, long long s3, long long d0, long long d1, long long d2, long long d3)
-{
-    GRID_STRIDE(i, n0 * n1 * n2 * n3)
-    {
-        long long r = i, i3 = r % n3; r /= n3;
-        long long i2 = r % n2; r /= n2;
-        long long i1 = r % n1, i0 = r / n1;
-        dst[i0 * d0 + i1 * d1 + i2 * d2 + i3 * d3] = src[i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3];
-    }
-}
-
-// y[r, :] = weight[ids[r], :] for ids in [0, V) (validated on the host).
-extern "C" __global__ void embedding_fwd_f32(const float* weight, const long long* ids, float* y, long long rows, int dim)
-{
-    GRID_STRIDE(i, rows * dim) { long long r = i / dim; y[i] = weight[ids[r] * dim + i % dim]; }
-}
-
-// HF rotate_half RoPE on x [B, H, T, D] (strides xb, xh, xt; unit stride in D), tables [T, R] or [B, T, R] (batched = 1),
-// first R dims rotated, the rest copied. Output contiguous. transpose = 1 applies the transposed map (backward).
-extern "C" __global__ void rope_f32(const float* x, const float* cos_t, const float* sin_t, float* y, int bn, int hn, int tn, int d, int r,
-    long long xb, long long xh, long long xt, int batched, int transpose)
-{
-    GRID_STRIDE(i, (long long)bn * hn * tn * d)
-    {
-        int c = (int)(i % d); long long row = i / d;
-        int t = (int)(row % tn); long long bh = row / tn;
-        int h = (int)(bh % hn), b = (int)(bh / hn);
-        const float* xr = x + b * xb + h * xh + t * xt;
-        if (c >= r) { y[i] = xr[c]; continue; }
-        long long tab = ((long long)(batched ? b : 0) * tn + t) * r;
-        int half = r / 2;
-        int partner = c < half ? c + half : c - half;
-        // forward: y_c = x_c cos_c + (c < half ? -x_{c+half} : x_{c-half}) sin_c
-        // transposed: y_c = x_c cos_c + (c < half ? x_{c+half} sin_{c+half} : -x_{c-half} sin_{c-half})
-        float v = xr[c] * cos_t[tab + c];
-        if (!transpose) v += (c < half ? -xr[partner] : xr[partner]) * sin_t[tab + c];
-        else v += (c < half ? xr[partner] : -xr[partner]) * sin_t[tab + partner];
-        y[i] = v;
-    }
-}
-
-// silu(gate) · up
-extern "C" __global__ void swiglu_fwd_f32(const float* gate, const float* up, float* y, long long n)
-{
-    GRID_STRIDE(i, n) { float g = gate[i]; y[i] = g / (1.0f + expf(-g)) * up[i]; }
-}
+// Threads per block of the row kernels below (a multiple of 32; their loops stride by blockDim).
+#define ATT_BLOCK 128
 
 // Attention forward, one block per (query row, query head, batch): scores in chunks of ATT_CHUNK keys kept in
 // shared memory, online softmax across chunks, output accumulated in shared memory (D ≤ 256).
 // q/k/v strides per (b, h, t) with unit stride in D; key_mask [B, Tk] I64 (nonzero = attend) or null.
 // Query i sees key j iff j ≤ i + (Tk − Tq) when causal. Rows with no visible key get zeros and lse = +inf.
 #define ATT_CHUNK 1024
-extern "C" __global__ void attention_fwd_f32(const float* q, const float* k, const float* v, const long long* key_mask, float* o, float* lse,
+extern "C" __global__ void __launch_bounds__(ATT_BLOCK) attention_fwd_f32(const float* q, const float* k, const float* v, const long long* key_mask, float* o, float* lse,
     int tq, int tk, int d, int hq, int hkv, long long qb, long long qh, long long qt, long long kb, long long kh, long long kt,
     long long vb, long long vh, long long vt, int causal, float scale)
 {
@@ -108,4 +63,81 @@ extern "C" __global__ void attention_fwd_f32(const float* q, const float* k, con
     float* orow = o + (((long long)b * hq + h) * tq + i) * d;
     for (int c = threadIdx.x; c < d; c += blockDim.x) orow[c] = l > 0.0f ? acc[c] / l : 0.0f;
     if (threadIdx.x == 0) lse[((long long)b * hq + h) * tq + i] = l > 0.0f ? m + logf(l) : ENGINE_INF;
+}
+
+// ---- backward by recomputation from the saved log-sum-exp; deterministic (no atomics).
+
+// δ_i = dO_i · O_i for every query row (O, dO contiguous [B, Hq, Tq, D]).
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) attention_delta_f32(const float* o, const float* dO, float* delta, long long rows, int d)
+{
+    __shared__ float buf[32];
+    long long r = blockIdx.x;
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < d; c += blockDim.x) s += o[r * d + c] * dO[r * d + c];
+    s = block_sum(s, buf);
+    if (threadIdx.x == 0) delta[r] = s;
+}
+
+__device__ __forceinline__ bool att_visible(const long long* key_mask, int b, int tk, int tq, int i, int j, int causal)
+{
+    if (causal && j > i + (tk - tq)) return false;
+    return !key_mask || key_mask[(long long)b * tk + j] != 0;
+}
+
+// dQ_i = scale · Σ_j P_ij (dO_i·V_j − δ_i) K_j, one block per (query row, query head, batch); P recomputed from lse.
+extern "C" __global__ void __launch_bounds__(ATT_BLOCK) attention_bwd_dq_f32(const float* q, const float* k, const float* v, const float* dO, const float* lse, const float* delta,
+    const long long* key_mask, float* dq, int tq, int tk, int d, int hq, int hkv,
+    long long qb, long long qh, long long qt, long long kb, long long kh, long long kt, long long vb, long long vh, long long vt, int causal, float scale)
+{
+    __shared__ float qrow[256], dorow[256], acc[256];
+    int i = blockIdx.x, h = blockIdx.y, b = blockIdx.z, hk = h / (hq / hkv);
+    long long row = ((long long)b * hq + h) * tq + i;
+    for (int c = threadIdx.x; c < d; c += blockDim.x) { qrow[c] = q[b * qb + h * qh + i * qt + c]; dorow[c] = dO[row * d + c]; acc[c] = 0.0f; }
+    __syncthreads();
+    float l = lse[row], dl = delta[row];
+    if (l < ENGINE_INF)
+        for (int j = 0; j < tk; j++)
+        {
+            if (!att_visible(key_mask, b, tk, tq, i, j, causal)) continue;
+            const float* kr = k + b * kb + hk * kh + (long long)j * kt;
+            const float* vr = v + b * vb + hk * vh + (long long)j * vt;
+            // every thread computes the two dots (D ≤ 256): simple, and avoids a reduction per key
+            float s = 0.0f, dp = 0.0f;
+            for (int c = 0; c < d; c++) { s += qrow[c] * kr[c]; dp += dorow[c] * vr[c]; }
+            float ds = expf(s * scale - l) * (dp - dl);
+            for (int c = threadIdx.x; c < d; c += blockDim.x) acc[c] += ds * kr[c];
+        }
+    for (int c = threadIdx.x; c < d; c += blockDim.x) dq[row * d + c] = acc[c] * scale;
+}
+
+// dK_j, dV_j for one key row j of kv head hk, summed over the query heads of its GQA group and every query that sees it.
+extern "C" __global__ void __launch_bounds__(ATT_BLOCK) attention_bwd_dkdv_f32(const float* q, const float* k, const float* v, const float* dO, const float* lse, const float* delta,
+    const long long* key_mask, float* dk, float* dv, int tq, int tk, int d, int hq, int hkv,
+    long long qb, long long qh, long long qt, long long kb, long long kh, long long kt, long long vb, long long vh, long long vt, int causal, float scale)
+{
+    __shared__ float krow[256], vrow[256], ak[256], av[256];
+    int j = blockIdx.x, hk = blockIdx.y, b = blockIdx.z, group = hq / hkv;
+    for (int c = threadIdx.x; c < d; c += blockDim.x)
+    {
+        krow[c] = k[b * kb + hk * kh + (long long)j * kt + c];
+        vrow[c] = v[b * vb + hk * vh + (long long)j * vt + c];
+        ak[c] = 0.0f; av[c] = 0.0f;
+    }
+    __syncthreads();
+    for (int h = hk * group; h < (hk + 1) * group; h++)
+        for (int i = 0; i < tq; i++)
+        {
+            if (!att_visible(key_mask, b, tk, tq, i, j, causal)) continue;
+            long long row = ((long long)b * hq + h) * tq + i;
+            float l = lse[row];
+            if (!(l < ENGINE_INF)) continue;
+            const float* qr = q + b * qb + h * qh + i * qt;
+            const float* dor = dO + row * d;
+            float s = 0.0f, dp = 0.0f;
+            for (int c = 0; c < d; c++) { s += qr[c] * krow[c]; dp += dor[c] * vrow[c]; }
+            float p = expf(s * scale - l), ds = p * (dp - delta[row]);
+            for (int c = threadIdx.x; c < d; c += blockDim.x) { av[c] += p * dor[c]; ak[c] += ds * qr[c]; }
+        }
+    long long out = (((long long)b * hkv + hk) * tk + j) * d;
+    for (int c = threadIdx.x; c < d; c += blockDim.x) { dk[out + c] = ak[c] * scale; dv[out + c] = av[c]; }
 }

@@ -239,7 +239,7 @@ extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_fwd_bf16_d12
 // ---------------------------------------------------------------------------------------------------------------
 // Backward, step 1: δ_i = dO_i · O_i in f32, one warp per row. o contiguous [B, Hq, Tq, D]; dO strided (unit in D).
 // ---------------------------------------------------------------------------------------------------------------
-extern "C" __global__ void flash_attn_bwd_delta_bf16(const bf16_t* o, const bf16_t* dO, float* delta, int tq, int hq, int d,
+extern "C" __global__ void __launch_bounds__(FA_THREADS) flash_attn_bwd_delta_bf16(const bf16_t* o, const bf16_t* dO, float* delta, int tq, int hq, int d,
     long long db, long long dh, long long dt, long long rows)
 {
     long long row = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
