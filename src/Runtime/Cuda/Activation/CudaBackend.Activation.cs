@@ -1,6 +1,6 @@
 namespace Engine.Runtime.Cuda;
 
-/// <summary>SiLU and GELU (exact and tanh) on CUDA (kernels/activation.cu), twins of CpuActivation: f32, plus a bf16 forward.</summary>
+/// <summary>SiLU, GELU (exact and tanh) and the fused SwiGLU on CUDA (kernels/activation.cu), twins of CpuActivation: f32, plus a bf16 forward.</summary>
 public sealed unsafe partial class CudaBackend
 {
     public Tensor Activation(ActivationKind kind, Tensor x)
@@ -8,11 +8,11 @@ public sealed unsafe partial class CudaBackend
         CheckKind(kind);
         x = x.Contiguous();
         var y = Like(x);
-        if (x.DType == DType.BF16) Launch1D("activation.cu", "activation_fwd_bf16", x.NumElements, (int)kind, P(x), P(y), x.NumElements);
+        if (x.DType == DType.BF16) ActivationKernels.ActivationFwdBf16(S, Grid.Elements(x.NumElements), (int)kind, P(x), P(y), x.NumElements);
         else
         {
             RequireF32(kind.ToString(), x);
-            Launch1D("activation.cu", "activation_fwd_f32", x.NumElements, (int)kind, P(x), P(y), x.NumElements);
+            ActivationKernels.ActivationFwdF32(S, Grid.Elements(x.NumElements), (int)kind, P(x), P(y), x.NumElements);
         }
         return y;
     }
@@ -24,8 +24,24 @@ public sealed unsafe partial class CudaBackend
         if (!x.Shape.SequenceEqual(gy.Shape)) throw new ArgumentException($"{kind}Backward: shapes {x.ShapeString} and {gy.ShapeString} must be equal.");
         x = x.Contiguous(); gy = gy.Contiguous();
         var gx = Like(x);
-        Launch1D("activation.cu", "activation_bwd_f32", x.NumElements, (int)kind, P(x), P(gy), P(gx), x.NumElements);
+        ActivationKernels.ActivationBwdF32(S, Grid.Elements(x.NumElements), (int)kind, P(x), P(gy), P(gx), x.NumElements);
         return gx;
+    }
+
+    public Tensor SwiGlu(Tensor gate, Tensor up)
+    {
+        RequireF32("SwiGlu", gate, up);
+        var y = Like(gate);
+        ActivationKernels.SwigluFwdF32(S, Grid.Elements(gate.NumElements), P(gate), P(up), P(y), gate.NumElements);
+        return y;
+    }
+
+    public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy)
+    {
+        RequireF32("SwiGluBackward", gate, up, gy);
+        var dg = Like(gate); var du = Like(up);
+        ActivationKernels.SwigluBwdF32(S, Grid.Elements(gate.NumElements), P(gate), P(up), P(gy), P(dg), P(du), gate.NumElements);
+        return (dg, du);
     }
 
     // The kernel's switch knows exactly these three values.

@@ -1,9 +1,9 @@
 namespace Engine.Runtime.Cuda;
 
 /// <summary>
-/// Attention on CUDA. bf16 q/k/v with head dim 64 or 128 run the flash kernels (flash_attention.cu: bf16 tensor-core
-/// MMA with f32 accumulation; bf16 output, f32 log-sum-exp); f32 runs the straightforward f32 kernels
-/// (transformer.cu / backward.cu); bf16 with any other head dim runs those f32 kernels on f32 copies.
+/// Attention on CUDA. bf16 q/k/v with head dim 64 or 128 run the flash kernels (kernels/attention_flash.cu: bf16
+/// tensor-core MMA with f32 accumulation; bf16 output, f32 log-sum-exp); f32 runs the straightforward f32 kernels
+/// (kernels/attention.cu); bf16 with any other head dim runs those f32 kernels on f32 copies. Twins of Cpu/Attention.
 /// Both backward paths are deterministic (no atomics): dK/dV are summed over the GQA group inside one CTA.
 /// </summary>
 public sealed unsafe partial class CudaBackend
@@ -66,8 +66,6 @@ public sealed unsafe partial class CudaBackend
 
     // ---- flash (bf16 tensor cores) ----
 
-    private const string FlashFile = "flash_attention.cu";
-
     /// <summary>16-byte vector loads are legal for rows of t: aligned base and every outer stride a multiple of 8 elements.</summary>
     private static bool Rows16(Tensor t) => Addr(t) % 16 == 0 && t.Strides[0] % 8 == 0 && t.Strides[1] % 8 == 0 && t.Strides[2] % 8 == 0;
 
@@ -77,12 +75,17 @@ public sealed unsafe partial class CudaBackend
         var o = New([b, hq, tq, d], DType.BF16);
         var lse = New([b, hq, tq], DType.F32);
         if ((long)b * hq * tq == 0) return (o, lse);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
+        var mask = POrNull(keyMask?.Contiguous());
         int vec = (Rows16(k) ? 2 : 0) | (Rows16(v) ? 4 : 0);
-        Device.Launch(FlashFile, $"flash_attn_fwd_bf16_d{d}", (uint)((tq + 63) / 64), (uint)hq, (uint)b, 128, 1, 1, 0,
-            P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, hq, hkv,
-            q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
-            causal ? 1 : 0, (float)scale, vec);
+        var grid = Grid.Blocks((tq + 63) / 64, (uint)hq, (uint)b);
+        if (d == 64)
+            AttentionFlashKernels.FlashAttnFwdBf16D64(S, grid, P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, hq, hkv,
+                q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
+                causal ? 1 : 0, (float)scale, vec);
+        else
+            AttentionFlashKernels.FlashAttnFwdBf16D128(S, grid, P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, hq, hkv,
+                q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
+                causal ? 1 : 0, (float)scale, vec);
         return (o, lse);
     }
 
@@ -101,16 +104,29 @@ public sealed unsafe partial class CudaBackend
         if (rows == 0) // no query: zero key/value gradients
             return (dq, Tensor.Zeros(dk.Shape, DType.F32, dk.Device), Tensor.Zeros(dv.Shape, DType.F32, dv.Device));
         var delta = New([b, hq, tq], DType.F32);
-        Device.Launch(FlashFile, "flash_attn_bwd_delta_bf16", (uint)((rows + 3) / 4), 1, 1, 128, 1, 1, 0,
-            P(ob), P(dob), P(delta), tq, hq, d, dob.Strides[0], dob.Strides[1], dob.Strides[2], rows);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
+        // One warp per row: 4 rows per 128-thread block.
+        AttentionFlashKernels.FlashAttnBwdDeltaBf16(S, Grid.Blocks((rows + 3) / 4), P(ob), P(dob), P(delta), tq, hq, d, dob.Strides[0], dob.Strides[1], dob.Strides[2], rows);
+        var mask = POrNull(keyMask?.Contiguous());
         int vec = (Rows16(q) ? 1 : 0) | (Rows16(k) ? 2 : 0) | (Rows16(v) ? 4 : 0) | (Rows16(dob) ? 8 : 0);
-        object[] common = [P(q), P(k), P(v), P(dob), P(lsef), P(delta), mask, tq, tk, hq, hkv,
-            q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
-            dob.Strides[0], dob.Strides[1], dob.Strides[2], causal ? 1 : 0, (float)scale, vec];
-        if (tk > 0)
-            Device.Launch(FlashFile, $"flash_attn_bwd_dkdv_bf16_d{d}", (uint)((tk + 63) / 64), (uint)hkv, (uint)b, 128, 1, 1, 0, [.. common, P(dk), P(dv)]);
-        Device.Launch(FlashFile, $"flash_attn_bwd_dq_bf16_d{d}", (uint)((tq + 63) / 64), (uint)hq, (uint)b, 128, 1, 1, 0, [.. common, P(dq)]);
+        ReadOnlySpan<long> qs = q.Strides, ks = k.Strides, vs = v.Strides, ds = dob.Strides;
+        var kvGrid = Grid.Blocks((tk + 63) / 64, (uint)hkv, (uint)b);
+        var qGrid = Grid.Blocks((tq + 63) / 64, (uint)hq, (uint)b);
+        if (d == 64)
+        {
+            if (tk > 0)
+                AttentionFlashKernels.FlashAttnBwdDkdvBf16D64(S, kvGrid, P(q), P(k), P(v), P(dob), P(lsef), P(delta), mask, tq, tk, hq, hkv,
+                    qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], ds[0], ds[1], ds[2], causal ? 1 : 0, (float)scale, vec, P(dk), P(dv));
+            AttentionFlashKernels.FlashAttnBwdDqBf16D64(S, qGrid, P(q), P(k), P(v), P(dob), P(lsef), P(delta), mask, tq, tk, hq, hkv,
+                qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], ds[0], ds[1], ds[2], causal ? 1 : 0, (float)scale, vec, P(dq));
+        }
+        else
+        {
+            if (tk > 0)
+                AttentionFlashKernels.FlashAttnBwdDkdvBf16D128(S, kvGrid, P(q), P(k), P(v), P(dob), P(lsef), P(delta), mask, tq, tk, hq, hkv,
+                    qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], ds[0], ds[1], ds[2], causal ? 1 : 0, (float)scale, vec, P(dk), P(dv));
+            AttentionFlashKernels.FlashAttnBwdDqBf16D128(S, qGrid, P(q), P(k), P(v), P(dob), P(lsef), P(delta), mask, tq, tk, hq, hkv,
+                qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], ds[0], ds[1], ds[2], causal ? 1 : 0, (float)scale, vec, P(dq));
+        }
         return (dq, dk, dv);
     }
 
@@ -125,9 +141,8 @@ public sealed unsafe partial class CudaBackend
         if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("Attention", "key mask must be I64 on CUDA");
         var o = New([b, hq, tq, d], DType.F32);
         var lse = New([b, hq, tq], DType.F32);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
-        Device.Launch("transformer.cu", "attention_fwd_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
-            P(q), P(k), P(v), mask, P(o), P(lse), tq, tk, d, hq, hkv,
+        if ((long)b * hq * tq == 0) return (o, lse);
+        AttentionKernels.AttentionFwdF32(S, Grid.Blocks(tq, (uint)hq, (uint)b), P(q), P(k), P(v), POrNull(keyMask?.Contiguous()), P(o), P(lse), tq, tk, d, hq, hkv,
             q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2], v.Strides[0], v.Strides[1], v.Strides[2],
             causal ? 1 : 0, (float)scale);
         return (o, lse);
@@ -141,17 +156,19 @@ public sealed unsafe partial class CudaBackend
         if (keyMask is not null && keyMask.DType != DType.I64) throw Missing("AttentionBackward", "key mask must be I64 on CUDA");
         var oc = o.Contiguous(); var doc = dO.Contiguous();
         var delta = New([b, hq, tq], DType.F32);
-        LaunchRows("backward.cu", "attention_delta_f32", (long)b * hq * tq, P(oc), P(doc), P(delta), (long)b * hq * tq, d);
-        var mask = keyMask is null ? new CudaPointer(0) : P(keyMask.Contiguous());
         var dq = New([b, hq, tq, d], DType.F32);
         var dk = New([b, hkv, tk, d], DType.F32);
         var dv = New([b, hkv, tk, d], DType.F32);
-        object[] common = [tq, tk, d, hq, hkv, q.Strides[0], q.Strides[1], q.Strides[2], k.Strides[0], k.Strides[1], k.Strides[2],
-            v.Strides[0], v.Strides[1], v.Strides[2], causal ? 1 : 0, (float)scale];
-        Device.Launch("backward.cu", "attention_bwd_dq_f32", (uint)tq, (uint)hq, (uint)b, 128, 1, 1, 0,
-            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dq), .. common]);
-        Device.Launch("backward.cu", "attention_bwd_dkdv_f32", (uint)tk, (uint)hkv, (uint)b, 128, 1, 1, 0,
-            [P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dk), P(dv), .. common]);
+        long rows = (long)b * hq * tq;
+        if (rows == 0) return (dq, Tensor.Zeros(dk.Shape, DType.F32, dk.Device), Tensor.Zeros(dv.Shape, DType.F32, dv.Device));
+        AttentionKernels.AttentionDeltaF32(S, Grid.Blocks(rows), P(oc), P(doc), P(delta), rows, d);
+        var mask = POrNull(keyMask?.Contiguous());
+        ReadOnlySpan<long> qs = q.Strides, ks = k.Strides, vs = v.Strides;
+        AttentionKernels.AttentionBwdDqF32(S, Grid.Blocks(tq, (uint)hq, (uint)b), P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dq),
+            tq, tk, d, hq, hkv, qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], causal ? 1 : 0, (float)scale);
+        if (tk > 0)
+            AttentionKernels.AttentionBwdDkdvF32(S, Grid.Blocks(tk, (uint)hkv, (uint)b), P(q), P(k), P(v), P(doc), P(lse), P(delta), mask, P(dk), P(dv),
+                tq, tk, d, hq, hkv, qs[0], qs[1], qs[2], ks[0], ks[1], ks[2], vs[0], vs[1], vs[2], causal ? 1 : 0, (float)scale);
         return (dq, dk, dv);
     }
 }

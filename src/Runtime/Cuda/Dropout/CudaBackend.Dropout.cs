@@ -16,11 +16,11 @@ public sealed unsafe partial class CudaBackend
         float scale = (float)(1.0 / (1.0 - p));
         long groups = (x.NumElements + 3) / 4; // one thread per Philox block of four words
         if (x.DType == DType.BF16)
-            Launch1D("dropout.cu", "dropout_bf16", groups, P(x), P(y), x.NumElements, seed, offset, threshold, scale);
+            DropoutKernels.DropoutBf16(S, Grid.Elements(groups), P(x), P(y), x.NumElements, seed, offset, threshold, scale);
         else
         {
             RequireF32("Dropout", x);
-            Launch1D("dropout.cu", "dropout_f32", groups, P(x), P(y), x.NumElements, seed, offset, threshold, scale);
+            DropoutKernels.DropoutF32(S, Grid.Elements(groups), P(x), P(y), x.NumElements, seed, offset, threshold, scale);
         }
         return y;
     }

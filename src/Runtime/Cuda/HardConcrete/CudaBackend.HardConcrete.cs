@@ -1,13 +1,13 @@
 namespace Engine.Runtime.Cuda;
 
 /// <summary>Hard-concrete (L0) mask ops on CUDA (f32), twins of CpuHardConcrete; one fused kernel per op.</summary>
-public sealed partial class CudaBackend
+public sealed unsafe partial class CudaBackend
 {
     public Tensor HardConcreteSample(Tensor logAlpha, ulong seed, ulong offset)
     {
         RequireF32("HardConcreteSample", logAlpha);
         var z = Like(logAlpha);
-        Launch1D("hardconcrete.cu", "hc_sample_f32", z.NumElements, P(logAlpha), P(z), seed, offset, z.NumElements);
+        HardConcreteKernels.HcSampleF32(S, Grid.Elements(z.NumElements), P(logAlpha), P(z), seed, offset, z.NumElements);
         return z;
     }
 
@@ -16,7 +16,7 @@ public sealed partial class CudaBackend
         RequireF32("HardConcreteSampleBackward", logAlpha, gz);
         HardConcreteSameShape("HardConcreteSampleBackward", logAlpha, gz);
         var g = Like(logAlpha);
-        Launch1D("hardconcrete.cu", "hc_sample_bwd_f32", g.NumElements, P(logAlpha), P(gz), P(g), seed, offset, g.NumElements);
+        HardConcreteKernels.HcSampleBwdF32(S, Grid.Elements(g.NumElements), P(logAlpha), P(gz), P(g), seed, offset, g.NumElements);
         return g;
     }
 
@@ -24,7 +24,7 @@ public sealed partial class CudaBackend
     {
         RequireF32("HardConcreteScore", logAlpha);
         var y = Like(logAlpha);
-        Launch1D("hardconcrete.cu", "hc_score_f32", y.NumElements, P(logAlpha), P(y), y.NumElements);
+        HardConcreteKernels.HcScoreF32(S, Grid.Elements(y.NumElements), P(logAlpha), P(y), y.NumElements);
         return y;
     }
 
@@ -33,7 +33,7 @@ public sealed partial class CudaBackend
         RequireF32("HardConcreteScoreBackward", logAlpha, gs);
         HardConcreteSameShape("HardConcreteScoreBackward", logAlpha, gs);
         var g = Like(logAlpha);
-        Launch1D("hardconcrete.cu", "hc_score_bwd_f32", g.NumElements, P(logAlpha), P(gs), P(g), g.NumElements);
+        HardConcreteKernels.HcScoreBwdF32(S, Grid.Elements(g.NumElements), P(logAlpha), P(gs), P(g), g.NumElements);
         return g;
     }
 
@@ -45,8 +45,8 @@ public sealed partial class CudaBackend
         var y = Like(logAlpha);
         if (n == 0 || y.NumElements == 0) return y;
         long rows = logAlpha.NumElements / n;
-        // The kernel's shared histogram has one bin per thread: exactly 256 threads per row.
-        Device.Launch("hardconcrete.cu", "hc_eval_mask_f32", checked((uint)rows), 1, 1, 256, 1, 1, 0, P(logAlpha), P(y), n, targetSize);
+        // One block of the kernel's own size (its shared histogram has one bin per thread) per row.
+        HardConcreteKernels.HcEvalMaskF32(S, Grid.Blocks(rows), P(logAlpha), P(y), n, targetSize);
         return y;
     }
 
@@ -54,7 +54,7 @@ public sealed partial class CudaBackend
     {
         RequireF32("HardConcreteClampInPlace", logAlpha);
         if (!logAlpha.IsContiguous) throw new ArgumentException($"HardConcreteClampInPlace needs a contiguous log α, got a view of shape {logAlpha.ShapeString}.");
-        Launch1D("hardconcrete.cu", "hc_clamp_f32", logAlpha.NumElements, P(logAlpha), (float)min, (float)max, logAlpha.NumElements);
+        HardConcreteKernels.HcClampF32(S, Grid.Elements(logAlpha.NumElements), P(logAlpha), (float)min, (float)max, logAlpha.NumElements);
     }
 
     private static void HardConcreteSameShape(string op, Tensor a, Tensor b)

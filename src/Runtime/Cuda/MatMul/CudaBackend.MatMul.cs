@@ -1,12 +1,30 @@
 namespace Engine.Runtime.Cuda;
 
 /// <summary>
-/// What the bf16 (autocast) path needs from the GPU beyond the f32 kernels: cuBLAS GEMM with bf16 operands,
-/// f32 accumulation (tensor cores) and an f32 result, and an embedding gather from a bf16 table built from the
-/// existing f32 gather and bf16→f32 cast kernels. No new kernels.
+/// Matrix products on CUDA through cuBLAS (no kernels/ file): MatMul in the operands' dtype (f32/f16 through
+/// cublasGemmEx, bf16 through cuBLASLt when it loads), and the autocast MixedMatMul (bf16/f16 operands, f32
+/// accumulation and result). Twins of Cpu/MatMul.
 /// </summary>
 public sealed unsafe partial class CudaBackend
 {
+    public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB)
+    {
+        if (a.DType != b.DType || a.DType is not (DType.F32 or DType.BF16 or DType.F16)) throw Missing("MatMul", $"{a.DType} × {b.DType}");
+        var (batch, m, k, n, shape) = Ops.MatMulShape(a, b, transA, transB);
+        var y = New(shape, a.DType);
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        if (a.DType == DType.BF16 && _blasLt.Value is { } lt)
+        {
+            // bf16 goes through cuBLASLt (its heuristics pick tensor-core kernels per shape); f32 stays on GemmEx.
+            if (b.Rank == 2 && !transA) lt.Matmul(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType);
+            else lt.Matmul(transA, transB, m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType,
+                batch: batch, strideA: (long)m * k, strideB: b.Rank == 2 ? 0 : (long)k * n, strideC: (long)m * n);
+            return y;
+        }
+        GemmEx(a, b, transA, transB, y, batch, m, k, n);
+        return y;
+    }
+
     public Tensor MixedMatMul(Tensor a, Tensor b, bool transA, bool transB)
     {
         if (a.DType != b.DType || a.DType is not (DType.BF16 or DType.F16))
@@ -18,17 +36,16 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <summary>
-    /// Rows of a bf16 table [V, D] as f32, exactly: the table's bytes read as f32 [V, D/2] (two bf16 per word) go through
-    /// the f32 gather, and the gathered words, read back as bf16 [N, D], through the widening cast. Needs an even D.
+    /// y = op(a)·op(b) through cublasGemmEx, in y's dtype: one GEMM over all rows when b is a shared 2-D matrix and a
+    /// is not transposed, else strided batches (b broadcast when 2-D).
     /// </summary>
-    private Tensor EmbeddingBf16(Tensor weight, Tensor ids)
+    private void GemmEx(Tensor a, Tensor b, bool transA, bool transB, Tensor y, int batch, int m, int k, int n)
     {
-        int v = weight.Size(0), d = weight.Size(1);
-        if (d % 2 != 0 || !weight.IsContiguous || weight.Offset != 0)
-            throw Missing("Embedding", $"bf16 table {weight.ShapeString} needs an even, dense row (a bf16 gather kernel would lift this)");
-        var words = Tensor.FromStorage(weight.Storage, DType.F32, [v, d / 2]);
-        var gathered = Embedding(words, ids);                       // [.., D/2] f32 words = [.., D] bf16 values
-        var asBf16 = Tensor.FromStorage(gathered.Storage, DType.BF16, [.. ids.ShapeArray(), d]);
-        return Cast(asBf16, DType.F32);
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        if (b.Rank == 2 && !transA)
+            _blas.Value.Gemm(false, transB, batch * m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType);
+        else
+            _blas.Value.Gemm(transA, transB, m, n, k, 1f, Addr(a), lda, Addr(b), ldb, 0f, Addr(y), n, a.DType, y.DType,
+                batch, (long)m * k, b.Rank == 2 ? 0 : (long)k * n, (long)m * n);
     }
 }

@@ -1,8 +1,36 @@
 namespace Engine.Runtime.Cuda;
 
-/// <summary>LayerNorm on CUDA (kernels/norm.cu), twin of CpuNorm: f32, plus a bf16 forward with f32 statistics.</summary>
+/// <summary>RMSNorm and LayerNorm on CUDA (kernels/norm.cu), twins of CpuNorm: f32, plus bf16 forwards with f32 statistics.</summary>
 public sealed unsafe partial class CudaBackend
 {
+    public (Tensor y, Tensor rstd) RmsNorm(Tensor x, Tensor weight, double eps)
+    {
+        var (rows, d) = NormRows("RmsNorm", x, weight, null);
+        var rstd = New(x.ShapeArray()[..^1], DType.F32);
+        var y = Like(x);
+        if (rows == 0) return (y, rstd);
+        if (x.DType == DType.BF16 && weight.DType == DType.BF16)
+            NormKernels.RmsnormFwdBf16(S, Grid.Blocks(rows), P(x), P(weight), P(y), P(rstd), d, (float)eps);
+        else
+        {
+            RequireF32("RmsNorm", x, weight);
+            NormKernels.RmsnormFwdF32(S, Grid.Blocks(rows), P(x), P(weight), P(y), P(rstd), d, (float)eps);
+        }
+        return (y, rstd);
+    }
+
+    public (Tensor gx, Tensor gw) RmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor gy)
+    {
+        RequireF32("RmsNormBackward", x, weight, gy);
+        var (rows, d) = NormRows("RmsNormBackward", x, weight, null);
+        var gx = Like(x);
+        var gw = Like(weight);
+        if (rows == 0) return (gx, Tensor.Zeros(weight.Shape, DType.F32, weight.Device));
+        NormKernels.RmsnormBwdXF32(S, Grid.Blocks(rows), P(x), P(weight), P(rstd), P(gy), P(gx), d);
+        NormKernels.RmsnormBwdWF32(S, Grid.Elements(d), P(x), P(rstd), P(gy), P(gw), rows, d);
+        return (gx, gw);
+    }
+
     /// <summary>Rows per first-pass part of the weight/bias gradient (CpuNorm's partial size, so the sums round alike); the parts are then added in order.</summary>
     private const int LayerNormRowsPerPart = 64;
     private const int MaxGridY = 65535;
@@ -16,14 +44,13 @@ public sealed unsafe partial class CudaBackend
         var rstd = New(stats, DType.F32);
         var y = Like(x);
         if (rows == 0) return (y, mean, rstd);
-        var b = bias is null ? new CudaPointer(0) : P(bias);
         int hasBias = bias is null ? 0 : 1;
         if (x.DType == DType.BF16 && weight.DType == DType.BF16 && (bias is null || bias.DType == DType.BF16))
-            LaunchRows("norm.cu", "layernorm_fwd_bf16", rows, P(x), P(weight), b, P(y), P(mean), P(rstd), d, (float)eps, hasBias);
+            NormKernels.LayernormFwdBf16(S, Grid.Blocks(rows), P(x), P(weight), POrNull(bias), P(y), P(mean), P(rstd), d, (float)eps, hasBias);
         else
         {
             RequireF32("LayerNorm", x, weight, bias);
-            LaunchRows("norm.cu", "layernorm_fwd_f32", rows, P(x), P(weight), b, P(y), P(mean), P(rstd), d, (float)eps, hasBias);
+            NormKernels.LayernormFwdF32(S, Grid.Blocks(rows), P(x), P(weight), POrNull(bias), P(y), P(mean), P(rstd), d, (float)eps, hasBias);
         }
         return (y, mean, rstd);
     }
@@ -40,17 +67,16 @@ public sealed unsafe partial class CudaBackend
             return (gx, Tensor.Zeros(weight.Shape, DType.F32, weight.Device), withBias ? Tensor.Zeros(weight.Shape, DType.F32, weight.Device) : null);
         var gw = Like(weight);
         var gb = withBias ? Like(weight) : null;
-        LaunchRows("norm.cu", "layernorm_bwd_x_f32", rows, P(x), P(weight), P(mean), P(rstd), P(gy), P(gx), d);
+        NormKernels.LayernormBwdXF32(S, Grid.Blocks(rows), P(x), P(weight), P(mean), P(rstd), P(gy), P(gx), d);
 
         // gw, gb: column sums over rows in two deterministic passes (parts of rows, then the parts in order).
         int perPart = (int)Math.Max(LayerNormRowsPerPart, (rows + MaxGridY - 1) / MaxGridY);
         int parts = (int)((rows + perPart - 1) / perPart);
         var partW = New([parts, d], DType.F32);
         var partB = withBias ? New([parts, d], DType.F32) : null;
-        Device.Launch("norm.cu", "layernorm_bwd_wb_parts_f32", (uint)((d + 255) / 256), (uint)parts, 1, 256, 1, 1, 0,
-            P(x), P(mean), P(rstd), P(gy), P(partW), partB is null ? new CudaPointer(0) : P(partB), rows, d, perPart, withBias ? 1 : 0);
-        Launch1D("norm.cu", "norm_sum_parts_f32", d, P(partW), P(gw), parts, d);
-        if (gb is not null) Launch1D("norm.cu", "norm_sum_parts_f32", d, P(partB!), P(gb), parts, d);
+        NormKernels.LayernormBwdWbPartsF32(S, Grid.Cover(d, (uint)parts), P(x), P(mean), P(rstd), P(gy), P(partW), POrNull(partB), rows, d, perPart, withBias ? 1 : 0);
+        NormKernels.NormSumPartsF32(S, Grid.Elements(d), P(partW), P(gw), parts, d);
+        if (gb is not null) NormKernels.NormSumPartsF32(S, Grid.Elements(d), P(partB!), P(gb), parts, d);
         return (gx, gw, gb);
     }
 

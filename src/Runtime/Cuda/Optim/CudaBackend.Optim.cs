@@ -1,42 +1,16 @@
-using Engine.Runtime.Cuda.Native;
-
 namespace Engine.Runtime.Cuda;
 
-/// <summary>Gradients and the optimizer step on CUDA (f32), twins of the CPU kernels; deterministic (no atomics).</summary>
+/// <summary>The AdamW step (one tensor, or many in one launch) and gradient clipping's norm and scale on CUDA (kernels/optim.cu), twins of Cpu/Optim; f32, deterministic.</summary>
 public sealed unsafe partial class CudaBackend
 {
-    public Tensor UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy)
-    {
-        RequireF32(op + "Backward", x, y, gy);
-        var gx = Like(x);
-        Launch1D("backward.cu", "unary_bwd_f32", x.NumElements, (int)op, P(x), P(y), P(gy), P(gx), x.NumElements);
-        return gx;
-    }
-
-    public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy)
-    {
-        RequireF32("SwiGluBackward", gate, up, gy);
-        var dg = Like(gate); var du = Like(up);
-        Launch1D("backward.cu", "swiglu_bwd_f32", gate.NumElements, P(gate), P(up), P(gy), P(dg), P(du), gate.NumElements);
-        return (dg, du);
-    }
-
-    public Tensor EmbeddingBackward(Tensor gy, Tensor ids, int vocab)
-    {
-        RequireF32("EmbeddingBackward", gy);
-        if (ids.DType != DType.I64) throw Missing("EmbeddingBackward", "ids must be I64 on CUDA");
-        int dim = gy.Size(-1);
-        var dw = Tensor.Zeros([vocab, dim], DType.F32, gy.Device);
-        Launch1D("backward.cu", "embedding_bwd_f32", dim, P(gy), P(ids), P(dw), ids.NumElements, dim);
-        return dw;
-    }
+    /// <summary>Blocks of the squared-norm partial sums (summed on the host in block order).</summary>
+    private const int SumSquaresBlocks = 256;
 
     public double SumOfSquares(Tensor x)
     {
         RequireF32("SumOfSquares", x);
-        const int blocks = 256;
-        var partial = New([blocks], DType.F32);
-        Device.Launch("backward.cu", "sum_squares_partial_f32", blocks, 1, 1, 256, 1, 1, 0, P(x), P(partial), x.NumElements);
+        var partial = Tensor.Zeros([SumSquaresBlocks], DType.F32, x.Device);
+        if (x.NumElements > 0) OptimKernels.SumSquaresPartialF32(S, Grid.Blocks(SumSquaresBlocks), P(x.Contiguous()), P(partial), x.NumElements);
         double s = 0;
         foreach (var v in partial.To(Runtime.Device.Cpu).ToArray<float>()) s += v; // fixed order: deterministic
         return s;
@@ -45,14 +19,17 @@ public sealed unsafe partial class CudaBackend
     public void ScaleInPlace(Tensor x, double factor)
     {
         RequireF32("ScaleInPlace", x);
-        Launch1D("backward.cu", "scale_inplace_f32", x.NumElements, P(x), (float)factor, x.NumElements);
+        if (!x.IsContiguous) throw new ArgumentException($"ScaleInPlace needs a contiguous tensor, got a view of shape {x.ShapeString}.");
+        if (x.NumElements > 0) OptimKernels.ScaleInplaceF32(S, Grid.Elements(x.NumElements), P(x), (float)factor, x.NumElements);
     }
 
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
     {
         RequireF32("AdamWStep", param, grad, m, v);
-        var a = AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
-        Launch1D("backward.cu", "adamw_f32", param.NumElements, [P(param), P(grad), P(m), P(v), param.NumElements, .. a]);
+        if (param.NumElements == 0) return;
+        var a = new AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
+        OptimKernels.AdamwF32(S, Grid.Elements(param.NumElements), P(param), P(grad), P(m), P(v), param.NumElements,
+            a.Decay, a.W1, a.OneMinusW1, a.LerpFromStart, a.Beta2, a.W2, a.StepSize, a.Bc2Sqrt, a.Eps, a.ApplyDecay);
     }
 
     /// <summary>Elements per block of the multi-tensor AdamW launch.</summary>
@@ -78,47 +55,23 @@ public sealed unsafe partial class CudaBackend
         if (blocks == 0) return;
         if (blocks > int.MaxValue) throw new ArgumentException($"AdamWStepMany: {blocks} blocks is too many for one launch.");
         using var table = CudaBuffer<long>.From(Device, meta.ToArray());
-        var a = AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
-        Device.Launch("backward.cu", "adamw_multi_f32", (uint)blocks, 1, 1, 256, 1, 1, 0, [table.Ptr, n, AdamWChunk, .. a]);
+        var a = new AdamWScalars(lr, beta1, beta2, eps, weightDecay, step);
+        OptimKernels.AdamwMultiF32(S, Grid.Blocks(blocks), table.Ptr, n, AdamWChunk,
+            a.Decay, a.W1, a.OneMinusW1, a.LerpFromStart, a.Beta2, a.W2, a.StepSize, a.Bc2Sqrt, a.Eps, a.ApplyDecay);
     }
 
-    // Scalars prepared exactly as the CPU kernel prepares them (f64, then rounded to f32).
-    private static object[] AdamWScalars(double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    /// <summary>The step's scalars, prepared exactly as the CPU kernel prepares them (f64, then rounded to f32).</summary>
+    private readonly struct AdamWScalars(double lr, double beta1, double beta2, double eps, double weightDecay, long step)
     {
-        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
-        float w1 = (float)(1 - beta1);
-        return [(float)(1 - lr * weightDecay), w1, 1f - w1, Math.Abs(1 - beta1) < 0.5 ? 1 : 0, (float)beta2, (float)(1 - beta2),
-            (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)eps, weightDecay != 0 ? 1 : 0];
-    }
-
-    private static long[] Pad4(ReadOnlySpan<int> shape)
-    {
-        var n = new long[] { 1, 1, 1, 1 };
-        for (int i = 0; i < shape.Length; i++) n[4 - shape.Length + i] = shape[i];
-        return n;
-    }
-
-    public Tensor Sum(Tensor x, int[] dims, bool keepDim)
-    {
-        RequireF32("Sum", x);
-        if (x.Rank > 4) throw Missing("Sum", $"rank {x.Rank} > 4");
-        var n = Pad4(x.Shape);
-        var r = new int[4];
-        foreach (var d in dims) r[4 - x.Rank + d] = 1;
-        var kept = x.ShapeArray();
-        foreach (var d in dims) kept[d] = 1;
-        var y = New(kept, DType.F32);
-        Launch1D("backward.cu", "sum_dims_f32", Math.Max(1, y.NumElements), P(x), P(y), n[0], n[1], n[2], n[3], r[0], r[1], r[2], r[3]);
-        return keepDim ? y : y.Reshape(x.ShapeArray().Where((_, i) => !dims.Contains(i)).ToArray());
-    }
-
-    public Tensor BroadcastTo(Tensor x, int[] shape)
-    {
-        RequireF32("BroadcastTo", x);
-        if (shape.Length > 4 || x.Rank != shape.Length) throw Missing("BroadcastTo", $"{x.ShapeString} → [{string.Join(", ", shape)}]");
-        var n = Pad4(shape); var k = Pad4(x.Shape);
-        var y = New(shape, DType.F32);
-        Launch1D("backward.cu", "broadcast_f32", y.NumElements, P(x), P(y), n[0], n[1], n[2], n[3], k[0], k[1], k[2], k[3]);
-        return y;
+        public float Decay { get; } = (float)(1 - lr * weightDecay);
+        public float W1 { get; } = (float)(1 - beta1);
+        public float OneMinusW1 { get; } = 1f - (float)(1 - beta1);
+        public int LerpFromStart { get; } = Math.Abs(1 - beta1) < 0.5 ? 1 : 0;
+        public float Beta2 { get; } = (float)beta2;
+        public float W2 { get; } = (float)(1 - beta2);
+        public float StepSize { get; } = (float)(lr / (1 - Math.Pow(beta1, step)));
+        public float Bc2Sqrt { get; } = (float)Math.Sqrt(1 - Math.Pow(beta2, step));
+        public float Eps { get; } = (float)eps;
+        public int ApplyDecay { get; } = weightDecay != 0 ? 1 : 0;
     }
 }

@@ -29,8 +29,8 @@ public sealed unsafe partial class CudaBackend
         // Scratch: order keys (u32) always, probabilities (f64) only when sampling.
         var keys = New([b, v], DType.I32);
         var probs = p.Greedy ? null : New([b, v], DType.F64);
-        Device.Launch("sampling.cu", "sample_tokens_f32", (uint)b, 1, 1, SampleBlock, 1, 1, 0,
-            P(x), P(keys), probs is null ? new CudaPointer(0) : P(probs), prev is null ? new CudaPointer(0) : P(prev), prev?.Size(1) ?? 0, v,
+        SamplingKernels.SampleTokensF32(S, Grid.Blocks(b).Threads(SampleBlock),
+            P(x), P(keys), POrNull(probs), POrNull(prev), prev?.Size(1) ?? 0, v,
             p.Temperature, p.TopK, p.TopP, p.MinP, p.RepetitionPenalty, seed, offset, P(ids), P(logp));
         return new SampledTokens(ids, logp);
     }
