@@ -1,12 +1,12 @@
 using Engine.Runtime;
 
-namespace Engine.Tests.HardConcrete;
+namespace Engine.Diagnostics.Cases.HardConcrete;
 
 /// <summary>
 /// Plain f64 loops in the textbook form of l0_module.py (quantile_concrete, cdf_qz, _deterministic_z), written
 /// independently of the engine's kernels; only the documented noise mapping of the Philox word is shared.
 /// </summary>
-internal static class HardConcreteReference
+public static class HardConcreteReference
 {
     public const double L = -0.1, R = 1.1, Beta = 2.0 / 3.0, Eps = 1e-6;
 
@@ -37,6 +37,27 @@ internal static class HardConcreteReference
     }
 
     public static double Soft(double logAlpha) => Sigmoid(logAlpha / Beta * 0.8);
+
+    /// <summary>dz/dlog α = s(1 − s)·(r − l)/β inside the open interval (0, 1) of the stretched value, 0 where the clamp holds.</summary>
+    public static double SampleDerivative(double logAlpha, double u)
+    {
+        var (stretched, s) = Stretched(logAlpha, u);
+        return stretched > 0 && stretched < 1 ? s * (1 - s) * (R - L) / Beta : 0;
+    }
+
+    /// <summary>
+    /// d score / dlog α = c(1 − c), c = σ(β·logit(1/12) − log α), where ε ≤ c ≤ 1 − ε (else the clamp holds: 0). For f32
+    /// log α the clamp tests c as f32 arithmetic makes it, 1/(1 + exp(log α + β·ln 11)) (as torch does for f32 tensors):
+    /// near the boundary the f64 value can fall on the other side.
+    /// </summary>
+    public static double ScoreDerivative(double logAlpha)
+    {
+        double xn = (0 - L) / (R - L);
+        double shift = -(Math.Log(xn) - Math.Log(1 - xn)) * Beta;
+        double c = Sigmoid(-shift - logAlpha);
+        float cf = 1f / (1f + MathF.Exp((float)logAlpha + (float)shift));
+        return cf >= (float)Eps && cf <= 1 - (float)Eps ? c * (1 - c) : 0;
+    }
 
     /// <summary>
     /// _deterministic_z for one row with the engine's documented tie rule: an entry is zeroed iff fewer than k
