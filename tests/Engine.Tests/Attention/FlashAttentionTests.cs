@@ -1,11 +1,13 @@
 using System.Text;
+using Engine.Diagnostics.Cases.Attention;
+using Engine.Diagnostics.OpCases;
 using Engine.Runtime.Cuda;
 
-namespace Engine.Tests.Cuda;
+namespace Engine.Tests.Attention;
 
 /// <summary>
-/// flash_attention.cu: what NVRTC emits per arch (no GPU needed), and the parity rows wherever a CUDA driver (a GPU
-/// or the CPU emulator) is present.
+/// kernels/attention_flash.cu: what NVRTC emits per arch (no GPU needed), and the table's flash cases wherever a CUDA
+/// driver is present in this process (a GPU; the emulator runs them in the full table).
 /// </summary>
 public class FlashAttentionTests
 {
@@ -19,7 +21,7 @@ public class FlashAttentionTests
     {
         // No NVRTC on this machine, or the CPU emulator standing in for it (its "PTX" is a stub): nothing to check.
         if (Engine.Runtime.Cuda.Native.CudaLibraries.EmulatorPath is not null || !NvrtcCompiler.IsAvailable(out _)) return null;
-        var res = NvrtcCompiler.Compile(KernelSources.Source("flash_attention.cu"), "flash_attention.cu", KernelSources.Headers(), NvrtcCompiler.DefaultOptions(arch));
+        var res = NvrtcCompiler.Compile(KernelSources.Source("attention_flash.cu"), "attention_flash.cu", KernelSources.Headers(), NvrtcCompiler.DefaultOptions(arch));
         Assert.DoesNotContain("warning", res.Log, StringComparison.OrdinalIgnoreCase);
         return Encoding.UTF8.GetString(res.Ptx);
     }
@@ -35,18 +37,14 @@ public class FlashAttentionTests
         Assert.DoesNotContain(".local", ptx);
     }
 
-    /// <summary>
-    /// bf16 flash kernels vs the f32 CPU reference on the same rounded inputs (every row within 1e-2): the quick subset
-    /// (GQA + mask + causal, Tq &lt; Tk, both head dims, forward and backward) so it stays short on the emulator;
-    /// `engine doctor --device cuda` runs every case.
-    /// </summary>
+    /// <summary>bf16 flash kernels vs the f32 CPU op on the same rounded inputs (every row within 1e-2), every flash case.</summary>
     [Fact]
-    public void ParityRowsPassWhereCudaRuns()
+    public void FlashCasesPassWhereCudaRuns()
     {
-        if (!CudaProbe.Probe().Found) return; // no driver (and no emulator) here
-        var rows = CudaParitySuite.FlashAttention(0, 20261125, quick: true);
-        Assert.NotEmpty(rows);
-        var failed = rows.Where(r => !r.Pass).Select(r => $"{r.Op} {r.Shape}: {r.MaxRelError:E2}").ToList();
+        if (!CudaProbe.Probe().Found) return; // no driver here (the emulator runs these cases in EmulatorParityTests)
+        var rows = ParityRunner.Run(OpTable.All.Where(c => c.Name == "flash"), Engine.Runtime.Device.Cuda(0), 20261125);
+        Assert.Equal(AttentionCases.FlashCases.Length, rows.Select(r => r.Shape).Distinct().Count());
+        var failed = rows.Where(r => !r.Pass).Select(r => $"{r.Op} {r.Shape}: {r.Error:E2} {r.Note}").ToList();
         Assert.True(failed.Count == 0, string.Join("\n", failed));
     }
 }
