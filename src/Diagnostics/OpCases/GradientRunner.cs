@@ -30,38 +30,59 @@ public static class GradientRunner
         return rows;
     }
 
-    /// <summary>The worst |numeric − analytic| / (atol + rtol·|numeric|) per input of <see cref="Gradient.Wrt"/>.</summary>
-    public static IReadOnlyList<double> Check(Gradient g, Tensor[] inputs, ulong seed)
+    /// <summary>The worst sampled element of one input: |numeric − analytic| / (atol + rtol·|numeric|) and its values.</summary>
+    public readonly record struct Worst(double Ratio, int Element, double Analytic, double Numeric);
+
+    /// <summary>
+    /// <see cref="Check(Func{Tensor[], Tensor}, Tensor[], int[], double, double, double, ulong, int)"/> for a case: f64 copies of
+    /// its float inputs (exact from f32/bf16) are the leaves, ids and masks are passed as they are.
+    /// </summary>
+    public static IReadOnlyList<double> Check(Gradient g, Tensor[] inputs, ulong seed, int elementsPerInput = ElementsPerInput)
     {
-        // f64 leaves for the float inputs (exact from f32/bf16), ids and masks as they are.
         var xs = inputs.Select(t => t.DType.IsFloat() ? t.To(DType.F64).Contiguous().Clone() : t).ToArray();
         foreach (var i in g.Wrt) xs[i].RequiresGrad = true;
-        var y = g.Function(xs);
+        return Check(g.Function, xs, g.Wrt, g.Atol, g.Rtol, g.Eps, seed, elementsPerInput).Select(w => w.Ratio).ToArray();
+    }
+
+    /// <summary>
+    /// The tape's gradient of L = Σ f(leaves)·w (w random, fixed) against central differences (L(x+ε) − L(x−ε)) / 2ε,
+    /// perturbing the <paramref name="wrt"/> leaves in place (contiguous F64 tensors that require grad; <paramref name="f"/>
+    /// may read them through other references, e.g. a model's parameters). The worst element per input.
+    /// </summary>
+    public static IReadOnlyList<Worst> Check(Func<Tensor[], Tensor> f, Tensor[] leaves, int[] wrt, double atol, double rtol, double eps, ulong seed, int elementsPerInput)
+    {
+        foreach (var i in wrt)
+        {
+            if (leaves[i].DType != DType.F64 || !leaves[i].RequiresGrad || !leaves[i].IsContiguous)
+                throw new ArgumentException($"gradient check input {i} must be a contiguous F64 tensor that requires grad.");
+            leaves[i].ZeroGrad();
+        }
+        var y = f(leaves);
         var w = Tensor.RandN(y.Shape, seed ^ 0x9E3779B97F4A7C15UL, 1.0, DType.F64);
         Ops.Sum(Ops.Mul(y, w)).Backward();
         double Loss()
         {
             using var _ = Autograd.NoGrad();
-            return Ops.Sum(Ops.Mul(g.Function(xs), w)).Item();
+            return Ops.Sum(Ops.Mul(f(leaves), w)).Item();
         }
         var rng = new Random(unchecked((int)seed));
-        var worst = new double[g.Wrt.Length];
-        for (int k = 0; k < g.Wrt.Length; k++)
+        var worst = new Worst[wrt.Length];
+        for (int k = 0; k < wrt.Length; k++)
         {
-            var x = xs[g.Wrt[k]];
-            var analytic = (x.Grad ?? throw new InvalidOperationException($"input {g.Wrt[k]} got no gradient")).ToDoubleArray();
+            var x = leaves[wrt[k]];
+            var analytic = (x.Grad ?? throw new InvalidOperationException($"input {wrt[k]} got no gradient")).ToDoubleArray();
             int n = (int)x.NumElements;
-            var picks = n <= ElementsPerInput ? Enumerable.Range(0, n) : Enumerable.Range(0, ElementsPerInput).Select(_ => rng.Next(n)).Distinct();
+            var picks = n <= elementsPerInput ? Enumerable.Range(0, n) : Enumerable.Range(0, elementsPerInput).Select(_ => rng.Next(n)).Distinct();
             foreach (var j in picks)
             {
-                var data = x.AsSpan<double>();
-                double orig = data[j];
-                data[j] = orig + g.Eps; double lp = Loss();
-                x.AsSpan<double>()[j] = orig - g.Eps; double lm = Loss();
+                double orig = x.AsSpan<double>()[j];
+                x.AsSpan<double>()[j] = orig + eps; double lp = Loss();
+                x.AsSpan<double>()[j] = orig - eps; double lm = Loss();
                 x.AsSpan<double>()[j] = orig;
-                double numeric = (lp - lm) / (2 * g.Eps);
-                double ratio = Math.Abs(numeric - analytic[j]) / (g.Atol + g.Rtol * Math.Abs(numeric));
-                worst[k] = double.IsNaN(ratio) ? double.NaN : Math.Max(worst[k], ratio);
+                double numeric = (lp - lm) / (2 * eps);
+                double ratio = Math.Abs(numeric - analytic[j]) / (atol + rtol * Math.Abs(numeric));
+                if (double.IsNaN(ratio) || !(ratio <= worst[k].Ratio)) worst[k] = new Worst(ratio, j, analytic[j], numeric);
+                if (double.IsNaN(ratio)) break;
             }
         }
         return worst;

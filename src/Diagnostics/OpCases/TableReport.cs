@@ -24,7 +24,7 @@ public static class TableReport
         yield return $"{"op",-28} " + string.Join(" ", backends.Select(b => $"{b.Name,-18}"));
         foreach (var op in Enum.GetValues<BackendOp>())
             yield return $"{op,-28} " + string.Join(" ", backends.Select(b =>
-                $"{(b.Capabilities.TryGetValue(op, out var d) ? string.Join(",", d.Select(x => x.ToString().ToLowerInvariant())) : "-"),-18}"));
+                $"{(b.Capabilities.TryGetValue(op, out var d) ? string.Join(",", d.Select(x => x.ToString().ToLowerInvariant())) : "-"),-30}"));
     }
 
     /// <summary>Kernel coverage of a device after the table ran: how many of the carried kernels were launched, and which were not.</summary>
