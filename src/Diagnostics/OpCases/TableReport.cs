@@ -21,7 +21,7 @@ public static class TableReport
     /// <summary>One line per backend op: the dtypes each backend runs it on.</summary>
     public static IEnumerable<string> Capabilities(params IBackend[] backends)
     {
-        yield return $"{"op",-28} " + string.Join(" ", backends.Select(b => $"{b.Name,-18}"));
+        yield return $"{"op",-28} " + string.Join(" ", backends.Select(b => $"{b.Name,-30}"));
         foreach (var op in Enum.GetValues<BackendOp>())
             yield return $"{op,-28} " + string.Join(" ", backends.Select(b =>
                 $"{(b.Capabilities.TryGetValue(op, out var d) ? string.Join(",", d.Select(x => x.ToString().ToLowerInvariant())) : "-"),-30}"));

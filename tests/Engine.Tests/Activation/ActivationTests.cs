@@ -2,7 +2,7 @@ using Engine.Runtime;
 using Engine.Runtime.Cpu;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.LossOps;
+namespace Engine.Tests.Activation;
 
 public class ActivationTests
 {

@@ -1,6 +1,7 @@
+using Engine.Diagnostics.Cases.Loss;
 using Engine.Runtime;
 
-namespace Engine.Tests.LossOps;
+namespace Engine.Tests.Activation;
 
 /// <summary>
 /// F32 results of the ops whose f32 formulas cancel are the f64 values rounded once (the CUDA twins compute the same

@@ -1,7 +1,7 @@
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.LossOps;
+namespace Engine.Tests.Dropout;
 
 public class DropoutTests
 {

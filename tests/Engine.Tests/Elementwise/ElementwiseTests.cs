@@ -1,7 +1,7 @@
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.Runtime;
+namespace Engine.Tests.Elementwise;
 
 public class ElementwiseTests
 {

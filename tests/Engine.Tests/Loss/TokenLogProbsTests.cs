@@ -1,7 +1,8 @@
+using Engine.Diagnostics.Cases.Loss;
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.LossOps;
+namespace Engine.Tests.Loss;
 
 public class TokenLogProbsTests
 {

@@ -1,7 +1,7 @@
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.NnOps;
+namespace Engine.Tests.Norm;
 
 public class NormTests
 {

@@ -2,7 +2,7 @@ using Engine.Runtime;
 using Engine.Runtime.Optim;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.LossOps;
+namespace Engine.Tests.Optim;
 
 public class AdamWTests
 {

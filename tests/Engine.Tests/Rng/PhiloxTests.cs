@@ -1,6 +1,6 @@
 using Engine.Runtime;
 
-namespace Engine.Tests.Runtime;
+namespace Engine.Tests.Rng;
 
 public class PhiloxTests
 {

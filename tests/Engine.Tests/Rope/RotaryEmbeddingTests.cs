@@ -1,7 +1,7 @@
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
 
-namespace Engine.Tests.NnOps;
+namespace Engine.Tests.Rope;
 
 /// <summary>Inverse frequencies against the published definitions, written out independently here.</summary>
 public class RotaryEmbeddingTests
