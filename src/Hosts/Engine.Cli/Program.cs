@@ -8,6 +8,7 @@ root.Subcommands.Add(TestbedCommand.Create());
 root.Subcommands.Add(InitModelCommand.Create());
 root.Subcommands.Add(ScoreCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(SelectItCommand.Create());
 root.Subcommands.Add(KernelsCommand.Create());
@@ -16,6 +17,8 @@ root.Subcommands.Add(DpoCommand.Create());
 root.Subcommands.Add(KtoCommand.Create());
 root.Subcommands.Add(CommonItCommand.Create());
 root.Subcommands.Add(CclCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PruneCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

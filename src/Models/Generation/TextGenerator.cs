@@ -21,13 +21,25 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
     /// <param name="onText">Streaming callback (row, newly decoded text).</param>
     /// <param name="firstRow">Global index of row 0, so a seed gives the same sample for a prompt whatever its batch.</param>
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, SamplingOptions o, Action<int, string>? onText = null, ulong firstRow = 0)
+        => Generate(prompts, o, Enumerable.Range(0, prompts.Count).Select(r => firstRow + (ulong)r).ToArray(), 0, onText, perRow: false);
+
+    /// <summary>
+    /// Generation whose rows do not depend on each other: row r draws from the Philox stream (seed, rowIds[r] &lt;&lt; 24 | step),
+    /// sampled one row at a time, and prompts are left-padded to at least <paramref name="padTo"/>; with batches of a
+    /// fixed size and length, a row's numbers and tokens are the same whatever else is in its batch.
+    /// </summary>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, SamplingOptions o, IReadOnlyList<ulong> rowIds, int padTo, Action<int, string>? onText = null)
+        => Generate(prompts, o, rowIds, padTo, onText, perRow: true);
+
+    private IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, SamplingOptions o, IReadOnlyList<ulong> rowIds, int padTo, Action<int, string>? onText, bool perRow)
     {
         o.Validate();
+        if (rowIds.Count != prompts.Count) throw new ArgumentException($"{rowIds.Count} row ids for {prompts.Count} prompts.");
         if (prompts.Count == 0) return [];
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("Prompts must not be empty (encode with special tokens, or add a BOS).");
         var eos = (o.EosTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
         int b = prompts.Count;
-        var (ids, mask, pos, t0) = Batching.LeftPad(prompts);
+        var (ids, mask, pos, t0) = Batching.LeftPad(prompts, minLength: padTo);
         var cache = Model.NewCache(b, t0 + o.MaxNewTokens);
         var maskList = mask.ToList();
         var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
@@ -49,14 +61,12 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
             // Sampled where the logits live: on CUDA only B ids and B log-probs come back to the host.
             var logits = Model.Logits(last).To(DType.F32);
             var prev = o.RepetitionPenalty != 1.0 ? ToDevice(Context(prompts, generated)) : null;
-            var sampled = Ops.SampleTokens(logits, o.ToParams(), o.Seed, (firstRow << 24) | (uint)step, prev);
-            var chosen = sampled.Ids.To(Device.Cpu).ToArray<long>();
-            var chosenLogp = sampled.LogProbs.To(Device.Cpu).ToArray<double>();
+            var (chosen, chosenLogp) = Sample(logits, o, rowIds, step, prev, perRow);
             var next = new long[b];
             for (int r = 0; r < b; r++)
             {
                 if (finish[r] is not null) { next[r] = eos.Count > 0 ? eos.First() : 0; continue; }
-                // Row r's draw is Philox word (seed, ((firstRow + r) << 24) | step, 0), as the op documents.
+                // Row r's draw is Philox word (seed, (rowIds[r] << 24) | step, 0), as the op documents.
                 int tok = (int)chosen[r];
                 double lp0 = chosenLogp[r];
                 next[r] = tok;
@@ -81,6 +91,26 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
             maskList = grown;
         }
         return Enumerable.Range(0, b).Select(r => new GenerationResult(generated[r].ToArray(), texts[r], logps[r].ToArray(), finish[r] ?? "length")).ToArray();
+    }
+
+    /// <summary>One op call for consecutive row ids (the op numbers rows from the offset), or one call per row.</summary>
+    private static (long[] Ids, double[] LogProbs) Sample(Tensor logits, SamplingOptions o, IReadOnlyList<ulong> rowIds, int step, Tensor? prev, bool perRow)
+    {
+        int b = rowIds.Count;
+        if (!perRow)
+        {
+            var sampled = Ops.SampleTokens(logits, o.ToParams(), o.Seed, (rowIds[0] << 24) | (uint)step, prev);
+            return (sampled.Ids.To(Device.Cpu).ToArray<long>(), sampled.LogProbs.To(Device.Cpu).ToArray<double>());
+        }
+        var ids = new long[b];
+        var logps = new double[b];
+        for (int r = 0; r < b; r++)
+        {
+            var one = Ops.SampleTokens(logits.Narrow(0, r, 1), o.ToParams(), o.Seed, (rowIds[r] << 24) | (uint)step, prev?.Narrow(0, r, 1));
+            ids[r] = one.Ids.To(Device.Cpu).ToArray<long>()[0];
+            logps[r] = one.LogProbs.To(Device.Cpu).ToArray<double>()[0];
+        }
+        return (ids, logps);
     }
 
     /// <summary>Prompt + generated ids per row, right-padded with −1: the tokens the repetition penalty sees.</summary>

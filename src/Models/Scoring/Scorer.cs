@@ -20,7 +20,8 @@ public sealed class Scorer(TransformerModel model, int batchSize = 8)
     public TransformerModel Model { get; } = model;
     public int BatchSize { get; } = batchSize > 0 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize));
 
-    public IReadOnlyList<ScoredSequence> Score(IReadOnlyList<int[]> sequences, Action<int>? progress = null)
+    /// <param name="padTo">Pad every batch to at least this many tokens (with a full batch, fixed shapes make results independent of the other rows).</param>
+    public IReadOnlyList<ScoredSequence> Score(IReadOnlyList<int[]> sequences, Action<int>? progress = null, int padTo = 0)
     {
         var results = new ScoredSequence[sequences.Count];
         using var _ = Autograd.NoGrad();
@@ -30,7 +31,7 @@ public sealed class Scorer(TransformerModel model, int batchSize = 8)
         {
             var idx = order.Skip(start).Take(BatchSize).ToArray();
             var batch = idx.Select(i => sequences[i]).ToArray();
-            var (ids, mask, _) = Batching.RightPad(batch, Model.Device);
+            var (ids, mask, _) = Batching.RightPad(batch, Model.Device, minLength: padTo);
             var hidden = Model.ForwardHidden(ids, mask);
             for (int r = 0; r < idx.Length; r++)
             {
@@ -51,7 +52,7 @@ public sealed class Scorer(TransformerModel model, int batchSize = 8)
     /// For each prompt, the probability (full-vocabulary softmax) of each candidate token as the next token
     /// after the prompt: [prompts][candidates]. SelectIT's rating-token distribution.
     /// </summary>
-    public double[][] CandidateProbabilities(IReadOnlyList<int[]> prompts, int[] candidateIds)
+    public double[][] CandidateProbabilities(IReadOnlyList<int[]> prompts, int[] candidateIds, int padTo = 0)
     {
         var results = new double[prompts.Count][];
         using var _ = Autograd.NoGrad();
@@ -61,7 +62,7 @@ public sealed class Scorer(TransformerModel model, int batchSize = 8)
             var idx = order.Skip(start).Take(BatchSize).ToArray();
             var batch = idx.Select(i => prompts[i]).ToArray();
             if (batch.Any(p => p.Length == 0)) throw new ArgumentException("CandidateProbabilities needs non-empty prompts.");
-            var (ids, mask, _) = Batching.RightPad(batch, Model.Device);
+            var (ids, mask, _) = Batching.RightPad(batch, Model.Device, minLength: padTo);
             var hidden = Model.ForwardHidden(ids, mask);
             var last = Ops.Cat(batch.Select((p, r) => hidden.Narrow(0, r, 1).Narrow(1, p.Length - 1, 1).Reshape(1, -1)).ToArray(), 0);
             var probs = Ops.CandidateProbs(Model.Logits(last), candidateIds).ToDoubleArray();

@@ -24,14 +24,14 @@ public sealed class DecoderLayer
     /// <param name="x">[B, T, H] hidden states.</param>
     /// <param name="cos">Rotary tables [B, T, D].</param>
     /// <param name="keyMask">[B, Tpast+T] 1 = attend, 0 = padding; null when nothing is padded.</param>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, ModelConfig cfg)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, IKvCache? cache, ModelConfig cfg)
         => Forward(x, cos, sin, keyMask, cache, cfg, LayerHooks.None);
 
     /// <summary>
     /// The block with the training-time hooks: dropout on the attention probabilities and on each block's output
     /// (before the residual add), and the structural masks (see <see cref="StructuralMasks"/> for where each enters).
     /// </summary>
-    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache? cache, ModelConfig cfg, LayerHooks hooks)
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, IKvCache? cache, ModelConfig cfg, LayerHooks hooks)
     {
         int b = x.Size(0), t = x.Size(1), d = cfg.HeadDim;
         var z = hooks.Masks;

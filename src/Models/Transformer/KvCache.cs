@@ -6,7 +6,7 @@ namespace Engine.Models.Transformer;
 /// Keys and values of past positions, per layer, preallocated to a capacity: [B, Hkv, capacity, D].
 /// Append writes the new step in place and returns views of everything so far.
 /// </summary>
-public sealed class KvCache
+public sealed class KvCache : IKvCache
 {
     private readonly Tensor[] _k, _v;
     public int Capacity { get; }

@@ -8,7 +8,7 @@ public sealed partial class TransformerModel
     /// Final hidden states [B, T, H] for token ids [B, T]. <paramref name="keyMask"/> [B, Tpast+T] (1 keep, 0 pad) and
     /// <paramref name="positions"/> [B, T] default to no padding and positions Tpast..Tpast+T−1.
     /// </summary>
-    public Tensor ForwardHidden(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor ForwardHidden(Tensor ids, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
     {
         CheckIds(ids);
         return Run(Embed(ids), keyMask, positions, cache, Config.NumLayers);
@@ -20,7 +20,7 @@ public sealed partial class TransformerModel
     /// Padding mask, positions and KV cache as in <see cref="ForwardHidden"/>: prefill from embeddings, then decode from
     /// ids with the same cache. Gradients flow into <paramref name="inputsEmbeds"/>.
     /// </summary>
-    public Tensor ForwardHiddenFromEmbeddings(Tensor inputsEmbeds, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor ForwardHiddenFromEmbeddings(Tensor inputsEmbeds, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
     {
         if (inputsEmbeds.Rank != 3 || inputsEmbeds.Size(2) != Config.HiddenSize)
             throw new ArgumentException($"inputsEmbeds must be [batch, time, {Config.HiddenSize}], got {inputsEmbeds.ShapeString}.");
@@ -28,7 +28,7 @@ public sealed partial class TransformerModel
     }
 
     /// <summary>Logits [B, T, V] for input embeddings [B, T, H] (see <see cref="ForwardHiddenFromEmbeddings"/>).</summary>
-    public Tensor ForwardFromEmbeddings(Tensor inputsEmbeds, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor ForwardFromEmbeddings(Tensor inputsEmbeds, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
         => Logits(ForwardHiddenFromEmbeddings(inputsEmbeds, keyMask, positions, cache));
 
     /// <summary>
@@ -51,14 +51,14 @@ public sealed partial class TransformerModel
     }
 
     /// <summary>Logits [B, T, V] for token ids [B, T].</summary>
-    public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, KvCache? cache = null)
+    public Tensor Forward(Tensor ids, Tensor? keyMask = null, long[]? positions = null, IKvCache? cache = null)
         => Logits(ForwardHidden(ids, keyMask, positions, cache));
 
     /// <summary>
     /// The decoder over embeddings x [B, T, H]: the first <paramref name="layers"/> layers, and the final norm when that
     /// is all of them. Hooks in force: <see cref="Masks"/>, and dropout when <see cref="Training"/>.
     /// </summary>
-    private Tensor Run(Tensor x, Tensor? keyMask, long[]? positions, KvCache? cache, int layers)
+    private Tensor Run(Tensor x, Tensor? keyMask, long[]? positions, IKvCache? cache, int layers)
     {
         int b = x.Size(0), t = x.Size(1), past = cache?.Length ?? 0;
         if (keyMask is not null && (keyMask.Rank != 2 || keyMask.Size(0) != b || keyMask.Size(1) != past + t))

@@ -18,6 +18,15 @@ public class SelectItRunTests
         return (model, input);
     }
 
+    /// <summary>Marks a finished job output as killed part-way: its first <paramref name="keep"/> lines, a torn next line, an unfinished manifest.</summary>
+    internal static void Interrupt(string output, int keep)
+    {
+        var lines = File.ReadAllLines(output);
+        File.WriteAllText(output, string.Concat(lines.Take(keep).Select(l => l + "\n")) + lines[keep][..(lines[keep].Length / 2)]);
+        var manifest = Engine.Methods.Core.Jobs.JobManifest.TryRead(output)!;
+        (manifest with { Complete = false, Records = null, Lines = null }).Write(output);
+    }
+
     [Fact]
     public void InterruptedAndResumedRunEqualsAnUninterruptedOne()
     {
@@ -28,19 +37,22 @@ public class SelectItRunTests
             var opts = new SelectItOptions { Models = [model, model], ModelWeights = [1, 3], Ratio = 0.25, BatchSize = 5 };
             var runner = new SelectItRunner(opts);
             string workA = Path.Combine(root, "a"), workB = Path.Combine(root, "b");
-            runner.Score(input, workA, resume: false);
+            runner.Score(input, workA);
             runner.Merge(input, workA, Path.Combine(root, "selA.jsonl"), Path.Combine(root, "scoresA.jsonl"));
 
-            // Simulate a crash: model 0 finished 10 records and was killed half-way through writing the 11th; model 1 never started.
-            Directory.CreateDirectory(workB);
-            var lines = File.ReadAllLines(SelectItRunner.ShardFile(workA, 0, 0, 1));
-            File.WriteAllText(SelectItRunner.ShardFile(workB, 0, 0, 1), string.Join("\n", lines.Take(10)) + "\n" + lines[10][..(lines[10].Length / 2)]);
+            // A crash: model 0 finished 10 records and was killed half-way through writing the 11th; model 1 never started.
+            runner.Score(input, workB);
+            Interrupt(SelectItRunner.ModelOutput(workB, 0), 10);
+            File.Delete(SelectItRunner.ModelOutput(workB, 1));
+            File.Delete(SelectItRunner.ModelOutput(workB, 1) + ".job.json");
+            // Without --resume the partial work is not touched.
+            Assert.Throws<Engine.Methods.Core.Jobs.JobException>(() => runner.Score(input, workB));
             runner.Score(input, workB, resume: true);
             runner.Merge(input, workB, Path.Combine(root, "selB.jsonl"), Path.Combine(root, "scoresB.jsonl"));
 
+            Assert.Equal(File.ReadAllBytes(SelectItRunner.ModelOutput(workA, 0)), File.ReadAllBytes(SelectItRunner.ModelOutput(workB, 0)));
             Assert.Equal(File.ReadAllText(Path.Combine(root, "selA.jsonl")), File.ReadAllText(Path.Combine(root, "selB.jsonl")));
             Assert.Equal(File.ReadAllText(Path.Combine(root, "scoresA.jsonl")), File.ReadAllText(Path.Combine(root, "scoresB.jsonl")));
-            Assert.Equal(24, File.ReadAllLines(SelectItRunner.ShardFile(workB, 0, 0, 1)).Length);
             Assert.Equal(6, File.ReadAllLines(Path.Combine(root, "selA.jsonl")).Length);
             var png = File.ReadAllBytes(Path.Combine(root, "scoresA.png"));
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
@@ -49,26 +61,29 @@ public class SelectItRunTests
     }
 
     [Fact]
-    public void ShardsMergeToTheSameSelectionAsOneRun()
+    public void ShardsMergeToTheSameScoresAndSelectionAsOneRun()
     {
         var root = Temp();
         try
         {
             var (model, input) = Setup(root);
             var one = new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5, BatchSize = 4 });
-            one.Score(input, Path.Combine(root, "w1"), false);
+            one.Score(input, Path.Combine(root, "w1"));
             one.Merge(input, Path.Combine(root, "w1"), Path.Combine(root, "s1.jsonl"), Path.Combine(root, "c1.jsonl"));
             var shardWork = Path.Combine(root, "w3");
             for (int i = 0; i < 3; i++)
-                new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5, BatchSize = 4, ShardIndex = i, ShardCount = 3 }).Score(input, shardWork, false);
+                new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5, BatchSize = 4, Shard = new(i, 3) }).Score(input, shardWork);
             var merger = new SelectItRunner(new SelectItOptions { Models = [model], Ratio = 0.5 });
             merger.Merge(input, shardWork, Path.Combine(root, "s3.jsonl"), Path.Combine(root, "c3.jsonl"));
+            // Batches of fixed shape: every score is bit-identical to the one-run score, not just the ranking.
+            Assert.Equal(File.ReadAllBytes(SelectItRunner.ModelOutput(Path.Combine(root, "w1"), 0)), File.ReadAllBytes(SelectItRunner.ModelOutput(shardWork, 0)));
+            Assert.Equal(File.ReadAllText(Path.Combine(root, "c1.jsonl")), File.ReadAllText(Path.Combine(root, "c3.jsonl")));
             Assert.Equal(File.ReadAllText(Path.Combine(root, "s1.jsonl")), File.ReadAllText(Path.Combine(root, "s3.jsonl")));
 
-            // A missing shard is an error that says so, not a silently smaller selection.
-            File.Delete(SelectItRunner.ShardFile(shardWork, 0, 2, 3));
-            var e = Assert.Throws<InvalidDataException>(() => merger.Merge(input, shardWork, Path.Combine(root, "s4.jsonl"), Path.Combine(root, "c4.jsonl")));
-            Assert.Contains("no score yet", e.Message);
+            // A missing shard is an error that says which, not a silently smaller selection.
+            File.Delete(Engine.Methods.Core.Jobs.Shard.Parse("2/3").PathOf(SelectItRunner.ModelOutput(shardWork, 0)));
+            var e = Assert.Throws<Engine.Methods.Core.Jobs.JobException>(() => merger.Merge(input, shardWork, Path.Combine(root, "s4.jsonl"), Path.Combine(root, "c4.jsonl")));
+            Assert.Contains("shard 2/3: missing", e.Message);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
     }

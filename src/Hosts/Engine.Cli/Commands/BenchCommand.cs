@@ -19,6 +19,8 @@ public static class BenchCommand
         bench.Subcommands.Add(gemm);
         bench.Subcommands.Add(BenchAttentionCommand.Create());
         bench.Subcommands.Add(CudaBenchCommand.Create());
+        bench.Subcommands.Add(ServeBenchCommand.Create());
+        bench.Subcommands.Add(BenchOpsCommand.Create());
         return bench;
     }
 

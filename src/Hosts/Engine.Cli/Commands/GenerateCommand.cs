@@ -1,75 +1,37 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Engine.Cli.Infrastructure;
-using Engine.Methods.Core.Data;
-using Engine.Models;
-using Engine.Models.Chat;
-using Engine.Models.Generation;
+using Engine.Methods.Core.Inference;
 
 namespace Engine.Cli.Commands;
 
-/// <summary>`engine generate`: completions for JSONL prompts (plain "prompt" or chat "messages").</summary>
+/// <summary>`engine generate`: completions for prompt records, n samples each, as a shardable, resumable record job.</summary>
 public static class GenerateCommand
 {
     public static Command Create()
     {
         var model = CliOptions.Model();
+        var adapter = CliOptions.Adapter();
         var device = CliOptions.Device();
         var dtype = CliOptions.DType();
-        var input = new Option<string>("--input") { Description = "JSONL records with \"prompt\" (string) or \"messages\" ([{role, content}], rendered with the model's chat template).", Required = true };
-        var output = new Option<string>("--output") { Description = "JSONL output: each input record plus \"completion\", \"finish_reason\", \"completion_tokens\" and \"logprob_sum\".", Required = true };
-        var batch = new Option<int>("--batch-size") { Description = "Prompts decoded together.", DefaultValueFactory = _ => 8 };
-        var resume = new Option<bool>("--resume") { Description = "Keep the complete records already in --output and continue after them." };
-        var skipBad = new Option<bool>("--skip-bad-records") { Description = "Report malformed input lines and continue instead of stopping." };
+        var job = new RecordJobCliOptions(
+            "Prompt records: \"prompt\" or \"text\" (a string, encoded as it is with BOS), \"input_ids\", or chat \"messages\"/\"conversations\", "
+            + "Alpaca \"instruction\"/\"input\", or a message-list \"prompt\" (rendered with the model's chat template; a conversation ending with an "
+            + "assistant turn is prompted with the turns before it).",
+            "JSONL output: one line per sample, in input order (a record's samples together, by sample_index): the input record plus \"sample_index\" "
+            + "(only with --num-samples > 1), \"completion\", \"finish_reason\" (eos, stop or length), \"completion_tokens\" and \"logprob_sum\".");
+        var batch = new Option<int>("--batch-size") { Description = "Sequences decoded together. Batches always have this many rows and a length bucket, so a sample never depends on its neighbours (shards and resumed runs match a whole run byte for byte).", DefaultValueFactory = _ => 8 };
+        var samples = new Option<int>("--num-samples") { Description = "Completions per prompt (like n in OpenAI's API / num_return_sequences). Sample s of the record with index i draws from Philox stream i·n+s of --seed, so it is the same in any shard or resumed run.", DefaultValueFactory = _ => 1 };
         var sampling = new SamplingCliOptions();
-        var cmd = new Command("generate", "Generate completions for JSONL prompts with batched prefill and KV-cache decoding.") { model, device, dtype, input, output, batch, resume, skipBad };
+        var cmd = new Command("generate", "Generate completions for prompt records with batched prefill and KV-cache decoding.") { model, adapter, device, dtype, batch, samples };
+        foreach (var o in job.All) cmd.Options.Add(o);
         foreach (var o in sampling.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!);
-            var opts = sampling.Apply(r, bundle.DefaultSampling);
-            var gen = new TextGenerator(bundle.Model, bundle.Tokenizer);
-            var file = r.GetValue(input)!;
-            using var writer = new ResumableJsonlWriter(r.GetValue(output)!, r.GetValue(resume));
-            var records = JsonlReader.Read(file, r.GetValue(skipBad), e => Console.Error.WriteLine($"skipped: {e.Message}")).Skip((int)writer.ExistingRecords);
-            using var progress = new ProgressReporter("generate", null, writer.ExistingRecords);
-            ulong row = (ulong)writer.ExistingRecords;
-            foreach (var chunk in records.Chunk(r.GetValue(batch)))
-            {
-                var prompts = chunk.Select(rec => PromptIds(rec, bundle, file)).ToArray();
-                var results = gen.Generate(prompts, opts, firstRow: row);
-                row += (ulong)chunk.Length;
-                for (int i = 0; i < chunk.Length; i++)
-                {
-                    var o = (JsonObject)chunk[i].Value.DeepClone();
-                    o["completion"] = results[i].Text;
-                    o["finish_reason"] = results[i].FinishReason;
-                    o["completion_tokens"] = results[i].TokenIds.Length;
-                    o["logprob_sum"] = Math.Round(results[i].LogProbs.Sum(), 6);
-                    writer.Write(o);
-                }
-                progress.Add(chunk.Length, results.Sum(x => (long)x.TokenIds.Length));
-            }
-            return 0;
+            if (r.GetValue(samples) < 1) throw new ArgumentException("--num-samples must be ≥ 1.");
+            var m = RecordJobCliOptions.LoadModel(r.GetValue(model), r.GetValue(device)!, r.GetValue(dtype)!, r.GetValue(adapter));
+            var genJob = new GenerateJob(m, sampling.Apply(r, m.Bundle.DefaultSampling), r.GetValue(samples), r.GetValue(batch));
+            return RecordJobCliOptions.Run(genJob, job.JobOptions(r, defaultChunkSize: Math.Max(1, 64 * r.GetValue(batch) / r.GetValue(samples)), m.Sources()));
         });
         return cmd;
-    }
-
-    /// <summary>Token ids of a record's prompt: "messages" through the chat template, else "prompt".</summary>
-    public static int[] PromptIds(JsonlRecord rec, ModelBundle bundle, string file)
-    {
-        if (rec.Value["messages"] is JsonArray msgs)
-        {
-            var list = new List<ChatMessage>();
-            foreach (var m in msgs)
-            {
-                if (m is not JsonObject mo || mo["role"]?.GetValue<string>() is not { } role || mo["content"]?.GetValue<string>() is not { } content)
-                    throw new RecordFormatException(file, rec.Line, "each message needs string \"role\" and \"content\"");
-                list.Add(new ChatMessage(role, content));
-            }
-            return ChatPrompt.Encode(bundle, list);
-        }
-        if (rec.Value["prompt"] is JsonValue p && p.TryGetValue<string>(out var text)) return bundle.Tokenizer.Encode(text, addSpecialTokens: true);
-        throw new RecordFormatException(file, rec.Line, "record has neither \"prompt\" nor \"messages\"");
     }
 }

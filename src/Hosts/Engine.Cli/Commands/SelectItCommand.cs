@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Infrastructure;
+using Engine.Methods.Core.Jobs;
 using Engine.Methods.Selection.SelectIT;
 
 namespace Engine.Cli.Commands;
@@ -11,31 +12,36 @@ public static class SelectItCommand
     {
         var models = new Option<string?>("--models") { Description = "Comma-separated model folders that rate the data (base models in the paper). Default: the embedded default model." };
         var weights = new Option<string?>("--weights") { Description = "Comma-separated model weights θ (default: parameter counts, as in the paper)." };
-        var input = new Option<string>("--input") { Description = "JSONL records: Alpaca (instruction/input/output), chat \"messages\" or LLMZoo \"conversations\".", Required = true };
+        var input = new Option<string>("--input") { Description = "Records to rate (JSONL, JSON array or Parquet, or a folder): Alpaca (instruction/input/output), chat \"messages\", ShareGPT/LLMZoo \"conversations\", prompt/completion; each is rated on its first user turn and the assistant turn after it.", Required = true };
         var output = new Option<string>("--output") { Description = "Selected records (JSONL, best first).", Required = true };
         var scores = new Option<string?>("--scores") { Description = "Every record's scores (s_model, s_sent per model, s_token per prompt). Default: <output>.scores.jsonl." };
         var ratio = new Option<double>("--ratio") { Description = "Fraction of records to keep.", DefaultValueFactory = _ => 0.2 };
         var topN = new Option<int?>("--top-n") { Description = "Keep this many records instead of a ratio." };
-        var alpha = new Option<double>("--alpha") { Description = "Penalty on the spread of scores across rating prompts: S_sent = mean/(1+α·std).", DefaultValueFactory = _ => 0.2 };
+        var alpha = new Option<double>("--alpha") { Description = "Penalty on the spread of scores across rating prompts: S_sent = mean/(1+α·std). Applied when merging, from the stored token-level scores, so `--merge --alpha X` re-ranks without rescoring.", DefaultValueFactory = _ => 0.2 };
         var scale = new Option<int>("--scale") { Description = "Rating scale 1..K (K rating tokens).", DefaultValueFactory = _ => 5 };
         var numPrompts = new Option<int>("--num-prompts") { Description = "Rating prompts per record (sentence level).", DefaultValueFactory = _ => 5 };
         var prompts = new Option<string?>("--prompts") { Description = "File of rating prompts, one per line (default: built-in wording)." };
         var norm = new Option<string>("--normalization") { Description = "paper (P/ΣP, default) or code (the released code's extra softmax).", DefaultValueFactory = _ => "paper" };
-        var batch = new Option<int>("--batch-size") { Description = "Records per batch (each record is K rating inputs).", DefaultValueFactory = _ => 8 };
-        var shard = new Option<string?>("--shard") { Description = "Score only shard i of n (\"i/n\", records with index mod n = i); then run --merge once all shards are done." };
-        var merge = new Option<bool>("--merge") { Description = "Do not score: merge the shard files in --work-dir and write the selection." };
-        var workDir = new Option<string?>("--work-dir") { Description = "Folder for per-model, per-shard score files (default: <output>.work)." };
-        var resume = new Option<bool>("--resume") { Description = "Keep the scores already in the work folder and continue." };
-        var skipBad = new Option<bool>("--skip-bad-records") { Description = "Report malformed input lines and continue." };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = "Longest rating input; longer responses lose their middle (default: the model's max positions)." };
+        var batch = new Option<int>("--batch-size") { Description = "Rating inputs per forward pass (each record has --num-prompts of them).", DefaultValueFactory = _ => 8 };
+        var shard = CliOptions.Shard();
+        shard.Description = "Score only shard i of n (\"i/n\": the records whose index among the valid records, mod n, is i) into the work folder; then run --merge once every shard is done.";
+        var merge = new Option<bool>("--merge") { Description = "Do not score: merge and check the score files in --work-dir (every shard of every model, same options and input), apply --alpha, --weights, --ratio/--top-n, and write the selection." };
+        var workDir = new Option<string?>("--work-dir") { Description = "Folder for the per-model (per-shard) score files, model-<m>[.shard-i-of-n].jsonl with their .job.json (default: <output>.work)." };
+        var resume = CliOptions.Resume();
+        resume.Description = "Keep the scores already in the work folder and score the rest. Refused if they were made with other models, input, rating prompts, scale, normalization or --max-tokens.";
+        var overwrite = CliOptions.Overwrite();
+        overwrite.Description = "Replace score files already in the work folder. Without --resume or --overwrite existing score files stop the run.";
+        var skipBad = CliOptions.SkipBadRecords();
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Longest rating input in tokens (default: the model's context). A longer one keeps BOS, the rating prompt, the head of the instruction, the head and tail of the response and the \"The answer is:\" suffix: the response loses its middle first, the instruction its tail only when it leaves the response under half the room. Such records get \"truncated\": true in the score files." };
         var device = CliOptions.Device();
         var cmd = new Command("selectit", "Rate instruction data with the models' own rating-token probabilities (token, sentence and model level) and keep the best fraction.")
-        { models, weights, input, output, scores, ratio, topN, alpha, scale, numPrompts, prompts, norm, batch, shard, merge, workDir, resume, skipBad, maxTokens, device };
+        { models, weights, input, output, scores, ratio, topN, alpha, scale, numPrompts, prompts, norm, batch, shard, merge, workDir, resume, overwrite, skipBad, maxTokens, device };
         cmd.Subcommands.Add(SelectItExperimentCommand.Create());
         cmd.SetAction(r =>
         {
             var modelList = (r.GetValue(models) is { } ms ? ms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [ModelResolver.Resolve(null)]);
-            var (si, sn) = ParseShard(r.GetValue(shard));
+            var sh = Shard.Parse(r.GetValue(shard));
+            if (r.GetValue(resume) && r.GetValue(overwrite)) throw new ArgumentException("--resume and --overwrite exclude each other.");
             var opts = new SelectItOptions
             {
                 Models = modelList,
@@ -48,32 +54,24 @@ public static class SelectItCommand
                 Ratio = r.GetValue(ratio),
                 TopN = r.GetValue(topN),
                 BatchSize = r.GetValue(batch),
-                ShardIndex = si, ShardCount = sn,
+                Shard = sh,
                 Device = CliOptions.ParseDevice(r.GetValue(device)!),
                 SkipBadRecords = r.GetValue(skipBad),
                 MaxTokens = r.GetValue(maxTokens),
             };
             var outPath = r.GetValue(output)!;
             var work = r.GetValue(workDir) ?? outPath + ".work";
-            var runner = new SelectItRunner(opts, msg => Console.Error.WriteLine(msg));
+            using var progress = new ProgressReporter();
+            var runner = new SelectItRunner(opts, progress.Meter);
             if (!r.GetValue(merge))
             {
-                using var progress = new ProgressReporter("selectit", null);
-                runner.Score(r.GetValue(input)!, work, r.GetValue(resume), (items, tokens) => progress.Add(items, tokens));
-                if (sn > 1) { Console.Error.WriteLine($"shard {si}/{sn} scored into {work}; run again with --merge when every shard is done."); return 0; }
+                runner.Score(r.GetValue(input)!, work, r.GetValue(resume), r.GetValue(overwrite));
+                if (!sh.IsWhole) { Console.Error.WriteLine($"shard {sh} scored into {work}; run again with --merge when every shard is done."); return 0; }
             }
             var result = runner.Merge(r.GetValue(input)!, work, outPath, r.GetValue(scores) ?? outPath + ".scores.jsonl");
             Console.WriteLine($"selectit: kept {result.Selected} of {result.Records} records -> {outPath}");
             return 0;
         });
         return cmd;
-    }
-
-    private static (int, int) ParseShard(string? s)
-    {
-        if (s is null) return (0, 1);
-        var parts = s.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n > 0 && i >= 0 && i < n) return (i, n);
-        throw new ArgumentException($"--shard must be i/n with 0 ≤ i < n, got '{s}'.");
     }
 }

@@ -32,6 +32,39 @@ public static class CliOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    /// <summary>--adapter for inference verbs: a PEFT LoRA folder run beside the base weights (not merged into them).</summary>
+    public static Option<string?> Adapter() => new("--adapter")
+    {
+        Description = "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors, e.g. from `engine sft --lora --save-adapter`) "
+            + "to run on top of --model. It is attached, not merged: the base weights stay as they are.",
+    };
+
+    /// <summary>--shard i/n for record jobs.</summary>
+    public static Option<string?> Shard() => new("--shard")
+    {
+        Description = "Process only shard i of n (\"i/n\"): the records whose 0-based index among the input's valid records, mod n, is i. "
+            + "Writes <output stem>.shard-i-of-n<ext> beside --output; run every shard (e.g. as a Slurm array or Kubernetes Indexed Job), "
+            + "then `engine merge --output <output>` for the output one whole run writes, byte for byte.",
+    };
+
+    public static Option<bool> Resume() => new("--resume")
+    {
+        Description = "Continue an existing --output: keep its complete records and process the rest. Refused (with the differing options named) "
+            + "if it was made with other options, model weights, adapter or input. With no existing output the run starts fresh.",
+    };
+
+    public static Option<bool> Overwrite() => new("--overwrite")
+    {
+        Description = "Replace an existing --output and start again. Without --resume or --overwrite an existing output is never touched: the run stops.",
+    };
+
+    public static Option<bool> SkipBadRecords() => new("--skip-bad-records")
+    {
+        Description = "Skip bad records — invalid JSON, not an object, a missing or mistyped field, an empty completion, a record this verb cannot use — "
+            + "reporting each as file:line: why and the count at the end, instead of stopping at the first. Skipped records get no index, "
+            + "so shards count records the same way. Without it the run stops at the first bad record, after writing every record before it.",
+    };
+
     /// <summary>The weight dtype a --dtype value means on a device.</summary>
     public static Runtime.DType ParseDType(string s, Device device) => ComputePrecisions.Parse(s, device).WeightDType();
 }

@@ -45,6 +45,27 @@ public static class DatasetFiles
         }
     }
 
+    /// <summary>
+    /// How many rows a path holds, counted cheaply for progress totals: non-blank lines of JSONL, elements of a JSON
+    /// array, Parquet's row count. Malformed rows are counted too, so it is an upper bound on valid records.
+    /// </summary>
+    public static long CountRows(string path)
+    {
+        long rows = 0;
+        foreach (var file in Expand(path))
+        {
+            if (Path.GetExtension(file).Equals(".parquet", StringComparison.OrdinalIgnoreCase)) rows += ParquetRowReader.CountRows(file);
+            else if (IsJsonArray(file))
+            {
+                using var stream = File.OpenRead(file);
+                try { rows += (JsonNode.Parse(stream) as JsonArray)?.Count ?? 0; }
+                catch (JsonException) { }
+            }
+            else rows += File.ReadLines(file).LongCount(l => !string.IsNullOrWhiteSpace(l));
+        }
+        return rows;
+    }
+
     private static bool IsJsonArray(string file)
     {
         if (!Path.GetExtension(file).Equals(".json", StringComparison.OrdinalIgnoreCase)) return false;

@@ -19,6 +19,10 @@ public enum DatasetFormat
     Preference,
     /// <summary><c>prompt</c>, <c>completion</c>, <c>label</c> (true = desirable).</summary>
     Kto,
+    /// <summary><c>prompt</c> alone (string or message list): input for generation.</summary>
+    Prompt,
+    /// <summary><c>input_ids</c>: pre-tokenised ids (scoring).</summary>
+    Tokens,
 }
 
 public static class DatasetFormats
@@ -26,7 +30,7 @@ public static class DatasetFormats
     /// <summary>
     /// The format a record's fields imply, most specific first: chosen+rejected → Preference;
     /// completion+label → Kto; prompt+completion → PromptCompletion; messages/conversations → Messages;
-    /// instruction+output → Alpaca; text → Text. Null when none fits.
+    /// instruction+output → Alpaca; text → Text; prompt → Prompt; input_ids → Tokens. Null when none fits.
     /// </summary>
     public static DatasetFormat? Detect(JsonObject o)
     {
@@ -36,6 +40,8 @@ public static class DatasetFormats
         if (o.ContainsKey("messages") || o.ContainsKey("conversations")) return DatasetFormat.Messages;
         if (o.ContainsKey("instruction") && o.ContainsKey("output")) return DatasetFormat.Alpaca;
         if (o.ContainsKey("text")) return DatasetFormat.Text;
+        if (o.ContainsKey("prompt")) return DatasetFormat.Prompt;
+        if (o.ContainsKey("input_ids")) return DatasetFormat.Tokens;
         return null;
     }
 

@@ -3,14 +3,6 @@ using System.Text.Json.Nodes;
 
 namespace Engine.Methods.Core.Data;
 
-/// <summary>A malformed input record, with where it is.</summary>
-public sealed class RecordFormatException(string file, long line, string message, Exception? inner = null)
-    : FormatException($"{file}:{line}: {message}", inner)
-{
-    public string File { get; } = file;
-    public long Line { get; } = line;
-}
-
 /// <summary>One JSONL record and its 1-based line number.</summary>
 public readonly record struct JsonlRecord(long Line, JsonObject Value);
 

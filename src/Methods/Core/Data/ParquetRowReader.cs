@@ -49,6 +49,24 @@ public static class ParquetRowReader
         }
     }
 
+    /// <summary>Rows in the file, from its metadata.</summary>
+    public static long CountRows(string path)
+    {
+        try
+        {
+            return Sync(async () =>
+            {
+                await using var stream = File.OpenRead(path);
+                await using var reader = await ParquetReader.CreateAsync(stream);
+                return reader.Metadata?.NumRows ?? 0L;
+            });
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException)
+        {
+            throw new RecordFormatException(path, 0, "not a readable Parquet file: " + e.Message, e);
+        }
+    }
+
     /// <summary>Runs Parquet.Net's async API to completion off any synchronisation context (no deadlock under UI/test contexts).</summary>
     private static T Sync<T>(Func<Task<T>> work) => Task.Run(work).GetAwaiter().GetResult();
 

@@ -1,14 +1,14 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Engine.Methods.Core.Data;
 using Engine.Models.Chat;
+using static Engine.Methods.Core.Data.JsonFields;
 
 namespace Engine.Methods.Core.Data;
 
 /// <summary>
-/// Turns raw rows into typed records, checking fields. Every problem — missing or mistyped field, empty
-/// completion, a conversation with no assistant turn — raises <see cref="RecordFormatException"/> naming the
-/// file and line (row for Parquet).
+/// The one record parser: a row of any accepted format → <see cref="DataRecord"/>. Every problem — missing or mistyped
+/// field, empty completion, malformed message list — raises <see cref="RecordFormatException"/> naming the file, line
+/// (row for Parquet, element for a JSON array) and field. <see cref="ParseSft"/>, <see cref="ParsePreference"/> and
+/// <see cref="ParseKto"/> are the parse followed by the view.
 /// </summary>
 public static class RecordParser
 {
@@ -17,15 +17,30 @@ public static class RecordParser
     /// <summary>Alpaca's instruction and input are joined by this (SelectIT's rating prompt uses the same joiner).</summary>
     public const string InstructionInputJoiner = "\n";
 
-    public static SftRecord ParseSft(DataRow row, DatasetFormat format = DatasetFormat.Auto)
+    public static SftRecord ParseSft(DataRow row, DatasetFormat format = DatasetFormat.Auto) => Parse(row, format).ToSft();
+    public static PreferenceRecord ParsePreference(DataRow row, DatasetFormat format = DatasetFormat.Auto) => Parse(row, format).ToPreference();
+    public static KtoRecord ParseKto(DataRow row, DatasetFormat format = DatasetFormat.Auto) => Parse(row, format).ToKto();
+
+    /// <summary>The record's <c>id</c> field as a string, when it has one.</summary>
+    public static string? IdOf(JsonObject o) => RecordFields.IdOf(o);
+
+    public static DataRecord Parse(DataRow row, DatasetFormat format = DatasetFormat.Auto)
     {
         var o = row.Value;
-        var f = Resolve(row, format);
-        var id = IdOf(o);
+        var f = format != DatasetFormat.Auto ? format : DatasetFormats.Detect(o) ?? throw Fail(row,
+            $"cannot tell the format from fields [{string.Join(", ", o.Select(kv => kv.Key))}]; expected messages, instruction/output, text, " +
+            "prompt/completion, prompt/chosen/rejected, prompt/completion/label, prompt or input_ids");
+        var fields = RecordFields.Read(row);
+        DataRecord Conversation(IReadOnlyList<ChatMessage> turns, int promptTurns, bool conversational,
+            IReadOnlyList<ChatMessage>? rejected = null, bool? label = null, string? messagesField = null) =>
+            new(f, row, fields, null, null, turns, promptTurns, rejected, label, conversational, messagesField);
+
         switch (f)
         {
             case DatasetFormat.Text:
-                return new SftRecord(f, RequireString(row, o, "text"), [], false, id, row);
+                return new DataRecord(f, row, fields, RequireString(row, o, "text"), null, [], 0, null, null, false, null);
+            case DatasetFormat.Tokens:
+                return new DataRecord(f, row, fields, null, TokenIds(row, o), [], 0, null, null, false, null);
             case DatasetFormat.Alpaca:
             {
                 var instruction = RequireString(row, o, "instruction");
@@ -36,47 +51,60 @@ public static class RecordParser
                 if (!string.IsNullOrEmpty(system)) msgs.Add(new ChatMessage(System, system));
                 msgs.Add(new ChatMessage(User, string.IsNullOrEmpty(input) ? instruction : instruction + InstructionInputJoiner + input));
                 msgs.Add(new ChatMessage(Assistant, output));
-                return new SftRecord(f, null, msgs, false, id, row);
+                return Conversation(msgs, msgs.Count - 1, false);
             }
             case DatasetFormat.Messages:
             {
                 var field = o.ContainsKey("messages") ? "messages" : "conversations";
-                var msgs = ParseMessages(row, o[field], field);
-                if (!msgs.Any(m => m.Role == Assistant))
-                    throw Fail(row, $"\"{field}\" has no assistant turn, so there is nothing to train on");
-                return new SftRecord(f, null, msgs, true, id, row);
+                var msgs = ConversationParser.Parse(row, o[field], field);
+                // The completion is the final assistant turn; a conversation ending on another role is all prompt.
+                int prompt = msgs[^1].Role == Assistant ? msgs.Count - 1 : msgs.Count;
+                return Conversation(msgs, prompt, true, messagesField: field);
+            }
+            case DatasetFormat.Prompt:
+            {
+                var (prompt, conv) = ParsePrompt(row, o);
+                return Conversation(prompt, prompt.Count, conv);
             }
             case DatasetFormat.PromptCompletion:
             {
                 var (prompt, promptConv) = ParsePrompt(row, o);
                 var (completion, completionConv) = ParseCompletion(row, o, "completion");
-                return new SftRecord(f, null, [.. prompt, .. completion], promptConv || completionConv, id, row, prompt.Count);
+                return Conversation([.. prompt, .. completion], prompt.Count, promptConv || completionConv);
+            }
+            case DatasetFormat.Kto:
+            {
+                var (prompt, promptConv) = ParsePrompt(row, o);
+                var (completion, completionConv) = ParseCompletion(row, o, "completion");
+                return Conversation([.. prompt, .. completion], prompt.Count, promptConv || completionConv, label: ParseLabel(row, o));
+            }
+            case DatasetFormat.Preference:
+            {
+                var (prompt, chosen, rejected, conv) = ParsePreference(row, o);
+                return Conversation([.. prompt, .. chosen], prompt.Count, conv, rejected);
             }
             default:
-                throw Fail(row, $"{f} records are not supervised fine-tuning data (need messages, instruction/output, prompt/completion or text)");
+                throw new ArgumentOutOfRangeException(nameof(format), f, "unknown dataset format");
         }
     }
 
-    public static PreferenceRecord ParsePreference(DataRow row, DatasetFormat format = DatasetFormat.Auto)
+    private static (IReadOnlyList<ChatMessage> Prompt, IReadOnlyList<ChatMessage> Chosen, IReadOnlyList<ChatMessage> Rejected, bool Conversational)
+        ParsePreference(DataRow row, JsonObject o)
     {
-        var o = row.Value;
-        var f = Resolve(row, format);
-        if (f != DatasetFormat.Preference)
-            throw Fail(row, $"{f} record where preference data is expected (needs chosen and rejected)");
         var chosenNode = Require(row, o, "chosen");
         var rejectedNode = Require(row, o, "rejected");
         bool listForm = chosenNode is JsonArray;
         if (listForm != rejectedNode is JsonArray)
-            throw Fail(row, "\"chosen\" and \"rejected\" must both be strings or both be message lists");
+            throw Fail(row, "\"chosen\" and \"rejected\" must both be strings or both be message lists", "rejected");
 
         if (!listForm)
         {
             var (prompt, conv) = ParsePrompt(row, o);
-            return new PreferenceRecord(prompt, ParseCompletion(row, o, "chosen").Turns, ParseCompletion(row, o, "rejected").Turns, conv, IdOf(o), row);
+            return (prompt, ParseCompletion(row, o, "chosen").Turns, ParseCompletion(row, o, "rejected").Turns, conv);
         }
 
-        var chosen = ParseMessages(row, chosenNode, "chosen");
-        var rejected = ParseMessages(row, rejectedNode, "rejected");
+        var chosen = ConversationParser.Parse(row, chosenNode, "chosen");
+        var rejected = ConversationParser.Parse(row, rejectedNode, "rejected");
         // A "prompt" next to chosen/rejected lists that already hold the prompt turns (UltraFeedback-binarized style:
         // prompt string + full conversations) is redundant: the shared leading turns are used instead, as TRL does.
         bool listsHoldPrompt = chosen[0].Role != Assistant && rejected[0].Role != Assistant;
@@ -85,50 +113,23 @@ public static class RecordParser
             var (prompt, _) = ParsePrompt(row, o);
             CheckCompletion(row, chosen, "chosen");
             CheckCompletion(row, rejected, "rejected");
-            return new PreferenceRecord(prompt, chosen, rejected, true, IdOf(o), row);
+            return (prompt, chosen, rejected, true);
         }
         // TRL's conversational form without "prompt" (or with a redundant one): the shared leading turns are the prompt.
         int shared = 0;
         while (shared < chosen.Count && shared < rejected.Count && chosen[shared] == rejected[shared]) shared++;
-        if (shared == 0) throw Fail(row, "\"chosen\" and \"rejected\" share no leading turns to use as the prompt");
+        if (shared == 0) throw Fail(row, "\"chosen\" and \"rejected\" share no leading turns to use as the prompt", "chosen");
         var c = chosen.Skip(shared).ToList();
         var r = rejected.Skip(shared).ToList();
         CheckCompletion(row, c, "chosen");
         CheckCompletion(row, r, "rejected");
-        return new PreferenceRecord(chosen.Take(shared).ToList(), c, r, true, IdOf(o), row);
-    }
-
-    public static KtoRecord ParseKto(DataRow row, DatasetFormat format = DatasetFormat.Auto)
-    {
-        var o = row.Value;
-        var f = Resolve(row, format);
-        if (f != DatasetFormat.Kto)
-            throw Fail(row, $"{f} record where KTO data is expected (needs prompt, completion and label)");
-        var (prompt, promptConv) = ParsePrompt(row, o);
-        var (completion, completionConv) = ParseCompletion(row, o, "completion");
-        return new KtoRecord(prompt, completion, ParseLabel(row, o), promptConv || completionConv, IdOf(o), row);
-    }
-
-    /// <summary>The record's <c>id</c> field as a string, when it has one.</summary>
-    public static string? IdOf(JsonObject o) => o["id"] switch
-    {
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString(),
-        _ => null,
-    };
-
-    private static DatasetFormat Resolve(DataRow row, DatasetFormat format)
-    {
-        if (format != DatasetFormat.Auto) return format;
-        return DatasetFormats.Detect(row.Value) ?? throw Fail(row,
-            $"cannot tell the format from fields [{string.Join(", ", row.Value.Select(kv => kv.Key))}]; expected messages, " +
-            "instruction/output, text, prompt/completion, prompt/chosen/rejected or prompt/completion/label");
+        return (chosen.Take(shared).ToList(), c, r, true);
     }
 
     private static (List<ChatMessage> Turns, bool Conversational) ParsePrompt(DataRow row, JsonObject o)
     {
         var node = Require(row, o, "prompt");
-        if (node is JsonArray) return (ParseMessages(row, node, "prompt"), true);
+        if (node is JsonArray) return (ConversationParser.Parse(row, node, "prompt"), true);
         return ([new ChatMessage(User, AsString(row, node, "prompt"))], false);
     }
 
@@ -137,59 +138,19 @@ public static class RecordParser
         var node = Require(row, o, field);
         if (node is JsonArray)
         {
-            var turns = ParseMessages(row, node, field);
+            var turns = ConversationParser.Parse(row, node, field);
             CheckCompletion(row, turns, field);
             return (turns, true);
         }
         var text = AsString(row, node, field);
-        if (string.IsNullOrWhiteSpace(text)) throw Fail(row, $"\"{field}\" is empty");
+        if (string.IsNullOrWhiteSpace(text)) throw Fail(row, $"\"{field}\" is empty", field);
         return ([new ChatMessage(Assistant, text)], false);
     }
 
     private static void CheckCompletion(DataRow row, IReadOnlyList<ChatMessage> turns, string field)
     {
-        if (turns.Count == 0) throw Fail(row, $"\"{field}\" has no completion turns");
-        if (turns[^1].Role != Assistant) throw Fail(row, $"\"{field}\" must end with an assistant turn, not \"{turns[^1].Role}\"");
-    }
-
-    /// <summary>[{role, content}] or ShareGPT [{from, value}]; content may be a string or a list of {type:"text", text} parts.</summary>
-    private static List<ChatMessage> ParseMessages(DataRow row, JsonNode? node, string field)
-    {
-        if (node is not JsonArray arr) throw Fail(row, $"\"{field}\" must be a list of messages, got {Kind(node)}");
-        if (arr.Count == 0) throw Fail(row, $"\"{field}\" is an empty list");
-        var list = new List<ChatMessage>(arr.Count);
-        for (int i = 0; i < arr.Count; i++)
-        {
-            if (arr[i] is not JsonObject m) throw Fail(row, $"{field}[{i}] must be an object with role and content, got {Kind(arr[i])}");
-            var role = m.ContainsKey("role") ? AsString(row, m["role"], $"{field}[{i}].role")
-                : m.ContainsKey("from") ? ShareGptRole(AsString(row, m["from"], $"{field}[{i}].from"))
-                : throw Fail(row, $"{field}[{i}] has no \"role\"");
-            var content = m.ContainsKey("content") ? Content(row, m["content"], $"{field}[{i}].content")
-                : m.ContainsKey("value") ? AsString(row, m["value"], $"{field}[{i}].value")
-                : throw Fail(row, $"{field}[{i}] has no \"content\"");
-            if (role == Assistant && string.IsNullOrWhiteSpace(content)) throw Fail(row, $"{field}[{i}] is an empty assistant turn");
-            list.Add(new ChatMessage(role, content));
-        }
-        return list;
-    }
-
-    private static string ShareGptRole(string from) => from switch
-    {
-        "human" => User,
-        "gpt" => Assistant,
-        _ => from,
-    };
-
-    private static string Content(DataRow row, JsonNode? node, string what)
-    {
-        if (node is not JsonArray parts) return AsString(row, node, what);
-        var text = new global::System.Text.StringBuilder();
-        foreach (var p in parts)
-        {
-            if (p is JsonObject part && part["text"] is JsonValue t && t.TryGetValue<string>(out var s)) text.Append(s);
-            else throw Fail(row, $"{what} parts must be {{\"type\": \"text\", \"text\": ...}} (only text is supported)");
-        }
-        return text.ToString();
+        if (turns.Count == 0) throw Fail(row, $"\"{field}\" has no completion turns", field);
+        if (turns[^1].Role != Assistant) throw Fail(row, $"\"{field}\" must end with an assistant turn, not \"{turns[^1].Role}\"", field);
     }
 
     private static bool ParseLabel(DataRow row, JsonObject o)
@@ -201,41 +162,20 @@ public static class RecordParser
             if (TryNumber(v, out var d) && (d == 0 || d == 1)) return d == 1;
             if (v.TryGetValue<string>(out var s) && bool.TryParse(s, out var sb)) return sb;
         }
-        throw Fail(row, $"\"label\" must be true or false, got {node.ToJsonString()}");
+        throw Fail(row, $"\"label\" must be true or false, got {node.ToJsonString()}", "label");
     }
 
-    /// <summary>A JSON number as double, whether it came from parsed text or was created from a CLR value (Parquet).</summary>
-    internal static bool TryNumber(JsonNode? node, out double value)
+    private static int[] TokenIds(DataRow row, JsonObject o)
     {
-        value = 0;
-        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number &&
-               double.TryParse(v.ToJsonString(), global::System.Globalization.NumberStyles.Float, global::System.Globalization.CultureInfo.InvariantCulture, out value);
+        if (Require(row, o, "input_ids") is not JsonArray list || list.Count == 0)
+            throw Fail(row, $"\"input_ids\" must be a non-empty list of token ids, got {Kind(o["input_ids"])}", "input_ids");
+        var ids = new int[list.Count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (!TryInteger(list[i], out var id) || id < 0 || id > int.MaxValue)
+                throw Fail(row, $"\"input_ids[{i}]\" must be a non-negative integer token id, got {list[i]?.ToJsonString() ?? "null"}", $"input_ids[{i}]");
+            ids[i] = (int)id;
+        }
+        return ids;
     }
-
-    private static JsonNode Require(DataRow row, JsonObject o, string field) =>
-        o[field] ?? throw Fail(row, o.ContainsKey(field) ? $"\"{field}\" is null" : $"missing field \"{field}\"");
-
-    private static string RequireString(DataRow row, JsonObject o, string field)
-    {
-        var s = AsString(row, Require(row, o, field), field);
-        if (string.IsNullOrWhiteSpace(s)) throw Fail(row, $"\"{field}\" is empty");
-        return s;
-    }
-
-    private static string? OptionalString(DataRow row, JsonObject o, string field) =>
-        o[field] is null ? null : AsString(row, o[field], field);
-
-    private static string AsString(DataRow row, JsonNode? node, string field) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail(row, $"\"{field}\" must be a string, got {Kind(node)}");
-
-    private static string Kind(JsonNode? n) => n switch
-    {
-        null => "null",
-        JsonArray => "a list",
-        JsonObject => "an object",
-        JsonValue v => v.GetValueKind().ToString().ToLowerInvariant(),
-        _ => n.GetType().Name,
-    };
-
-    internal static RecordFormatException Fail(DataRow row, string message) => new(row.Source, row.Line, message);
 }

@@ -4,6 +4,7 @@ using Engine.Methods.Evaluation.Testbed;
 using Engine.Methods.Evaluation.Experiments;
 using Engine.Methods.Training;
 using Engine.Methods.Core.Data;
+using Engine.Methods.Core.Progress;
 using Engine.Methods.Training.Data;
 using Engine.Models;
 
@@ -67,8 +68,8 @@ public static class SelectItTestbedExperiment
         // SelectIT over the noisy data.
         var input = Path.Combine(work, "data.jsonl");
         TestbedWriter.Write(data, input, TestbedFormat.Alpaca, hideHidden: true);
-        var runner = new SelectItRunner(new SelectItOptions { Models = [judgeDir], Ratio = o.Ratio, BatchSize = 16 }, log);
-        runner.Score(input, Path.Combine(work, "selectit"), resume: false);
+        var runner = new SelectItRunner(new SelectItOptions { Models = [judgeDir], Ratio = o.Ratio, BatchSize = 16 }, log is null ? null : new LogProgress(log));
+        runner.Score(input, Path.Combine(work, "selectit"), overwrite: true);
         var merged = runner.Merge(input, Path.Combine(work, "selectit"), Path.Combine(work, "selected.jsonl"), Path.Combine(work, "scores.jsonl"));
         var scores = data.Select((r, i) => (r.Id, merged.Scores[i])).ToDictionary(x => x.Id, x => x.Item2);
         var key = data.ToDictionary(r => r.Id, r => r.Meta!.Corrupted);

@@ -1,31 +1,28 @@
-using System.Text.Json.Nodes;
 using Engine.Methods.Core.Data;
 
 namespace Engine.Methods.Selection.SelectIT;
 
-/// <summary>The (instruction, response) a record is rated on, from Alpaca, chat "messages" or LLMZoo "conversations".</summary>
+/// <summary>
+/// SelectIT's view of a record: the (instruction, response) it is rated on — the first user turn and the first
+/// assistant turn after it. Alpaca gives instruction + "\n" + input and output; chat <c>messages</c>, ShareGPT/LLMZoo
+/// <c>conversations</c>, prompt/completion and KTO records give their first exchange (system turns are not rated).
+/// </summary>
 public readonly record struct InstructionPair(string Instruction, string Response)
 {
-    public static InstructionPair From(JsonlRecord rec, string file)
+    public static InstructionPair From(DataRecord record)
     {
-        var o = rec.Value;
-        string? S(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        if (S(o["instruction"]) is { } ins && S(o["output"]) is { } output)
+        if (record.Format == DatasetFormat.Preference)
+            throw record.Error("SelectIT rates one response per instruction; a preference record has two (chosen and rejected)");
+        var turns = record.Messages;
+        int user = -1, assistant = -1;
+        for (int i = 0; i < turns.Count && assistant < 0; i++)
         {
-            var input = S(o["input"]);
-            // Instruction and input joined by a newline, the same joiner the SFT formatting uses.
-            return new(string.IsNullOrEmpty(input) ? ins : ins + "\n" + input, output);
+            if (user < 0 && turns[i].Role == RecordParser.User) user = i;
+            else if (user >= 0 && turns[i].Role == RecordParser.Assistant) assistant = i;
         }
-        if (o["messages"] is JsonArray msgs)
-        {
-            var user = msgs.OfType<JsonObject>().FirstOrDefault(m => S(m["role"]) == "user");
-            var asst = msgs.OfType<JsonObject>().FirstOrDefault(m => S(m["role"]) == "assistant");
-            if (user is not null && asst is not null && S(user["content"]) is { } u && S(asst["content"]) is { } a) return new(u, a);
-            throw new RecordFormatException(file, rec.Line, "\"messages\" needs a user turn and an assistant turn with string content");
-        }
-        if (o["conversations"] is JsonArray conv && conv.Count >= 2 && conv[0] is JsonObject h && conv[1] is JsonObject g &&
-            S(h["value"]) is { } hv && S(g["value"]) is { } gv)
-            return new(hv, gv);
-        throw new RecordFormatException(file, rec.Line, "record needs instruction/output (Alpaca), messages (chat) or conversations (LLMZoo)");
+        if (user < 0 || assistant < 0)
+            throw record.Error("SelectIT needs an instruction and its response: Alpaca instruction/output, or a user turn followed by an assistant turn " +
+                $"(this {record.Format} record has none)", record.MessagesField);
+        return new InstructionPair(turns[user].Content, turns[assistant].Content);
     }
 }

@@ -1,82 +1,46 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Engine.Methods.Core.Data;
-using Engine.Models;
-using Engine.Models.Scoring;
+using Engine.Methods.Core.Jobs;
+using Engine.Methods.Core.Progress;
 
 namespace Engine.Methods.Selection.SelectIT;
 
 /// <summary>
-/// Runs SelectIT in two phases. Phase 1, per model (one in memory at a time): rating-token probabilities for
-/// every record × prompt, token- and sentence-level scores, appended to a per-model (per-shard) JSONL in the
-/// work folder — resumable, and shardable with (index mod n). Phase 2 (<see cref="Merge"/>): checks that every
-/// record was scored exactly once by every model, mixes models, writes all scores and the selection.
+/// Runs SelectIT in two phases on the shared record-job contract. Phase 1 (<see cref="Score"/>), per model (one in
+/// memory at a time): a <see cref="SelectItModelJob"/> writes <c>model-&lt;m&gt;.jsonl</c> in the work folder (or this
+/// run's shard of it) — resumable, shardable, fingerprinted. Phase 2 (<see cref="Merge"/>): merges and checks every
+/// model's shards, computes sentence scores with this run's α from the stored token scores, mixes models with θ, and
+/// writes all scores and the selection.
 /// </summary>
-public sealed class SelectItRunner(SelectItOptions options, Action<string>? log = null)
+public sealed class SelectItRunner(SelectItOptions options, IProgress? progress = null)
 {
+    /// <summary>How the scores were computed (device, batch shape) is checked among the shards, not against the merging command's options.</summary>
+    private static readonly string[] MergeIgnores = ["device", "batch_size"];
+
     public SelectItOptions Options { get; } = options;
+    private IProgress Progress => progress ?? NullProgress.Instance;
 
-    public static string ShardFile(string workDir, int model, int shard, int shards) =>
-        Path.Combine(workDir, $"model-{model}.shard-{shard}-of-{shards}.jsonl");
+    /// <summary>Model m's scores in a work folder (a shard writes <c>model-m.shard-i-of-n.jsonl</c> beside it).</summary>
+    public static string ModelOutput(string workDir, int model) => Path.Combine(workDir, $"model-{model}.jsonl");
 
-    /// <summary>Phase 1 for this run's shard. <paramref name="progress"/> gets records done per batch.</summary>
-    public void Score(string inputPath, string workDir, bool resume, Action<long, long>? progress = null)
+    /// <summary>Phase 1 for this run's shard, every model in turn.</summary>
+    public IReadOnlyList<JobSummary> Score(string inputPath, string workDir, bool resume = false, bool overwrite = false)
     {
         Options.Validate();
         Directory.CreateDirectory(workDir);
-        var all = JsonlReader.Read(inputPath, Options.SkipBadRecords, e => log?.Invoke("skipped: " + e.Message))
-            .Select((r, i) => (index: i, rec: r))
-            .Where(x => x.index % Options.ShardCount == Options.ShardIndex)
-            .Select(x => (x.index, pair: InstructionPair.From(x.rec, inputPath)))
-            .ToList();
+        var summaries = new List<JobSummary>();
         for (int m = 0; m < Options.Models.Count; m++)
         {
-            var path = ShardFile(workDir, m, Options.ShardIndex, Options.ShardCount);
-            using var writer = new ResumableJsonlWriter(path, resume);
-            if (writer.ExistingRecords >= all.Count) { log?.Invoke($"model {m}: already scored ({path})"); continue; }
-            log?.Invoke($"model {m}: loading {Options.Models[m]}");
-            var bundle = ModelBundle.Load(Options.Models[m], Options.Device);
-            var ratingIds = RatingTokens.Resolve(bundle.Tokenizer, Options.ScaleMax);
-            var scorer = new Scorer(bundle.Model, Options.BatchSize);
-            int maxTokens = Options.MaxTokens ?? bundle.Model.Config.MaxPositionEmbeddings;
-            var prompts = Options.Prompts.Take(Options.NumPrompts).ToArray();
-            foreach (var chunk in all.Skip((int)writer.ExistingRecords).Chunk(Math.Max(1, Options.BatchSize)))
+            Progress.Note($"selectit: model {m + 1}/{Options.Models.Count}: {Options.Models[m]}");
+            summaries.Add(RecordJobRunner.Run(new SelectItModelJob(Options, Options.Models[m]), new JobOptions
             {
-                var inputs = chunk.SelectMany(x => prompts.Select(p => Encode(bundle, p, x.pair, maxTokens))).ToArray();
-                var probs = scorer.CandidateProbabilities(inputs, ratingIds);
-                for (int r = 0; r < chunk.Length; r++)
-                {
-                    var perPrompt = probs.Skip(r * prompts.Length).Take(prompts.Length).ToArray();
-                    var tokenScores = perPrompt.Select(p => SelectItScores.Token(p, Options.Normalization)).ToArray();
-                    var sSent = SelectItScores.Sentence(tokenScores.Select(t => t.sToken).ToArray(), Options.Alpha);
-                    writer.Write(new JsonObject
-                    {
-                        ["index"] = chunk[r].index,
-                        ["parameters"] = bundle.Model.ParameterCount,
-                        ["rating_probs"] = new JsonArray(perPrompt.Select(p => (JsonNode)new JsonArray(p.Select(v => (JsonNode)v).ToArray())).ToArray()),
-                        ["s_base"] = new JsonArray(tokenScores.Select(t => (JsonNode)t.sBase).ToArray()),
-                        ["s_token"] = new JsonArray(tokenScores.Select(t => (JsonNode)t.sToken).ToArray()),
-                        ["s_sent"] = sSent,
-                    });
-                }
-                progress?.Invoke(chunk.Length, inputs.Sum(i => (long)i.Length));
-            }
+                Input = inputPath, Output = ModelOutput(workDir, m), Shard = Options.Shard, ChunkSize = 256,
+                Resume = resume, Overwrite = overwrite, SkipBadRecords = Options.SkipBadRecords,
+                Sources = new Dictionary<string, string> { ["model"] = Path.GetFullPath(Options.Models[m]) },
+            }, Progress));
         }
-    }
-
-    /// <summary>Encode one rating input; if too long, drop the middle of the response until it fits.</summary>
-    private static int[] Encode(ModelBundle bundle, string prompt, InstructionPair pair, int maxTokens)
-    {
-        var response = pair.Response;
-        while (true)
-        {
-            var ids = bundle.Tokenizer.Encode(RatingPrompts.Build(prompt, pair.Instruction, response), addSpecialTokens: true);
-            if (ids.Length <= maxTokens || response.Length < 16) return ids.Length <= maxTokens ? ids : ids[^maxTokens..];
-            int cut = Math.Max(8, (int)((double)(ids.Length - maxTokens) / ids.Length * response.Length * 1.2));
-            int mid = response.Length / 2;
-            int from = Math.Max(4, mid - cut / 2), to = Math.Min(response.Length - 4, mid + cut / 2);
-            response = response[..from] + " … " + response[to..];
-        }
+        return summaries;
     }
 
     public sealed record MergeResult(int Records, int Selected, double[] Scores);
@@ -85,35 +49,40 @@ public sealed class SelectItRunner(SelectItOptions options, Action<string>? log 
     public MergeResult Merge(string inputPath, string workDir, string selectedPath, string scoresPath)
     {
         Options.Validate();
-        var records = JsonlReader.Read(inputPath, Options.SkipBadRecords).ToList();
-        int n = records.Count, models = Options.Models.Count;
+        int models = Options.Models.Count;
+        var manifests = new JobManifest[models];
+        for (int m = 0; m < models; m++)
+        {
+            var expected = RecordJobRunner.FingerprintOf(new SelectItModelJob(Options, Options.Models[m]), inputPath);
+            manifests[m] = JobMerge.RequireComplete(ModelOutput(workDir, m), expected, MergeIgnores);
+        }
+        // The records the scoring jobs indexed: same input, same view, bad ones skipped (they were reported while scoring).
+        var records = RecordReader.Read(inputPath, InstructionPair.From, new RecordReadOptions { SkipBadRecords = true }).Select(r => r.Record).ToList();
+        int n = records.Count;
         var sSent = new double[models, n];
         var tokens = new JsonNode?[models, n];
         var theta = new double[models];
         for (int m = 0; m < models; m++)
         {
-            var seen = new bool[n];
-            var files = Directory.GetFiles(workDir, $"model-{m}.shard-*-of-*.jsonl");
-            if (files.Length == 0) throw new InvalidOperationException($"No scores for model {m} ({Options.Models[m]}) in {workDir}; run the scoring phase first.");
-            foreach (var f in files)
-                foreach (var line in JsonlReader.Read(f))
-                {
-                    int i = line.Value["index"]!.GetValue<int>();
-                    if (i < 0 || i >= n) throw new InvalidDataException($"{f}:{line.Line}: index {i} outside the input's {n} records (wrong --input?).");
-                    if (seen[i]) throw new InvalidDataException($"{f}:{line.Line}: record {i} scored twice for model {m} (overlapping shards?).");
-                    seen[i] = true;
-                    sSent[m, i] = line.Value["s_sent"]!.GetValue<double>();
-                    tokens[m, i] = line.Value["s_token"]!.DeepClone();
-                    theta[m] = line.Value["parameters"]!.GetValue<double>();
-                }
-            int missing = seen.Count(s => !s);
-            if (missing > 0) throw new InvalidDataException($"Model {m}: {missing} of {n} records have no score yet (unfinished shard?).");
+            if (manifests[m].Records != n)
+                throw new InvalidDataException($"{ModelOutput(workDir, m)} scored {manifests[m].Records} records but {inputPath} has {n} valid ones now.");
+            int i = 0;
+            foreach (var line in JsonlReader.Read(ModelOutput(workDir, m)))
+            {
+                if (line.Value["index"]!.GetValue<long>() != i) throw new InvalidDataException($"{ModelOutput(workDir, m)}:{line.Line}: record {line.Value["index"]} where {i} was expected.");
+                var sToken = line.Value["s_token"]!.AsArray();
+                // Sentence level with this run's α, from the stored token scores.
+                sSent[m, i] = SelectItScores.Sentence(sToken.Select(v => v!.GetValue<double>()).ToArray(), Options.Alpha);
+                tokens[m, i] = sToken.DeepClone();
+                theta[m] = line.Value["parameters"]!.GetValue<double>();
+                i++;
+            }
         }
         var weights = Options.ModelWeights?.ToArray() ?? theta;
         var scores = new double[n];
         var dir = Path.GetDirectoryName(Path.GetFullPath(scoresPath));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using (var sw = new StreamWriter(scoresPath))
+        using (var sw = new StreamWriter(scoresPath) { NewLine = "\n" })
             for (int i = 0; i < n; i++)
             {
                 var sents = Enumerable.Range(0, models).Select(m => sSent[m, i]).ToArray();
@@ -132,11 +101,12 @@ public sealed class SelectItRunner(SelectItOptions options, Action<string>? log 
         int count = Options.TopN ?? SelectItScores.CountForRatio(n, Options.Ratio);
         var chosen = SelectItScores.Select(scores, count);
         var tmp = selectedPath + ".tmp";
-        using (var w = new StreamWriter(tmp))
+        using (var w = new StreamWriter(tmp) { NewLine = "\n" })
             foreach (var i in chosen) w.WriteLine(records[i].Value.ToJsonString());
         File.Move(tmp, selectedPath, overwrite: true);
         ScoreHistogram.Write(scores, chosen.Length > 0 ? scores[chosen[^1]] : null, Path.ChangeExtension(scoresPath, ".png"));
-        log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"selected {chosen.Length} of {n} records (weights {string.Join(", ", weights.Select(w => w.ToString("G4", CultureInfo.InvariantCulture)))})"));
+        Progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"selectit: selected {chosen.Length} of {n} records (α {Options.Alpha:G4}, weights {string.Join(", ", weights.Select(w => w.ToString("G4", CultureInfo.InvariantCulture)))})"));
         return new MergeResult(n, chosen.Length, scores);
     }
 }

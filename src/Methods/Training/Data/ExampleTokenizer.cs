@@ -91,7 +91,8 @@ public sealed class ExampleTokenizer
         }
         // labels[0] is never a target (nothing precedes it), so an example needs a label at position 1 or later.
         if (!labels.Skip(1).Any(l => l != LabelMask.Ignore)) return null;
-        return new SftExample([.. ids], [.. labels], WeightOf(r.Row), GroupOf(r.Row), r.Id ?? DefaultId(r.Row));
+        var fields = r.Fields ?? RecordFields.None;
+        return new SftExample([.. ids], [.. labels], fields.Weight ?? 1.0, fields.Group, r.Id ?? DefaultId(r.Row));
     }
 
     public PreferenceExample ToPreference(PreferenceRecord r) => ToPreference(r, out _);
@@ -218,12 +219,6 @@ public sealed class ExampleTokenizer
         if (trained && Options.AppendEos && EosId is { } eos && !ids.Any(_endIds.Contains)) ids = [.. ids, eos];
         return ids;
     }
-
-    private static double WeightOf(DataRow row) =>
-        RecordParser.TryNumber(row.Value["weight"], out var w) ? w : 1.0;
-
-    private static string? GroupOf(DataRow row) =>
-        row.Value["group"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var g) ? g : null;
 
     private static string DefaultId(DataRow row) => $"{Path.GetFileName(row.Source)}:{row.Line}";
 }

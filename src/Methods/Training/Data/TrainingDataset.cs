@@ -14,10 +14,11 @@ public sealed record DatasetOptions
 }
 
 /// <summary>
-/// Files (JSONL/Parquet, or folders of them) → parsed records → token-level examples, in file order.
-/// A malformed record — bad JSON, missing or mistyped field, empty completion, a conversation the template cannot
-/// split — raises <see cref="RecordFormatException"/> naming file and line, or with
-/// <see cref="DatasetOptions.SkipBadRecords"/> is counted in the report and skipped.
+/// Files (JSONL, JSON arrays, Parquet, or folders of them) → <see cref="DataRecord"/> (the shared parser) → the SFT,
+/// preference or KTO view → token-level examples, in file order. A malformed record — bad JSON, missing or mistyped
+/// field, empty completion, a record of the wrong kind, a conversation the template cannot split — raises
+/// <see cref="RecordFormatException"/> naming file and line, or with <see cref="DatasetOptions.SkipBadRecords"/> is
+/// counted in the report and skipped.
 /// </summary>
 public static class TrainingDataset
 {
@@ -25,9 +26,9 @@ public static class TrainingDataset
     {
         var o = options ?? new DatasetOptions();
         var report = new DatasetReport(o.MaxReportedErrors);
-        var list = Process(paths, o, report, row =>
+        var list = Process(paths, o, report, record =>
         {
-            var ex = tokenizer.ToSft(RecordParser.ParseSft(row, o.Format), out var cut);
+            var ex = tokenizer.ToSft(record.ToSft(), out var cut);
             if (cut) report.Truncated++;
             if (ex is null) report.DroppedNoLoss++;
             return ex;
@@ -39,9 +40,9 @@ public static class TrainingDataset
     {
         var o = options ?? new DatasetOptions();
         var report = new DatasetReport(o.MaxReportedErrors);
-        var list = Process(paths, o, report, row =>
+        var list = Process(paths, o, report, record =>
         {
-            var ex = tokenizer.ToPreference(RecordParser.ParsePreference(row, o.Format), out var cut);
+            var ex = tokenizer.ToPreference(record.ToPreference(), out var cut);
             if (cut) report.Truncated++;
             return ex;
         });
@@ -52,44 +53,23 @@ public static class TrainingDataset
     {
         var o = options ?? new DatasetOptions();
         var report = new DatasetReport(o.MaxReportedErrors);
-        var list = Process(paths, o, report, row =>
+        var list = Process(paths, o, report, record =>
         {
-            var ex = tokenizer.ToKto(RecordParser.ParseKto(row, o.Format), out var cut);
+            var ex = tokenizer.ToKto(record.ToKto(), out var cut);
             if (cut) report.Truncated++;
             return ex;
         });
         return (list, report);
     }
 
-    /// <summary>Every row of the files, malformed JSON lines skipped into the report when allowed.</summary>
-    public static IEnumerable<DataRow> ReadRows(IEnumerable<string> paths, DatasetOptions options, DatasetReport report)
-    {
-        foreach (var path in paths)
-            foreach (var row in DatasetFiles.Read(path, options.SkipBadRecords, report.AddSkipped))
-            {
-                report.RowsRead++;
-                yield return row;
-            }
-    }
-
-    private static List<T> Process<T>(IEnumerable<string> paths, DatasetOptions o, DatasetReport report, Func<DataRow, T?> make) where T : class
+    private static List<T> Process<T>(IEnumerable<string> paths, DatasetOptions o, DatasetReport report, Func<DataRecord, T?> make) where T : class
     {
         var list = new List<T>();
-        foreach (var row in ReadRows(paths, o, report))
+        var read = new RecordReadOptions { Format = o.Format, SkipBadRecords = o.SkipBadRecords };
+        foreach (var r in RecordReader.Read(paths, make, read, report.Reading))
         {
-            T? ex;
-            try { ex = make(row); }
-            catch (RecordFormatException e) when (o.SkipBadRecords) { report.AddSkipped(e); continue; }
-            catch (FormatException e) when (e is not RecordFormatException)
-            {
-                // Template problems found while tokenising: give them the record's place like parse errors.
-                var located = new RecordFormatException(row.Source, row.Line, e.Message, e);
-                if (!o.SkipBadRecords) throw located;
-                report.AddSkipped(located);
-                continue;
-            }
-            if (ex is null) continue;
-            list.Add(ex);
+            if (r.Item is null) continue;
+            list.Add(r.Item);
             report.Examples++;
         }
         return list;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Engine.Methods.Core.Progress;
 
 namespace Engine.Methods.Training.Observability;
 
@@ -38,8 +39,7 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
     private readonly Stopwatch _clock = new();
     private StreamWriter? _writer;
     private long _totalSteps, _startStep;
-    private TimeSpan? _lastPrint;
-    private int _lastLineLength;
+    private ProgressDisplay _display;
     private bool _plotFailed;
 
     public string MetricsPath { get; }
@@ -57,6 +57,7 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
         bool terminal = ReferenceEquals(_progress, Console.Error) && !Console.IsErrorRedirected;
         _inPlace = _options.InPlace ?? terminal;
         _interval = _options.ProgressInterval ?? (terminal ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(10));
+        _display = new ProgressDisplay(_progress, _inPlace, _interval);
     }
 
     public void OnTrainBegin(long totalSteps, long startStep)
@@ -68,7 +69,7 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
         _writer = new StreamWriter(new FileStream(MetricsPath, startStep > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read),
             new UTF8Encoding(false));
         _clock.Restart();
-        _lastPrint = null;
+        _display = new ProgressDisplay(_progress, _inPlace, _interval);
     }
 
     public void OnLog(StepMetrics m)
@@ -88,12 +89,8 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
         foreach (var (k, v) in m.Extra) o[k] = Num(v);
         Write(o);
 
-        var now = _clock.Elapsed;
-        if (_lastPrint is not { } last || now - last >= _interval || m.Step >= _totalSteps)
-        {
-            _lastPrint = now;
-            Progress(FormatProgress(m, now));
-        }
+        // The shared job display: throttled, but the last step always shows.
+        _display.Show(Snapshot(m, _clock.Elapsed), force: m.Step >= _totalSteps);
     }
 
     public void OnEval(EvalMetrics m)
@@ -114,7 +111,7 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
     public void OnTrainEnd(long step)
     {
         _writer?.Flush();
-        if (_inPlace && _lastLineLength > 0) { _progress!.WriteLine(); _lastLineLength = 0; }
+        _display.EndLine();
         _progress!.WriteLine($"training done at step {step} in {FormatSpan(_clock.Elapsed)}; metrics: {MetricsPath}");
         _progress.Flush();
         Plot();
@@ -128,47 +125,17 @@ public sealed class MetricsLogger : ITrainerCallback, IDisposable
         _writer = null;
     }
 
-    private string FormatProgress(StepMetrics m, TimeSpan elapsed)
+    private ProgressSnapshot Snapshot(StepMetrics m, TimeSpan elapsed)
     {
         var inv = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        if (_totalSteps > 0)
-        {
-            double frac = Math.Clamp((double)m.Step / _totalSteps, 0, 1);
-            int filled = (int)Math.Round(frac * 20);
-            sb.Append('[').Append('#', filled).Append('.', 20 - filled).Append("] ");
-            sb.Append($"step {m.Step}/{_totalSteps} ({(frac * 100).ToString("F1", inv)}%)");
-        }
-        else sb.Append($"step {m.Step}");
-        sb.Append($" | epoch {m.Epoch} | loss {m.Loss.ToString("F4", inv)} | lr {m.LearningRate.ToString("0.00e+00", inv)}");
-        sb.Append($" | {m.TokensPerSecond.ToString("N0", inv)} tok/s | {FormatSpan(elapsed)}");
-        long done = m.Step - _startStep;
-        if (_totalSteps > 0 && done > 0 && m.Step < _totalSteps)
-            sb.Append(" | ETA ").Append(FormatSpan(TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (_totalSteps - m.Step))));
-        return sb.ToString();
+        var detail = $"epoch {m.Epoch} | loss {m.Loss.ToString("F4", inv)} | lr {m.LearningRate.ToString("0.00e+00", inv)}";
+        return new ProgressSnapshot(null, m.Step, _totalSteps > 0 ? _totalSteps : null, elapsed, CountName: "step", Detail: detail,
+            TokensPerSecond: m.TokensPerSecond, Eta: ProgressSnapshot.EstimateRemaining(m.Step - _startStep, m.Step, _totalSteps > 0 ? _totalSteps : null, elapsed));
     }
 
-    private static string FormatSpan(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes:00}:{t.Seconds:00}";
+    private static string FormatSpan(TimeSpan t) => ProgressSnapshot.FormatSpan(t);
 
-    private void Progress(string line)
-    {
-        if (_inPlace)
-        {
-            // Pad over the previous, possibly longer, line.
-            _progress!.Write("\r" + line.PadRight(_lastLineLength));
-            _lastLineLength = line.Length;
-        }
-        else _progress!.WriteLine(line);
-        _progress.Flush();
-    }
-
-    private void Message(string line)
-    {
-        if (_inPlace && _lastLineLength > 0) { _progress!.WriteLine(); _lastLineLength = 0; }
-        _progress!.WriteLine(line);
-        _progress.Flush();
-    }
+    private void Message(string line) => _display.Note(line);
 
     private void Write(JsonObject o)
     {
