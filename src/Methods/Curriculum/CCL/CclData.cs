@@ -27,26 +27,23 @@ public static class CclData
         var o = options ?? new DatasetOptions();
         var report = new DatasetReport(o.MaxReportedErrors);
         var list = new List<CclExample>();
-        foreach (var row in TrainingDataset.ReadRows(paths, o, report))
+        var read = new RecordReadOptions { Format = o.Format, SkipBadRecords = o.SkipBadRecords };
+        // The shared reader locates and (with SkipBadRecords) skips bad records, the view's errors included.
+        foreach (var r in RecordReader.Read(paths, record => Example(record, tokenizer, o, paraphraseField, report), read, report.Reading))
         {
-            try
-            {
-                var ex = tokenizer.ToSft(RecordParser.ParseSft(row, o.Format), out var cut);
-                if (cut) report.Truncated++;
-                if (ex is null) { report.DroppedNoLoss++; continue; }
-                list.Add(new CclExample(ex, View(row, ex, tokenizer, o, paraphraseField)));
-                report.Examples++;
-            }
-            catch (FormatException e) when (o.SkipBadRecords)
-            {
-                report.AddSkipped(e as RecordFormatException ?? new RecordFormatException(row.Source, row.Line, e.Message, e));
-            }
-            catch (FormatException e) when (e is not RecordFormatException)
-            {
-                throw new RecordFormatException(row.Source, row.Line, e.Message, e);
-            }
+            if (r.Item is null) continue;
+            list.Add(r.Item);
+            report.Examples++;
         }
         return (list, report);
+    }
+
+    private static CclExample? Example(DataRecord record, ExampleTokenizer tokenizer, DatasetOptions o, string field, DatasetReport report)
+    {
+        var ex = tokenizer.ToSft(record.ToSft(), out var cut);
+        if (cut) report.Truncated++;
+        if (ex is null) { report.DroppedNoLoss++; return null; }
+        return new CclExample(ex, View(record.Row, ex, tokenizer, o, field));
     }
 
     private static SftExample? View(DataRow row, SftExample original, ExampleTokenizer tokenizer, DatasetOptions o, string field)
