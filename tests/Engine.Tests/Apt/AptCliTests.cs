@@ -88,7 +88,10 @@ public class AptCliTests
             var (resumed, rout, rerr) = await Finish(Apt(model, eval, pool, killed, "--resume"));
             Assert.True(resumed == 0, $"resume failed ({resumed}):\n{rout}\n{rerr}");
             Assert.Contains("training resumes from", rerr);
-            Assert.DoesNotContain("apt: mine:", rerr);   // finished stages are skipped, not redone
+            // Iteration 0's finished stages are skipped, not redone (iteration 1 mines for the first time).
+            Assert.DoesNotContain("-> " + Path.Combine(killed, "iter-0", "mined.jsonl"), rerr);
+            Assert.DoesNotContain("-> " + Path.Combine(killed, "pool-embeddings.jsonl"), rerr);
+            Assert.Contains("-> " + Path.Combine(killed, "iter-1", "mined.jsonl"), rerr);
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "iter-0", "train", "model.safetensors")), File.ReadAllBytes(Path.Combine(train, "model.safetensors")));
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "iter-1", "judged.jsonl")), File.ReadAllBytes(Path.Combine(killed, "iter-1", "judged.jsonl")));
         }

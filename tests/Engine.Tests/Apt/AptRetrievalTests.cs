@@ -55,12 +55,13 @@ public class AptRetrievalTests
     public void TagRetrievalTakesEachTagsQuotaByCosineAndUnitesThem()
     {
         var got = AptRetrieval.ByTags(Errors, Pool, 1.0);
-        // math (μ = mean of e0, e1, e2 = (0.6, 0.533)): p1 (cos 0.976) and p0 (0.810), not p2 (−0.747);
-        // arithmetic (μ = e0): p1, already taken; logic (μ = e2): p3 (1.0) before p4 (−0.894); poetry: nothing in the pool.
+        // Tags in name order. arithmetic (μ = e0 = (1, 0)): p1 (cos 0.9/√1.06 = 0.874);
+        // logic (μ = e2): p3 (1.0) before p4 (−0.894); math (μ = mean of e0, e1, e2 = (0.6, 0.533)): p1 (0.976, already
+        // taken) and p0 (0.810), not p2 (−0.747); poetry: nothing in the pool.
         // p5 is closest to e0 but carries no bad-case tag. Three items for |E|·σ = 4: overlaps and the absent tag.
         Assert.Equal([0, 1, 3], got.Select(r => r.PoolIndex));
         Assert.Equal(["tag:math", "tag:arithmetic", "tag:logic"], got.Select(r => r.Via));   // the first tag, in name order, that picked it
-        Assert.Equal(0.9759, got[1].Cosine, 4);
+        Assert.Equal(0.8742, got[1].Cosine, 4);   // p1's cosine where it was picked: to arithmetic's μ
         Assert.Equal(0.8098, got[0].Cosine, 4);
         // σ = 2: math takes all three math items (quota 4), logic both logic items.
         Assert.Equal([0, 1, 2, 3, 4], AptRetrieval.ByTags(Errors, Pool, 2.0).Select(r => r.PoolIndex));

@@ -13,6 +13,7 @@ public static class AptExperimentCommand
         var work = new Option<string>("--work") { Description = "Working folder (per seed: base model, evaluation set, pool, the APT and SFT runs).", Required = true };
         var target = new Option<string>("--target") { Description = "Target domain or families (testbed names) whose bad cases APT mines.", DefaultValueFactory = _ => d.Target };
         var baseN = new Option<int>("--base-n") { Description = "General SFT records (all families) of the base model.", DefaultValueFactory = _ => d.BaseN };
+        var baseShare = new Option<double>("--base-target-share") { Description = "Share of the base model's records drawn from the target alone (the rest from all families).", DefaultValueFactory = _ => d.BaseTargetShare };
         var baseSteps = new Option<int>("--base-steps") { Description = "SFT steps of the base model (sized for roughly 60–70 % on the target).", DefaultValueFactory = _ => d.BaseSteps };
         var evalN = new Option<int>("--eval-n") { Description = "Target-domain records APT mines.", DefaultValueFactory = _ => d.EvalN };
         var poolN = new Option<int>("--pool-n") { Description = "Retrieval pool size (all families).", DefaultValueFactory = _ => d.PoolN };
@@ -24,12 +25,12 @@ public static class AptExperimentCommand
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds (one base model, data set and pair of runs each).", DefaultValueFactory = _ => "1,2,3" };
         var md = new Option<string?>("--markdown") { Description = "Append the result tables to this markdown file." };
         var cmd = new Command("experiment", "Measure APT on the testbed: a base model trained to a majority on the target domain, then K rounds of APT vs K rounds of SFT on the same selected examples vs no training; held-out accuracy on the target and the other domains per round, pooled over seeds with bootstrap CIs.")
-        { work, target, baseN, baseSteps, evalN, poolN, iterations, steps, lr, testN, otherN, seeds, md };
+        { work, target, baseN, baseShare, baseSteps, evalN, poolN, iterations, steps, lr, testN, otherN, seeds, md };
         cmd.SetAction(r =>
         {
             var o = new AptExperimentOptions
             {
-                Target = r.GetValue(target)!, BaseN = r.GetValue(baseN), BaseSteps = r.GetValue(baseSteps), EvalN = r.GetValue(evalN), PoolN = r.GetValue(poolN),
+                Target = r.GetValue(target)!, BaseN = r.GetValue(baseN), BaseTargetShare = r.GetValue(baseShare), BaseSteps = r.GetValue(baseSteps), EvalN = r.GetValue(evalN), PoolN = r.GetValue(poolN),
                 Iterations = r.GetValue(iterations), RoundSteps = r.GetValue(steps), LearningRate = r.GetValue(lr), TestN = r.GetValue(testN),
                 OtherTestN = r.GetValue(otherN),
                 Seeds = r.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray(),

@@ -12,15 +12,17 @@ namespace Engine.Methods.Evaluation.Experiments;
 public sealed record AptExperimentOptions
 {
     /// <summary>The target domain (testbed families or domains): APT mines its bad cases there.</summary>
-    public string Target { get; init; } = "logic";
-    /// <summary>General SFT records (all families, clean) that make the base model.</summary>
+    public string Target { get; init; } = "syllogism";
+    /// <summary>SFT records (clean) that make the base model: all families, plus the target's extra share below.</summary>
     public int BaseN { get; init; } = 4000;
+    /// <summary>Share of the base records drawn from the target alone (the rest from all families), so a short run gets the target to a majority.</summary>
+    public double BaseTargetShare { get; init; } = 0.2;
     /// <summary>SFT steps of the base model: sized so it reaches roughly 60–70 % on the target domain.</summary>
-    public int BaseSteps { get; init; } = 500;
+    public int BaseSteps { get; init; } = 300;
     /// <summary>Target-domain records with gold answers that APT mines (train split, disjoint seed).</summary>
-    public int EvalN { get; init; } = 400;
+    public int EvalN { get; init; } = 300;
     /// <summary>Retrieval pool: all families, clean, with the testbed's CDT tags (train split, disjoint seed).</summary>
-    public int PoolN { get; init; } = 2000;
+    public int PoolN { get; init; } = 1500;
     public int Iterations { get; init; } = 2;
     /// <summary>Optimizer steps per round (same for APT and the SFT baseline).</summary>
     public int RoundSteps { get; init; } = 60;
@@ -29,8 +31,8 @@ public sealed record AptExperimentOptions
     public double LoraAlpha { get; init; } = 32;
     public int BatchSize { get; init; } = 16;
     /// <summary>Held-out (test split) items per evaluation: target domain, and every other domain together.</summary>
-    public int TestN { get; init; } = 300;
-    public int OtherTestN { get; init; } = 350;
+    public int TestN { get; init; } = 200;
+    public int OtherTestN { get; init; } = 260;
     public IReadOnlyList<ulong> Seeds { get; init; } = [1, 2, 3];
     public TestbedExperiment.TinyModelSize Size { get; init; } = new();
 }
@@ -53,6 +55,7 @@ public static class AptTestbedExperiment
 {
     public static IReadOnlyList<AptSeedResult> Run(string work, AptExperimentOptions o, Action<string>? log = null)
     {
+        if (o.BaseTargetShare is < 0 or >= 1) throw new ArgumentException($"the base model's target share must be in [0, 1), got {o.BaseTargetShare}.");
         Directory.CreateDirectory(work);
         return o.Seeds.Select(s => RunSeed(Path.Combine(work, $"seed-{s}"), o, s, log)).ToList();
     }
@@ -63,7 +66,9 @@ public static class AptTestbedExperiment
         Directory.CreateDirectory(dir);
         var target = TaskRegistry.Parse(o.Target);
         var others = TaskRegistry.All.Except(target).ToList();
-        var baseData = TestbedGenerator.Generate(new TestbedOptions { N = o.BaseN, Seed = seed, Split = TestbedSplit.Train });
+        int baseTarget = (int)Math.Round(o.BaseN * o.BaseTargetShare);
+        var baseData = TestbedGenerator.Generate(new TestbedOptions { N = o.BaseN - baseTarget, Seed = seed, Split = TestbedSplit.Train })
+            .Concat(TestbedGenerator.Generate(new TestbedOptions { Tasks = target, N = baseTarget, Seed = seed + 300, Split = TestbedSplit.Train })).ToList();
         var evalData = TestbedGenerator.Generate(new TestbedOptions { Tasks = target, N = o.EvalN, Seed = seed + 100, Split = TestbedSplit.Train });
         var poolData = TestbedGenerator.Generate(new TestbedOptions { N = o.PoolN, Seed = seed + 200, Split = TestbedSplit.Train });
 

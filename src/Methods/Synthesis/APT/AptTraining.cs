@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Engine.Methods.Core.Data;
 using Engine.Methods.Core.Jobs;
 using Engine.Methods.Core.Progress;
 using Engine.Methods.Training;
@@ -48,7 +47,7 @@ internal sealed class AptTraining(AptOptions options, int iteration, TextWriter?
         {
             var diffs = existing.Fingerprint.Differences(f);
             if (diffs.Count > 0) throw new JobException($"cannot resume {outDir}: it was trained with different inputs or options ({string.Join("; ", diffs)}). Use --overwrite to start the run again.");
-            if (existing.Complete && File.Exists(Path.Combine(outDir, "config.json"))) return (existing.Records ?? 0, LastLoss(outDir));
+            if (existing.Complete && File.Exists(Path.Combine(outDir, "config.json"))) return (existing.Records ?? 0, StoredLoss(outDir));
         }
         bool resume = existing is not null && CheckpointStore.Latest(outDir) is not null;
         new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1 }.Write(outDir);
@@ -84,18 +83,19 @@ internal sealed class AptTraining(AptOptions options, int iteration, TextWriter?
         }
         bundle.Tokenizer.Save(outDir);
         (bundle.Generation ?? new GenerationConfig { EosTokenIds = bundle.EosTokenIds }).Save(outDir);
+        double? loss = double.IsFinite(result.FinalLoss) ? result.FinalLoss : null;
+        File.WriteAllText(Path.Combine(outDir, ResultFile), new JsonObject { ["steps"] = result.Steps, ["final_loss"] = loss }.ToJsonString());
         new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1, Complete = true, Records = result.Steps }.Write(outDir);
-        return (result.Steps, double.IsFinite(result.FinalLoss) ? result.FinalLoss : null);
+        return (result.Steps, loss);
     }
 
-    /// <summary>The last logged training loss of a finished round (metrics.jsonl), for the report of a skipped stage.</summary>
-    private static double? LastLoss(string outDir)
+    /// <summary>The round's steps and final loss, kept so that a finished round skipped on resume reports what it reported when it ran.</summary>
+    public const string ResultFile = "apt-train-result.json";
+
+    private static double? StoredLoss(string outDir)
     {
-        var path = Path.Combine(outDir, "metrics.jsonl");
+        var path = Path.Combine(outDir, ResultFile);
         if (!File.Exists(path)) return null;
-        double? loss = null;
-        foreach (var line in JsonlReader.Read(path))
-            if (line.Value["type"]?.GetValue<string>() == "train" && line.Value["loss"] is JsonValue v && v.TryGetValue<double>(out var l)) loss = l;
-        return loss;
+        return JsonNode.Parse(File.ReadAllText(path))?["final_loss"] is JsonValue v && v.TryGetValue<double>(out var l) ? l : null;
     }
 }
