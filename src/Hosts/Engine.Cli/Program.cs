@@ -18,6 +18,7 @@ root.Subcommands.Add(KtoCommand.Create());
 root.Subcommands.Add(CommonItCommand.Create());
 root.Subcommands.Add(CclCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(AptCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 try
 {

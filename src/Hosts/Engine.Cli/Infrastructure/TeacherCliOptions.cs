@@ -29,9 +29,12 @@ public sealed class TeacherCliOptions
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
     /// <summary>The teacher client; a local teacher runs on <paramref name="device"/> in <paramref name="dtype"/> (a --dtype value).</summary>
-    public IChatClient Build(ParseResult r, string device = "cpu", string dtype = "auto")
+    public IChatClient Build(ParseResult r, string device = "cpu", string dtype = "auto") => BuildFor(r, r.GetValue(Teacher)!, device, dtype);
+
+    /// <summary>A client for another spec (e.g. a judge's) with this verb's cache, limits and retries.</summary>
+    public IChatClient BuildFor(ParseResult r, string teacherSpec, string device = "cpu", string dtype = "auto")
     {
-        var spec = TeacherSpec.Parse(r.GetValue(Teacher)!);
+        var spec = TeacherSpec.Parse(teacherSpec);
         var dev = CliOptions.ParseDevice(device);
         var options = new TeacherOptions
         {
