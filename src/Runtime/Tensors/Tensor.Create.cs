@@ -93,7 +93,12 @@ public sealed unsafe partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var c = Device.IsCpu ? Contiguous() : To(Device.Cpu);
-        return c.AsSpan<T>().ToArray();
+        var result = c.AsSpan<T>().ToArray();
+        // The span does not keep the tensor alive: without this, a tensor no longer referenced elsewhere (e.g. a field
+        // of a struct the caller is done with) can have its storage finalized and freed while the copy reads it.
+        GC.KeepAlive(c);
+        GC.KeepAlive(this);
+        return result;
     }
 
     /// <summary>Elements converted to double (any dtype), for tests and printing.</summary>
