@@ -18,6 +18,7 @@ root.Subcommands.Add(KtoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CdtCommand.Create());
 root.Subcommands.Add(SelectionBenchmarkCommand.Create());
+root.Subcommands.Add(PruneCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
