@@ -9,9 +9,14 @@ using Engine.Models;
 
 namespace Engine.Methods.Evaluation.Experiments;
 
-/// <summary>One arm on one seed: what it selected (size, clean share, capability coverage and balance by the ground-truth tags, family mix) and how its student did.</summary>
+/// <summary>
+/// One arm on one seed: what it selected (size, clean share, capability coverage and balance by the ground-truth tags,
+/// family mix) and how its student did: greedy exact-match accuracy, and held-out loss per family (token-mean
+/// cross-entropy of the clean reference responses; its "domains" are the families), which still moves when accuracy
+/// sits at the floor.
+/// </summary>
 public sealed record BenchmarkArm(string Arm, ulong Seed, int Selected, double CleanShare, double Coverage, double Balance, int Distinct,
-    IReadOnlyDictionary<string, int> Families, IReadOnlyDictionary<string, int> SyllogismAnswers, EvalReport Eval);
+    IReadOnlyDictionary<string, int> Families, IReadOnlyDictionary<string, int> SyllogismAnswers, EvalReport Eval, DomainLossReport Loss);
 
 /// <summary>One seed: SelectIT's separation of clean from corrupted records, the pool's own metrics, the tagger's agreement with the truth on this pool, every arm.</summary>
 public sealed record BenchmarkSeed(ulong Seed, int Budget, double SelectItAuc, CdtDatasetMetrics Pool, CdtTaggerAccuracy? PoolTagging, IReadOnlyList<BenchmarkArm> Arms);
@@ -116,16 +121,21 @@ public static class SelectionBenchmark
             };
 
         var eval = new EvalOptions { Tasks = tasks, N = o.EvalPerFamily * tasks.Count, Seed = seed + 99, MaxNewTokens = o.EvalMaxNewTokens, BatchSize = 32 };
+        // Test-split items, round-robin over the families (the same number of each), plain framing; for the loss, grouped by family.
+        var evalItems = TestbedGenerator.Generate(new TestbedOptions { Tasks = tasks, N = eval.N, Seed = eval.Seed, Split = TestbedSplit.Test });
+        var lossItems = evalItems.Select(r => r with { Domain = r.Task }).ToList();
         var arms = new List<BenchmarkArm>();
         foreach (var (arm, picked) in selections)
         {
             var dir = Path.Combine(work, "student-" + arm);
             TestbedExperiment.Sft(baseDir, picked.Select(i => pool[i]).ToList(), dir, trainOpts with { MaxSteps = o.StudentSteps });
-            var report = TestbedEvaluator.Evaluate(ModelBundle.Load(dir), eval);
+            var student = ModelBundle.Load(dir);
+            var report = TestbedEvaluator.Evaluate(student, evalItems, eval);
+            var loss = DomainLossEvaluator.Evaluate(student, lossItems, batchSize: 32);
             var m = CdtDatasetMetrics.Of(picked.Select(i => truth[i]).ToArray(), denominator);
             arms.Add(new BenchmarkArm(arm, seed, picked.Length, picked.Count(i => !pool[i].Meta!.Corrupted) / (double)picked.Length, m.Coverage, m.Balance, m.Distinct,
-                Count(picked.Select(i => pool[i].Task)), Count(picked.Where(i => pool[i].Task == "syllogism").Select(i => pool[i].Answer!)), report));
-            Log($"{arm}: {picked.Length} records, {arms[^1].CleanShare:P1} clean, coverage {m.Coverage:P3}, balance {m.Balance:F2} bits → held-out {report.Accuracy:P1} [{report.Lo:P1}, {report.Hi:P1}]");
+                Count(picked.Select(i => pool[i].Task)), Count(picked.Where(i => pool[i].Task == "syllogism").Select(i => pool[i].Answer!)), report, loss));
+            Log($"{arm}: {picked.Length} records, {arms[^1].CleanShare:P1} clean, coverage {m.Coverage:P3}, balance {m.Balance:F2} bits → held-out {report.Accuracy:P1} [{report.Lo:P1}, {report.Hi:P1}], loss {loss.Average:F4}");
         }
         return new BenchmarkSeed(seed, budget, auc, CdtDatasetMetrics.Of(truth, denominator), poolTagging, arms);
     }

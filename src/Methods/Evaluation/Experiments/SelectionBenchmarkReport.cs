@@ -38,8 +38,8 @@ public static class SelectionBenchmarkReport
         sb.AppendLine();
 
         var random = arms.Contains("random") ? Outcomes("random") : null;
-        sb.AppendLine(Inv, $"| arm | held-out accuracy, all families [95% CI] | Δ vs random [95% CI] | per seed | target family ({o.Target}) | clean share | coverage | balance (bits) | capabilities |");
-        sb.AppendLine("|---|---|---|---|---|---:|---:|---:|---:|");
+        sb.AppendLine(Inv, $"| arm | held-out accuracy, all families [95% CI] | Δ vs random [95% CI] | per seed | target family ({o.Target}) | held-out loss, mean of families (± 95% t, seeds) | Δ loss vs random (paired by seed) | clean share | coverage | balance (bits) | capabilities |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---:|---:|---:|---:|");
         foreach (var arm in arms)
         {
             var all = Outcomes(arm);
@@ -48,8 +48,15 @@ public static class SelectionBenchmarkReport
             var tgt = Outcomes(arm, o.Target);
             var (tl, th) = Bootstrap.Interval(tgt);
             var a = Of(arm).ToList();
+            var (lm, lh) = DrPruningExperimentReport.MeanInterval(a.Select(x => x.Loss.Average).ToArray());
+            string dLoss = "";
+            if (arms.Contains("random") && arm != "random")
+            {
+                var (dm, dh) = DrPruningExperimentReport.MeanInterval(a.Zip(Of("random"), (x, b) => x.Loss.Average - b.Loss.Average).ToArray());
+                dLoss = string.Create(Inv, $"{dm:+0.0000;-0.0000} ± {dh:F4}");
+            }
             sb.AppendLine(Inv, $"| {arm} | {Mean(all):P1} [{lo:P1}, {hi:P1}] | {delta} | {string.Join(" / ", a.Select(x => x.Eval.Accuracy.ToString("P1", Inv)))} | " +
-                $"{Mean(tgt):P1} [{tl:P1}, {th:P1}] | {a.Average(x => x.CleanShare):P1} | {a.Average(x => x.Coverage):P3} | {a.Average(x => x.Balance):F2} | {a.Average(x => x.Distinct):F0} |");
+                $"{Mean(tgt):P1} [{tl:P1}, {th:P1}] | {lm:F4} ± {lh:F4} | {dLoss} | {a.Average(x => x.CleanShare):P1} | {a.Average(x => x.Coverage):P3} | {a.Average(x => x.Balance):F2} | {a.Average(x => x.Distinct):F0} |");
         }
         sb.AppendLine();
 
@@ -64,6 +71,15 @@ public static class SelectionBenchmarkReport
                 var (l, h) = Bootstrap.Interval(x);
                 return string.Create(Inv, $"{Mean(x) * 100:F0} [{l * 100:F0}, {h * 100:F0}]");
             })) + " |");
+        sb.AppendLine();
+
+        sb.AppendLine("Held-out loss per family (token-mean cross-entropy of the clean reference responses, mean over seeds):");
+        sb.AppendLine();
+        sb.AppendLine("| arm | " + string.Join(" | ", families) + " |");
+        sb.AppendLine("|---|" + string.Concat(families.Select(_ => "---:|")));
+        foreach (var arm in arms)
+            sb.AppendLine($"| {arm} | " + string.Join(" | ", families.Select(f =>
+                Of(arm).Average(x => x.Loss.Domains.First(d => d.Domain == f).Loss).ToString("F3", Inv))) + " |");
         sb.AppendLine();
 
         sb.AppendLine("What each arm selected (records per family, mean over seeds; syllogism answers yes/no/unknown, summed over seeds):");
