@@ -119,7 +119,7 @@ public class CdtCliTests
         var text = File.ReadAllText(md);
         foreach (var arm in new[] { "random", "full", "selectit", "cdt-diversity", "cdt-specific", "selectit-in-cdt-strata" })
             Assert.Contains($"| {arm} |", text);
-        Assert.Contains("budget 24 (20%)", text);
+        Assert.Contains("budget 24 (20 %)", text);   // round(120 · 0.2)
         Assert.NotEqual(0, Run("selection-benchmark", "--work", dir.File("w2"), "--arms", "random,magic"));
         Assert.NotEqual(0, Run("selection-benchmark", "--work", dir.File("w2"), "--families", "syllogism=1", "--target", "syllogism"));
     }
