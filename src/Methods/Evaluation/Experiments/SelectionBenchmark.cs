@@ -62,7 +62,7 @@ public static class SelectionBenchmark
         CdtTaggerRecipe.Result? tagger, Action<string>? log)
     {
         var clock = Stopwatch.StartNew();
-        void Log(string m) => log?.Invoke($"[seed {seed} {clock.Elapsed:mm\\:ss}] {m}");
+        void Log(string m) => log?.Invoke($"[seed {seed} {clock.Elapsed:hh\\:mm\\:ss}] {m}");
         Directory.CreateDirectory(work);
         var pool = TestbedGenerator.Generate(new TestbedOptions { Tasks = tasks, Weights = weights, N = o.N, Noise = o.Noise, Seed = seed, Split = TestbedSplit.Train, Framings = true });
         var targetSet = TestbedGenerator.Generate(new TestbedOptions { Tasks = [tasks[^1]], N = o.TargetSetN, Seed = seed + 5000, Split = TestbedSplit.Train, Framings = true });
