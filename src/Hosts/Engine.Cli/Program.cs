@@ -19,6 +19,8 @@ root.Subcommands.Add(CommonItCommand.Create());
 root.Subcommands.Add(CclCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(AptCommand.Create());
+root.Subcommands.Add(CdtCommand.Create());
+root.Subcommands.Add(SelectionBenchmarkCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 try
 {

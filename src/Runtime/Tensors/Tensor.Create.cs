@@ -93,9 +93,12 @@ public sealed unsafe partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var c = Device.IsCpu ? Contiguous() : To(Device.Cpu);
-        var a = c.AsSpan<T>().ToArray();
-        GC.KeepAlive(c); // the span reads raw memory that c's finalizer would free
-        return a;
+        var result = c.AsSpan<T>().ToArray();
+        // The span does not keep the tensor alive: without this, a tensor no longer referenced elsewhere (e.g. a field
+        // of a struct the caller is done with) can have its storage finalized and freed while the copy reads it.
+        GC.KeepAlive(c);
+        GC.KeepAlive(this);
+        return result;
     }
 
     /// <summary>Elements converted to double (any dtype), for tests and printing.</summary>
@@ -128,17 +131,15 @@ public sealed unsafe partial class Tensor
         if (IsContiguous && dst.IsContiguous)
         {
             Buffer.MemoryCopy(RawPointer, dst.RawPointer, NumElements * DType.SizeOf(), NumElements * DType.SizeOf());
+            return;
         }
-        else
-            switch (DType.SizeOf())
-            {
-                case 1: StridedCopy<byte>(this, dst); break;
-                case 2: StridedCopy<ushort>(this, dst); break;
-                case 4: StridedCopy<uint>(this, dst); break;
-                default: StridedCopy<ulong>(this, dst); break;
-            }
-        // Raw copies: neither side's storage may be finalized (and freed) before they end.
-        GC.KeepAlive(this); GC.KeepAlive(dst);
+        switch (DType.SizeOf())
+        {
+            case 1: StridedCopy<byte>(this, dst); break;
+            case 2: StridedCopy<ushort>(this, dst); break;
+            case 4: StridedCopy<uint>(this, dst); break;
+            default: StridedCopy<ulong>(this, dst); break;
+        }
     }
 
     private static void StridedCopy<T>(Tensor src, Tensor dst) where T : unmanaged

@@ -33,7 +33,9 @@ public static class TestbedCommand
         var output = new Option<string>("--out") { Description = "Output JSONL file.", Required = true };
         var key = new Option<string?>("--key") { Description = "Also write a key file (id, corrupted, corruption, task, answer) for scoring." };
         var hide = new Option<bool>("--hide") { Description = "Leave the hidden fields (answer, meta) out of --out; keep them in --key." };
-        var cmd = new Command("make", "Generate a JSONL data set.") { tasks, n, noise, kinds, difficulty, cot, length, format, split, testFraction, seed, output, key, hide };
+        var weights = new Option<string?>("--weights") { Description = "Unequal family sizes: comma list of family=weight (e.g. syllogism=5,arith=1); families not named weigh 1. Default: balanced." };
+        var framings = new Option<bool>("--framings") { Description = "Present each record in one of several framings of its family (e.g. as a fill-in or a school exercise), each with its own CDT tags, so tags vary within a family." };
+        var cmd = new Command("make", "Generate a JSONL data set.") { tasks, n, noise, kinds, difficulty, cot, length, format, split, testFraction, seed, output, key, hide, weights, framings };
         cmd.SetAction(r =>
         {
             try
@@ -61,7 +63,9 @@ public static class TestbedCommand
                     },
                     TestFraction = r.GetValue(testFraction),
                     Seed = r.GetValue(seed),
+                    Framings = r.GetValue(framings),
                 };
+                if (r.GetValue(weights) is { } w) options = options with { Weights = ParseWeights(w, options.Tasks) };
                 var fmt = TestbedFormats.Parse(r.GetValue(format)!);
                 bool hidden = r.GetValue(hide);
                 var keyPath = r.GetValue(key);
@@ -77,6 +81,21 @@ public static class TestbedCommand
             catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
         });
         return cmd;
+    }
+
+    /// <summary>"syllogism=5,arith=1" → one weight per selected family (1 when not named).</summary>
+    private static double[] ParseWeights(string text, IReadOnlyList<ITaskFamily> tasks)
+    {
+        var named = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                throw new ArgumentException($"--weights: '{item}' is not family=weight.");
+            if (!tasks.Any(t => t.Name == parts[0])) throw new ArgumentException($"--weights: '{parts[0]}' is not one of the selected families ({string.Join(", ", tasks.Select(t => t.Name))}).");
+            named[parts[0]] = v;
+        }
+        return tasks.Select(t => named.GetValueOrDefault(t.Name, 1.0)).ToArray();
     }
 
     private static Command List()

@@ -17,7 +17,9 @@ public static class TestbedGenerator
         int n = options.N;
         var kinds = options.EffectiveNoiseKinds;
 
-        var assignment = Enumerable.Range(0, n).Select(i => options.Tasks[i % options.Tasks.Count]).ToList();
+        var assignment = options.Weights is null
+            ? Enumerable.Range(0, n).Select(i => options.Tasks[i % options.Tasks.Count]).ToList()
+            : FamilyCounts(n, options.Weights).SelectMany((c, j) => Enumerable.Repeat(options.Tasks[j], c)).ToList();
         new TestbedRng(TestbedRng.Derive(options.Seed, "tasks")).Shuffle(assignment);
 
         int corruptedCount = CorruptedCount(n, options.Noise);
@@ -31,6 +33,17 @@ public static class TestbedGenerator
         for (int i = 0; i < n; i++)
             records.Add(MakeRecord(options, assignment[i], i, split, corruption[i], kinds));
         return records;
+    }
+
+    /// <summary>Records per family for weights: floor shares, then one more to the largest remainders (ties to the earlier family).</summary>
+    public static int[] FamilyCounts(int n, IReadOnlyList<double> weights)
+    {
+        double sum = weights.Sum();
+        var exact = weights.Select(w => w / sum * n).ToArray();
+        var counts = exact.Select(e => (int)Math.Floor(e)).ToArray();
+        int left = n - counts.Sum();
+        foreach (var j in Enumerable.Range(0, counts.Length).OrderByDescending(j => exact[j] - counts[j]).ThenBy(j => j).Take(left)) counts[j]++;
+        return counts;
     }
 
     /// <summary>round(n·noise), halves away from zero.</summary>
@@ -52,6 +65,8 @@ public static class TestbedGenerator
             var prompt = inst.Input.Length == 0 ? inst.Instruction : inst.Instruction + "\n" + inst.Input;
             if (IsTestPrompt(prompt, o.TestFraction) != wantTest) continue;
             Validate(family, inst);
+            // The split is decided on the plain prompt, so a problem and its framed versions are always on the same side.
+            if (o.Framings) inst = TestbedFramings.Apply(family, inst, new TestbedRng(TestbedRng.Derive(seed, "framing")));
 
             var clean = ResponseComposer.Compose(inst, inst.Steps, inst.Answer, null, o.Cot, o.Length);
             var crng = new TestbedRng(TestbedRng.Derive(seed, "corrupt"));

@@ -21,6 +21,13 @@ public sealed record TestbedOptions
     /// <summary>Share of the prompt space (by stable hash of the prompt) reserved for the test split.</summary>
     public double TestFraction { get; init; } = 0.1;
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Relative weights of <see cref="Tasks"/> (same order); null = balanced. Family j gets its largest-remainder share
+    /// of N (ties to the earlier family), then the order is shuffled as for balanced families.
+    /// </summary>
+    public IReadOnlyList<double>? Weights { get; init; }
+    /// <summary>Draw one of several framings per record (<see cref="TestbedFramings"/>): CDT tags that vary within a family.</summary>
+    public bool Framings { get; init; }
 
     public IReadOnlyList<CorruptionKind> EffectiveNoiseKinds =>
         NoiseKinds ?? CorruptionKinds.All.Where(k => Cot || k != CorruptionKind.LogicError).ToArray();
@@ -33,6 +40,8 @@ public sealed record TestbedOptions
             throw new ArgumentException($"testbed: difficulty must be a range within 1-3, got {MinDifficulty}-{MaxDifficulty}.");
         if (TestFraction is <= 0 or >= 1) throw new ArgumentException($"testbed: test fraction must be in (0, 1), got {TestFraction}.");
         if (Tasks.Count == 0) throw new ArgumentException("testbed: no task families selected.");
+        if (Weights is { } w && (w.Count != Tasks.Count || w.Any(x => !double.IsFinite(x) || x < 0) || w.Sum() <= 0))
+            throw new ArgumentException($"testbed: weights need one non-negative number per family ({Tasks.Count}) with a positive sum, got [{string.Join(", ", w)}].");
         if (EffectiveNoiseKinds.Count == 0) throw new ArgumentException("testbed: no corruption kinds selected.");
         if (!Cot && EffectiveNoiseKinds.Contains(CorruptionKind.LogicError))
             throw new ArgumentException("testbed: logic_error corrupts a reasoning step, so it needs chain-of-thought (--cot).");
