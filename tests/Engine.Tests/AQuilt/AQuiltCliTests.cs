@@ -102,6 +102,10 @@ public class AQuiltCliTests
         Assert.Equal(8, seed.Arms[3].ExtraExamples);
         Assert.Equal(8, seed.Synthesis.Samples);
         Assert.Contains("d: gold (upper bound)", result.ToMarkdown());
+        // A finished seed is read back, not run again, and gives the same tables; other options are refused.
+        var again = AQuiltTestbedExperiment.Run(dir.Path, o);
+        Assert.Equal(result.ToMarkdown(), again.ToMarkdown());
+        Assert.Throws<InvalidOperationException>(() => AQuiltTestbedExperiment.Run(dir.Path, o with { StudentSteps = 3 }));
     }
 }
 

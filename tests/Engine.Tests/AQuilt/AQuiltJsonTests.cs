@@ -90,6 +90,9 @@ public class AQuiltJsonTests
         Assert.Contains("empty", Fails("``` ```"));
         Assert.Contains("does not parse", Fails("{\"question\": \"Q?\" \"thinking_steps\": \"T\", \"answer\": \"A\"}"));
         Assert.Contains("no JSON object", Fails("[1, 2]"));
+        // A repeated key (a tiny synthesiser wrote two answers) is a refusal with its reason, never an exception.
+        Assert.Contains("repeats a key", Fails("{\"question\": \"Q?\", \"thinking_steps\": \"T\", \"answer\": \"a\", \"answer\": \"b\"}"));
+        Assert.Contains("repeats a key", AQuiltJson.ParseInspection("{\"analysis_steps\": \"x\", \"score\": 3, \"score\": 4}").Error);
     }
 
     [Fact]

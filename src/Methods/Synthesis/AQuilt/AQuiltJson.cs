@@ -143,12 +143,22 @@ public static class AQuiltJson
         string candidate = end > 0 ? s[start..end] : Close(s[start..], inString);
         try
         {
-            if (JsonNode.Parse(candidate) is JsonObject o) { error = ""; return o; }
+            if (JsonNode.Parse(candidate) is JsonObject o)
+            {
+                // Properties are read lazily; touch them here so a repeated key fails now, as a refusal, not later as a crash.
+                _ = o.Count;
+                error = "";
+                return o;
+            }
             error = "the answer's JSON is not an object";
         }
         catch (JsonException e)
         {
             error = end > 0 ? $"the answer's JSON does not parse ({FirstLine(e.Message)})" : $"the answer's JSON object is not closed and could not be repaired ({FirstLine(e.Message)})";
+        }
+        catch (ArgumentException e)
+        {
+            error = $"the answer's JSON repeats a key ({FirstLine(e.Message)})";
         }
         return null;
     }
