@@ -21,6 +21,7 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(AptCommand.Create());
 root.Subcommands.Add(CdtCommand.Create());
 root.Subcommands.Add(SelectionBenchmarkCommand.Create());
+root.Subcommands.Add(AQuiltCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 try
 {

@@ -103,7 +103,7 @@ public static class TestbedCommand
         var cmd = new Command("list", "Print the task families, their domains and CDT tags.");
         cmd.SetAction(_ =>
         {
-            foreach (var group in TaskRegistry.All.GroupBy(f => f.Domain))
+            foreach (var group in TaskRegistry.All.Concat(TaskRegistry.Extra).GroupBy(f => f.Domain))
             {
                 Console.WriteLine(group.Key);
                 foreach (var f in group)
