@@ -29,6 +29,8 @@ public sealed record LongMtExperimentOptions
     public double DpoBeta { get; init; } = 0.1;
     /// <summary>MCTS simulations per page while sampling.</summary>
     public int Simulations { get; init; } = 12;
+    /// <summary>Longest page translation in tokens.</summary>
+    public int MaxNewTokens { get; init; } = 400;
     public ulong Seed { get; init; } = 1;
     public TestbedExperiment.TinyModelSize Size { get; init; } = new(Hidden: 96, Layers: 3, Heads: 4, KvHeads: 2, Intermediate: 256, Vocab: 600, MaxPositions: 512);
 }
@@ -79,14 +81,14 @@ public static class LongMtTestbedExperiment
         var agentOptions = new LongMtOptions
         {
             SourceLanguage = "en", TargetLanguage = "glosh", PageTokens = 100_000, MaxPageSentences = o.SentencesPerPage,
-            Memory = MemoryWriterKind.Rules, MaxRetries = 2, SelectionMaxTokens = 16, MaxNewTokens = 400, Seed = o.Seed,
+            Memory = MemoryWriterKind.Rules, MaxRetries = 2, SelectionMaxTokens = 16, MaxNewTokens = o.MaxNewTokens, Seed = o.Seed,
         };
 
         // 1. Scripted SFT data, tokenizer, base model, SFT.
         var scripted = LongMtScriptedData.Build(train, agentOptions, prompts, o.Seed);
         var sftData = Path.Combine(work, "scripted.jsonl");
         WriteJsonl(sftData, scripted);
-        var baseDir = TestbedExperiment.MakeTinyModel(Path.Combine(work, "base"), LongMtScriptedData.ChatText(scripted), o.Size, o.Seed, maxNewTokens: 400);
+        var baseDir = TestbedExperiment.MakeTinyModel(Path.Combine(work, "base"), LongMtScriptedData.ChatText(scripted), o.Size, o.Seed, maxNewTokens: o.MaxNewTokens);
         var sftDir = Path.Combine(work, "sft");
         Train(baseDir, sftDir, b => () => new SftTrainer(new TrainableModel(b.Model, null, baseDir),
             TrainingDataset.LoadSft([sftData], ExampleTokenizer.FromModel(b, new TokenizationOptions { MaxLength = o.Size.MaxPositions })).Examples,
