@@ -21,6 +21,12 @@ public class LongMtExperimentTests(ITestOutputHelper output)
             Assert.All(r.Arms, a => Assert.Equal(2, a.Docs.Count));
             Assert.All(r.Arms.SelectMany(a => a.Docs), d => Assert.InRange(d.ChrF, 0, 100));
             Assert.True(File.Exists(Path.Combine(work, "pairs.jsonl")));
+            // The report pools seeds; an arm against itself differs by exactly zero on every document.
+            var pooled = LongMtExperimentReport.Pooled([r, r]);
+            Assert.All(LongMtTestbedExperiment.ArmNames, n => Assert.Contains(n, pooled));
+            Assert.Contains("4 held-out documents per arm", pooled);
+            Assert.All(LongMtExperimentReport.Differences(r.Arms[2].Docs, r.Arms[2].Docs, d => d.ChrF), x => Assert.Equal(0, x));
+            Assert.Contains("Seed 1:", LongMtExperimentReport.SeedTable(1, r));
         }
         finally { if (Directory.Exists(work)) Directory.Delete(work, true); }
     }

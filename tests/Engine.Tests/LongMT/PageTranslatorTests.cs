@@ -70,8 +70,13 @@ public class PageTranslatorTests
     {
         var chat = new ScriptedChatClient();
         var lines = Enumerable.Range(0, 8).Select(i => $"sentence number {i} with a few more words in it.").ToList();
-        // ~1,000 characters of prompt frame + 8 sentences do not fit 700 tokens at 3 chars/token with 1.5× output; halves do.
-        var t = await Translator(chat, context: 700).TranslateAsync(lines, AuxContext.None, 1);
+        // The context is set between what half the page needs (prompt + expected answer) and what the whole page needs.
+        var meter = new ApproxPromptMeter(100_000);
+        int Needs(List<string> l) => meter.CountMessages([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, LongMtPrompts.Default.Translate(new Languages("en", "de"), l, AuxContext.None))])
+            + Translator(chat, 100_000).Expected(l);
+        int whole = Needs(lines), half = Needs(lines[..4]);
+        Assert.True(half < whole - 1);
+        var t = await Translator(chat, context: (half + whole) / 2).TranslateAsync(lines, AuxContext.None, 1);
         Assert.Equal(lines.Select(l => l.ToUpperInvariant()), t.Lines);
         Assert.DoesNotContain(8, chat.PageSizes);
         Assert.Contains(t.Problems, p => p.Contains("do not fit the context"));

@@ -118,16 +118,17 @@ public static class LongMtTestbedExperiment
         }
 
         // 4. The arms on held-out documents.
-        var arms = new List<LongMtArm>
+        var setups = new (string Model, ModulePolicy Policy)[]
         {
-            Arm(ArmNames[0], Translate(sftDir, o.Size.MaxPositions, agentOptions with { Policy = ModulePolicy.WholeDocument }, prompts, eval, null), eval),
-            Arm(ArmNames[1], Translate(sftDir, o.Size.MaxPositions, agentOptions with { Policy = ModulePolicy.NoMemory }, prompts, eval, null), eval),
-            Arm(ArmNames[2], Translate(sftDir, o.Size.MaxPositions, agentOptions with { Policy = ModulePolicy.Agent }, prompts, eval, null), eval),
-            Arm(ArmNames[3], Translate(dpoDir, o.Size.MaxPositions, agentOptions with { Policy = ModulePolicy.Agent }, prompts, eval, null), eval),
-            Arm(ArmNames[4], Translate(sftDir, o.Size.MaxPositions, agentOptions with { Policy = ModulePolicy.All }, prompts, eval, null), eval),
+            (sftDir, ModulePolicy.WholeDocument), (sftDir, ModulePolicy.NoMemory), (sftDir, ModulePolicy.Agent), (dpoDir, ModulePolicy.Agent), (sftDir, ModulePolicy.All),
         };
-        foreach (var a in arms)
-            log?.Invoke($"{a.Name}: chrF {a.ChrF.Mean:F1} [{a.ChrF.Lo:F1}, {a.ChrF.Hi:F1}], consistency {a.Consistency.Mean:P0}, terms {a.Terms.Mean:P0}, modules/page {a.Docs.Average(d => d.ModulesPerPage):F2}");
+        var arms = new List<LongMtArm>();
+        for (int k = 0; k < setups.Length; k++)
+        {
+            var a = Arm(ArmNames[k], Translate(setups[k].Model, o.Size.MaxPositions, agentOptions with { Policy = setups[k].Policy }, prompts, eval, null), eval);
+            arms.Add(a);
+            log?.Invoke($"{a.Name}: chrF {a.ChrF.Mean:F1} [{a.ChrF.Lo:F1}, {a.ChrF.Hi:F1}], consistency {a.Consistency.Mean:P0}, terms {a.Terms.Mean:P0}, modules/page {a.Docs.Average(d => d.ModulesPerPage):F2} ({clock.Elapsed:mm\\:ss})");
+        }
 
         double wholeTokens;
         using (var local = LocalModel.Load(sftDir, options: new BatcherOptions { MaxModelLength = o.Size.MaxPositions, MaxBatch = 1 }))

@@ -159,7 +159,9 @@ public static class LongDocuments
                 rng.Shuffle(slots);
                 for (int t = 0; t < terms.Count; t++) cueAt[slots[t]] = t;
             }
+            // Later pages take the terms in turn, so every term recurs after the first page when there are enough pages.
             int forcedTermAt = p > 0 && terms.Count > 0 ? rng.Next(o.SentencesPerPage) : -1;
+            int forcedTerm = p > 0 && terms.Count > 0 ? (p - 1) % terms.Count : -1;
             for (int s = 0; s < o.SentencesPerPage; s++)
             {
                 if (cueAt.TryGetValue(s, out var cueTerm))
@@ -171,7 +173,8 @@ public static class LongDocuments
                     continue;
                 }
                 Np named = new NameNp(rng.Pick(names));
-                Np other = s == forcedTermAt || (p > 0 && terms.Count > 0 && rng.Next(4) == 0) ? new TermNp(rng.Next(terms.Count))
+                Np other = s == forcedTermAt ? new TermNp(forcedTerm)
+                    : p > 0 && terms.Count > 0 && rng.Next(4) == 0 ? new TermNp(rng.Next(terms.Count))
                     : rng.Next(4) == 0 ? new NameNp(rng.Pick(names.Where(n => n != ((NameNp)named).Name).DefaultIfEmpty(((NameNp)named).Name).ToList()))
                     : new CommonNp(rng.Pick(TranslateFamily.Nouns), rng.Coin() ? rng.Pick(TranslateFamily.Adjectives) : null);
                 bool namedFirst = rng.Coin();
