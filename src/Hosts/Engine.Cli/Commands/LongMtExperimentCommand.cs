@@ -20,9 +20,13 @@ public static class LongMtExperimentCommand
         var sims = new Option<int>("--simulations") { Description = "MCTS simulations per page.", DefaultValueFactory = _ => 12 };
         var minPages = new Option<int>("--min-pages") { Description = "Fewest pages a document has.", DefaultValueFactory = _ => 4 };
         var maxPages = new Option<int>("--max-pages") { Description = "Most pages a document has.", DefaultValueFactory = _ => 6 };
+        var batch = new Option<int>("--sft-batch") { Description = "SFT batch size (DPO uses half of it).", DefaultValueFactory = _ => 16 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden size of the tiny model (4 heads, 2 KV heads).", DefaultValueFactory = _ => 96 };
+        var layers = new Option<int>("--layers") { Description = "Layers of the tiny model.", DefaultValueFactory = _ => 3 };
+        var inter = new Option<int>("--intermediate") { Description = "MLP width of the tiny model.", DefaultValueFactory = _ => 256 };
         var md = new Option<string?>("--markdown") { Description = "Append the result table to this markdown file." };
         var cmd = new Command("experiment", "Teach a tiny model page translation and the selection format on scripted conversations, sample MCTS pairs, train DPO, and compare on held-out documents: whole document, pages without memory, the agent (greedy module choice), the agent after DPO (and all modules, for reference): chrF, entity consistency and ambiguous terms, with bootstrap CIs.")
-        { work, seeds, trainDocs, sampleDocs, evalDocs, sftSteps, dpoSteps, sims, minPages, maxPages, md };
+        { work, seeds, trainDocs, sampleDocs, evalDocs, sftSteps, dpoSteps, sims, minPages, maxPages, batch, hidden, layers, inter, md };
         cmd.SetAction(r =>
         {
             var list = r.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -36,8 +40,9 @@ public static class LongMtExperimentCommand
                 {
                     Seed = s, TrainDocs = r.GetValue(trainDocs), SampleDocs = r.GetValue(sampleDocs), EvalDocs = r.GetValue(evalDocs),
                     SftSteps = r.GetValue(sftSteps), DpoSteps = r.GetValue(dpoSteps), Simulations = r.GetValue(sims),
-                    MinPages = r.GetValue(minPages), MaxPages = r.GetValue(maxPages),
+                    MinPages = r.GetValue(minPages), MaxPages = r.GetValue(maxPages), SftBatch = r.GetValue(batch),
                 };
+                o = o with { Size = o.Size with { Hidden = r.GetValue(hidden), Layers = r.GetValue(layers), Intermediate = r.GetValue(inter) } };
                 var res = LongMtTestbedExperiment.Run(Path.Combine(r.GetValue(work)!, $"seed-{s}"), o, m => Console.Error.WriteLine($"[seed {s}] {m}"));
                 results.Add(res);
                 var table = LongMtExperimentReport.SeedTable(s, res);

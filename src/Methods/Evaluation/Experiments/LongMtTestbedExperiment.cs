@@ -23,6 +23,8 @@ public sealed record LongMtExperimentOptions
     public int MaxPages { get; init; } = 6;
     public int SentencesPerPage { get; init; } = 4;
     public int SftSteps { get; init; } = 500;
+    /// <summary>SFT batch size (DPO uses half of it).</summary>
+    public int SftBatch { get; init; } = 16;
     public double SftLearningRate { get; init; } = 2e-3;
     public int DpoSteps { get; init; } = 150;
     public double DpoLearningRate { get; init; } = 2e-4;
@@ -90,10 +92,10 @@ public static class LongMtTestbedExperiment
         WriteJsonl(sftData, scripted);
         var baseDir = TestbedExperiment.MakeTinyModel(Path.Combine(work, "base"), LongMtScriptedData.ChatText(scripted), o.Size, o.Seed, maxNewTokens: o.MaxNewTokens);
         var sftDir = Path.Combine(work, "sft");
-        Train(baseDir, sftDir, b => () => new SftTrainer(new TrainableModel(b.Model, null, baseDir),
+        var sft = Train(baseDir, sftDir, b => () => new SftTrainer(new TrainableModel(b.Model, null, baseDir),
             TrainingDataset.LoadSft([sftData], ExampleTokenizer.FromModel(b, new TokenizationOptions { MaxLength = o.Size.MaxPositions })).Examples,
-            Options(o.SftLearningRate, o.SftSteps, 16, o.Seed, sftDir, b)).Train());
-        log?.Invoke($"SFT on {scripted.Count} scripted conversations done ({clock.Elapsed:mm\\:ss})");
+            Options(o.SftLearningRate, o.SftSteps, o.SftBatch, o.Seed, sftDir, b)).Train());
+        log?.Invoke($"SFT on {scripted.Count} scripted conversations done: loss {LossWindow(sft, first: true):F3} over the first 10 % of steps, {LossWindow(sft, first: false):F3} over the last 10 % ({clock.Elapsed:mm\\:ss})");
 
         // 2. MCTS sampling on other training documents → module-choice pairs.
         var search = new SearchOptions { Strategy = SearchKind.Mcts, Simulations = o.Simulations, SampleTemperature = 0.7, MinVisits = 2 };
@@ -111,10 +113,10 @@ public static class LongMtTestbedExperiment
         if (pairs.Count > 0)
         {
             dpoDir = Path.Combine(work, "dpo");
-            Train(sftDir, dpoDir, b => () => new DpoTrainer(new TrainableModel(b.Model, null, sftDir),
+            var dpo = Train(sftDir, dpoDir, b => () => new DpoTrainer(new TrainableModel(b.Model, null, sftDir),
                 TrainingDataset.LoadPreference([pairsPath], ExampleTokenizer.FromModel(b, new TokenizationOptions { MaxLength = o.Size.MaxPositions })).Examples,
-                Options(o.DpoLearningRate, o.DpoSteps, 8, o.Seed, dpoDir, b), new DpoOptions { Beta = o.DpoBeta }).Train());
-            log?.Invoke($"DPO done ({clock.Elapsed:mm\\:ss})");
+                Options(o.DpoLearningRate, o.DpoSteps, Math.Max(1, o.SftBatch / 2), o.Seed, dpoDir, b), new DpoOptions { Beta = o.DpoBeta }).Train());
+            log?.Invoke($"DPO done: loss {LossWindow(dpo, first: true):F3} over the first 10 % of steps, {LossWindow(dpo, first: false):F3} over the last 10 % ({clock.Elapsed:mm\\:ss})");
         }
 
         // 4. The arms on held-out documents.
@@ -176,13 +178,22 @@ public static class LongMtTestbedExperiment
     };
 
     /// <summary>Train the model in <paramref name="fromDir"/> (the trainer saves it to <paramref name="outDir"/>) and put the tokenizer and generation config beside it.</summary>
-    private static void Train(string fromDir, string outDir, Func<ModelBundle, Func<TrainResult>> trainer)
+    private static TrainResult Train(string fromDir, string outDir, Func<ModelBundle, Func<TrainResult>> trainer)
     {
         Directory.CreateDirectory(outDir);
         var b = ModelBundle.Load(fromDir);
-        trainer(b)();
+        var result = trainer(b)();
         b.Tokenizer.Save(outDir);
         (b.Generation ?? new GenerationConfig { EosTokenIds = b.EosTokenIds }).Save(outDir);
+        return result;
+    }
+
+    /// <summary>Mean training loss over the first or last tenth of the steps (NaN without history).</summary>
+    private static double LossWindow(TrainResult r, bool first)
+    {
+        if (r.History.Count == 0) return double.NaN;
+        int n = Math.Max(1, r.History.Count / 10);
+        return (first ? r.History.Take(n) : r.History.Skip(r.History.Count - n)).Average(m => m.Loss);
     }
 
     private static void WriteJsonl(string path, IEnumerable<JsonObject> rows) =>
