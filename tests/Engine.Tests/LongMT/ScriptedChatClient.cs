@@ -18,6 +18,8 @@ public sealed partial class ScriptedChatClient : IChatClient
     public Func<string, string> TranslateSentence { get; init; } = s => s.ToUpperInvariant();
     /// <summary>The answer for a page of n sentences given the sentences (default: every sentence translated); lets a test drop or merge sentences.</summary>
     public Func<IReadOnlyList<string>, string>? Answer { get; init; }
+    /// <summary>The answer for a page given the whole translation prompt and the sentences (overrides <see cref="Answer"/>); lets a test make quality depend on the memory shown.</summary>
+    public Func<string, IReadOnlyList<string>, string>? AnswerWithPrompt { get; init; }
     /// <summary>The answer to a selection turn, given the conversation so far.</summary>
     public Func<IReadOnlyList<ChatMessage>, string> Select { get; init; } = _ => "[Selection]\nEND";
     /// <summary>Throw (as a killed process would stop) when this many calls have been made.</summary>
@@ -45,7 +47,7 @@ public sealed partial class ScriptedChatClient : IChatClient
                 PageSizes.Add(sentences.Count);
                 if (sentences.Count > 0) TranslatedFirstSentences.Add(sentences[0]);
             }
-            text = Answer?.Invoke(sentences) ?? Render(sentences.Select(TranslateSentence).ToList());
+            text = AnswerWithPrompt?.Invoke(list[^1].Text, sentences) ?? Answer?.Invoke(sentences) ?? Render(sentences.Select(TranslateSentence).ToList());
         }
         return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text)));
     }
