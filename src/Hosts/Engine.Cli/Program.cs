@@ -22,6 +22,7 @@ root.Subcommands.Add(AptCommand.Create());
 root.Subcommands.Add(CdtCommand.Create());
 root.Subcommands.Add(SelectionBenchmarkCommand.Create());
 root.Subcommands.Add(AQuiltCommand.Create());
+root.Subcommands.Add(LongMtCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 try
 {
