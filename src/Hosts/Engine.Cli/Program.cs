@@ -16,6 +16,7 @@ root.Subcommands.Add(SftCommand.Create());
 root.Subcommands.Add(DpoCommand.Create());
 root.Subcommands.Add(KtoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(LsmCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
