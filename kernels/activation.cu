@@ -1,4 +1,4 @@
-// Pointwise MLP activations (ActivationKind): twins of src/Runtime/Cpu/Activation (CpuActivation).
+// Pointwise MLP activations (ActivationKind) and the fused SwiGLU: twins of src/Runtime/Cpu/Activation (CpuActivation).
 // kind: 0 = SiLU, 1 = exact GELU (erf), 2 = GELU tanh approximation; the values of Engine.Runtime.ActivationKind.
 // The f32 kernels evaluate both GELUs and every gradient in f64 and round once, as the CPU does: the f32 formulas cancel
 // (GELU' near x ≈ −0.75, SiLU' near −1.28, 1 + tanh → 0 for negative x) and would differ from the reference by more than
@@ -30,7 +30,7 @@ static __device__ __forceinline__ double act_grad_f64(int kind, double x)
     return 0.5 * (1.0 + th + x * ACT_SQRT_2_OVER_PI * (1.0 + 3.0 * ACT_TANH_CUBIC * x2) * (1.0 - th * th));
 }
 
-extern "C" __global__ void activation_fwd_f32(int kind, const float* x, float* y, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) activation_fwd_f32(int kind, const float* x, float* y, long long n)
 {
     GRID_STRIDE(i, n)
     {
@@ -40,7 +40,7 @@ extern "C" __global__ void activation_fwd_f32(int kind, const float* x, float* y
 }
 
 // gx = act'(x)·gy, recomputed from x, in f64 for every kind (as CpuActivation does for F32 data), rounded once.
-extern "C" __global__ void activation_bwd_f32(int kind, const float* x, const float* gy, float* gx, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) activation_bwd_f32(int kind, const float* x, const float* gy, float* gx, long long n)
 {
     GRID_STRIDE(i, n)
     {
@@ -50,7 +50,7 @@ extern "C" __global__ void activation_bwd_f32(int kind, const float* x, const fl
 }
 
 // bf16 in/out: f32 arithmetic (erfcf, tanhf), one rounding to bf16 at the end.
-extern "C" __global__ void activation_fwd_bf16(int kind, const bf16_t* x, bf16_t* y, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) activation_fwd_bf16(int kind, const bf16_t* x, bf16_t* y, long long n)
 {
     GRID_STRIDE(i, n)
     {
@@ -59,5 +59,22 @@ extern "C" __global__ void activation_fwd_bf16(int kind, const bf16_t* x, bf16_t
         else if (kind == 1) r = v * 0.5f * erfcf(-v * (float)ACT_INV_SQRT2);
         else r = 0.5f * v * (1.0f + tanhf((float)ACT_SQRT_2_OVER_PI * (v * (1.0f + v * v * (float)ACT_TANH_CUBIC))));
         y[i] = f32_to_bf16(r);
+    }
+}
+
+// SwiGLU: y = silu(gate) · up.
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) swiglu_fwd_f32(const float* gate, const float* up, float* y, long long n)
+{
+    GRID_STRIDE(i, n) { float g = gate[i]; y[i] = g / (1.0f + expf(-g)) * up[i]; }
+}
+
+// dg = gy·u·σ(g)(1 + g(1 − σ(g))), du = gy·silu(g).
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) swiglu_bwd_f32(const float* gate, const float* up, const float* gy, float* dgate, float* dup, long long n)
+{
+    GRID_STRIDE(i, n)
+    {
+        float g = gate[i], s = 1.0f / (1.0f + expf(-g));
+        dgate[i] = gy[i] * up[i] * s * (1.0f + g * (1.0f - s));
+        dup[i] = gy[i] * g * s;
     }
 }

@@ -6,8 +6,14 @@ typedef unsigned short bf16_t;   // raw bfloat16 bits
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
-// No math headers under NVRTC: infinity from its bit pattern.
+// No math headers under NVRTC: infinity and a quiet NaN from their bit patterns.
 #define ENGINE_INF __int_as_float(0x7f800000)
+#define ENGINE_NAN __int_as_float(0x7fc00000)
+
+// Threads per block of every kernel that does not say otherwise. Each kernel states its block size once, as
+// __launch_bounds__(N); the C# launchers generated from these files (`engine kernels launchers`) launch N threads
+// unless a call asks for fewer.
+#define ENGINE_BLOCK 256
 
 __device__ __forceinline__ float bf16_to_f32(bf16_t b) { return __uint_as_float(((u32)b) << 16); }
 

@@ -5,7 +5,7 @@
 #include "common.cuh"
 
 // col[b, t, ci·K + k] = x[b, ci, t·s − p + k·d] or 0.
-extern "C" __global__ void conv1d_unfold_f32(const float* x, float* col, int B, int Cin, int L, int K, int Lout, int stride, int pad, int dil)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) conv1d_unfold_f32(const float* x, float* col, int B, int Cin, int L, int K, int Lout, int stride, int pad, int dil)
 {
     long long taps = (long long)Cin * K;
     GRID_STRIDE(i, (long long)B * Lout * taps)
@@ -20,7 +20,7 @@ extern "C" __global__ void conv1d_unfold_f32(const float* x, float* col, int B, 
 }
 
 // dx[b, ci, l] = Σ over taps k with (l + p − k·d) = t·s, 0 ≤ t < Lout, of dcol[b, t, ci·K + k], summed in k order (as the CPU).
-extern "C" __global__ void conv1d_fold_f32(const float* dcol, float* dx, int B, int Cin, int L, int K, int Lout, int stride, int pad, int dil)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) conv1d_fold_f32(const float* dcol, float* dx, int B, int Cin, int L, int K, int Lout, int stride, int pad, int dil)
 {
     long long taps = (long long)Cin * K;
     GRID_STRIDE(i, (long long)B * Cin * L)
@@ -42,7 +42,7 @@ extern "C" __global__ void conv1d_fold_f32(const float* dcol, float* dx, int B, 
 }
 
 // dst[b, c, r] = src[b, r, c] (+ bias[c] when has_bias): the GEMM's [B, Lout, Cout] to the [B, Cout, Lout] output, and dy back.
-extern "C" __global__ void conv1d_transpose_f32(const float* src, const float* bias, float* dst, int B, int R, int C, int has_bias)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) conv1d_transpose_f32(const float* src, const float* bias, float* dst, int B, int R, int C, int has_bias)
 {
     GRID_STRIDE(i, (long long)B * R * C)
     {
@@ -55,7 +55,7 @@ extern "C" __global__ void conv1d_transpose_f32(const float* src, const float* b
 }
 
 // db[co] = Σ_b Σ_t dy[b, co, t]: one block per output channel.
-extern "C" __global__ void conv1d_bias_grad_f32(const float* gy, float* gb, int B, int Cout, int Lout)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) conv1d_bias_grad_f32(const float* gy, float* gb, int B, int Cout, int Lout)
 {
     __shared__ float buf[32];
     int co = blockIdx.x;

@@ -5,7 +5,7 @@
 #include "common.cuh"
 
 // One thread per group of four elements (one Philox block).
-extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, u64 seed, u64 offset, u32 threshold, float scale)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) dropout_f32(const float* x, float* y, long long n, u64 seed, u64 offset, u32 threshold, float scale)
 {
     GRID_STRIDE(g, (n + 3) / 4)
     {
@@ -19,7 +19,7 @@ extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, u6
 }
 
 // bf16 in/out: the kept value is rounded once from the f32 product.
-extern "C" __global__ void dropout_bf16(const bf16_t* x, bf16_t* y, long long n, u64 seed, u64 offset, u32 threshold, float scale)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) dropout_bf16(const bf16_t* x, bf16_t* y, long long n, u64 seed, u64 offset, u32 threshold, float scale)
 {
     GRID_STRIDE(g, (n + 3) / 4)
     {

@@ -26,7 +26,7 @@ __device__ __forceinline__ float hc_stretched(float la, float u, float* s_out)
     return __fmaf_rn(s, HC_STRETCH, HC_L);
 }
 
-extern "C" __global__ void hc_sample_f32(const float* la, float* z, u64 seed, u64 offset, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) hc_sample_f32(const float* la, float* z, u64 seed, u64 offset, long long n)
 {
     GRID_STRIDE(i, n)
     {
@@ -36,7 +36,7 @@ extern "C" __global__ void hc_sample_f32(const float* la, float* z, u64 seed, u6
 }
 
 // dz/dlog α = s(1−s)·(r−l)/β inside the open interval (0,1) of the stretched value, 0 where the clamp holds.
-extern "C" __global__ void hc_sample_bwd_f32(const float* la, const float* gz, float* g, u64 seed, u64 offset, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) hc_sample_bwd_f32(const float* la, const float* gz, float* g, u64 seed, u64 offset, long long n)
 {
     const float gain = HC_STRETCH / HC_BETA;
     GRID_STRIDE(i, n)
@@ -49,12 +49,12 @@ extern "C" __global__ void hc_sample_bwd_f32(const float* la, const float* gz, f
 // c = σ(β·logit(1/12) − log α): the CDF at 0 before its clamp to [ε, 1−ε]; score = 1 − clamp(c).
 __device__ __forceinline__ float hc_cdf(float la) { return 1.0f / (1.0f + expf(la + HC_SHIFT)); }
 
-extern "C" __global__ void hc_score_f32(const float* la, float* y, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) hc_score_f32(const float* la, float* y, long long n)
 {
     GRID_STRIDE(i, n) y[i] = 1.0f - fminf(fmaxf(hc_cdf(la[i]), HC_EPS), 1.0f - HC_EPS);
 }
 
-extern "C" __global__ void hc_score_bwd_f32(const float* la, const float* gs, float* g, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) hc_score_bwd_f32(const float* la, const float* gs, float* g, long long n)
 {
     GRID_STRIDE(i, n)
     {
@@ -63,7 +63,7 @@ extern "C" __global__ void hc_score_bwd_f32(const float* la, const float* gs, fl
     }
 }
 
-extern "C" __global__ void hc_clamp_f32(float* x, float lo, float hi, long long n)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) hc_clamp_f32(float* x, float lo, float hi, long long n)
 {
     GRID_STRIDE(i, n) x[i] = fminf(fmaxf(x[i], lo), hi);
 }
@@ -99,7 +99,7 @@ __device__ __forceinline__ float hc_soft(float la) { return 1.0f / (1.0f + expf(
 // round-half-even(n − Σ score) with the f64 score summed in a fixed order (thread-strided partials, then a pairwise
 // tree), as the CPU does. The k smallest log α are zeroed (ties: highest index first); survivors keep the soft value.
 // Selection: 8-bit radix select of the rank-(k−1) key with shared-memory histograms (integer atomics: exact).
-extern "C" __global__ void hc_eval_mask_f32(const float* la, float* y, int n, int target)
+extern "C" __global__ void __launch_bounds__(HC_EVAL_BLOCK) hc_eval_mask_f32(const float* la, float* y, int n, int target)
 {
     __shared__ double part[HC_EVAL_BLOCK];
     __shared__ unsigned int hist[256];

@@ -2,6 +2,9 @@
 // One block per row; the softmax is never stored: forward keeps the log-sum-exp, backward recomputes.
 #include "common.cuh"
 
+// Symmetric KL runs one block per row with up to this many threads (1024 for vocabulary-sized rows, fewer for short ones).
+#define SKL_MAX_BLOCK 1024
+
 __device__ __forceinline__ float row_lse(const float* xr, int v, float* buf)
 {
     float m = -ENGINE_INF;
@@ -12,30 +15,34 @@ __device__ __forceinline__ float row_lse(const float* xr, int v, float* buf)
     return m + logf(block_sum(s, buf));
 }
 
-// nll[i] = lse[i] − logits[i, t_i]; ignored rows (t == ignore) get nll = 0, lse = 0. Targets are validated on the host.
-extern "C" __global__ void cross_entropy_fwd_f32(const float* logits, const long long* targets, float* nll, float* lse, int v, long long ignore, int has_ignore)
+// nll[i] = lse[i] − logits[i, t_i]; ignored rows (t == ignore) get nll = 0, lse = 0. A target outside [0, v) that is not
+// ignored is never read through: its row gets NaN and the lowest such row is recorded in *bad (set to ~0 by the host),
+// which the host reports as an error naming the row and the target.
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) cross_entropy_fwd_f32(const float* logits, const long long* targets, float* nll, float* lse, int v, long long ignore, int has_ignore, u64* bad)
 {
     __shared__ float buf[32];
     long long t = targets[blockIdx.x];
     if (has_ignore && t == ignore) { if (threadIdx.x == 0) { nll[blockIdx.x] = 0.0f; lse[blockIdx.x] = 0.0f; } return; }
+    if (t < 0 || t >= v) { if (threadIdx.x == 0) { nll[blockIdx.x] = ENGINE_NAN; lse[blockIdx.x] = ENGINE_NAN; atomicMin(bad, (u64)blockIdx.x); } return; }
     const float* xr = logits + (long long)blockIdx.x * v;
     float l = row_lse(xr, v, buf);
     if (threadIdx.x == 0) { lse[blockIdx.x] = l; nll[blockIdx.x] = l - xr[t]; }
 }
 
-// dlogits[i, :] = row_grad[i]·(softmax(logits[i]) − onehot(t_i)); zero for ignored rows.
-extern "C" __global__ void cross_entropy_bwd_f32(const float* logits, const long long* targets, const float* lse, const float* row_grad, float* dlogits, int v, long long ignore, int has_ignore)
+// dlogits[i, :] = row_grad[i]·(softmax(logits[i]) − onehot(t_i)); zero for ignored rows, NaN for an out-of-range target
+// (the forward reported it).
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) cross_entropy_bwd_f32(const float* logits, const long long* targets, const float* lse, const float* row_grad, float* dlogits, int v, long long ignore, int has_ignore)
 {
     long long t = targets[blockIdx.x];
     long long off = (long long)blockIdx.x * v;
-    bool skip = has_ignore && t == ignore;
+    bool skip = has_ignore && t == ignore, bad = !skip && (t < 0 || t >= v);
     float g = skip ? 0.0f : row_grad[blockIdx.x], l = lse[blockIdx.x];
     for (int i = threadIdx.x; i < v; i += blockDim.x)
-        dlogits[off + i] = skip ? 0.0f : g * (expf(logits[off + i] - l) - (i == t ? 1.0f : 0.0f));
+        dlogits[off + i] = skip ? 0.0f : bad ? ENGINE_NAN : g * (expf(logits[off + i] - l) - (i == t ? 1.0f : 0.0f));
 }
 
 // probs[i, k] = softmax(logits[i])[cand[k]] (SelectIT's rating tokens), without storing the softmax.
-extern "C" __global__ void candidate_probs_f32(const float* logits, const int* cand, float* probs, int v, int k)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) candidate_probs_f32(const float* logits, const int* cand, float* probs, int v, int k)
 {
     __shared__ float buf[32];
     const float* xr = logits + (long long)blockIdx.x * v;
@@ -67,7 +74,7 @@ static __device__ __forceinline__ double skl_row_lse(const float* xr, int v, flo
 }
 
 // kl[i] = KL(p‖q) + KL(q‖p); stats[i] = (lseP, lseQ, KL(p‖q), KL(q‖p)), each rounded once from f64.
-extern "C" __global__ void symmetric_kl_fwd_f32(const float* x, const float* y, float* kl, float* stats, int v)
+extern "C" __global__ void __launch_bounds__(SKL_MAX_BLOCK) symmetric_kl_fwd_f32(const float* x, const float* y, float* kl, float* stats, int v)
 {
     __shared__ float fbuf[32];
     __shared__ double dbuf[32];
@@ -92,7 +99,7 @@ extern "C" __global__ void symmetric_kl_fwd_f32(const float* x, const float* y, 
 }
 
 // dx = gy·(p⊙(d + 1 − KL(p‖q)) − q), dy = gy·(q⊙(1 − KL(q‖p) − d) − p), p and q recomputed from the saved lse.
-extern "C" __global__ void symmetric_kl_bwd_f32(const float* x, const float* y, const float* stats, const float* gy, float* dx, float* dy, int v)
+extern "C" __global__ void __launch_bounds__(SKL_MAX_BLOCK) symmetric_kl_bwd_f32(const float* x, const float* y, const float* stats, const float* gy, float* dx, float* dy, int v)
 {
     long long off = (long long)blockIdx.x * v;
     const float* s = stats + (long long)blockIdx.x * 4;

@@ -2,7 +2,7 @@
 #include "common.cuh"
 
 // y = x · rstd · w, rstd = 1/sqrt(mean(x²) + eps); rstd saved per row for backward.
-extern "C" __global__ void rmsnorm_fwd_f32(const float* x, const float* w, float* y, float* rstd, int d, float eps)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) rmsnorm_fwd_f32(const float* x, const float* w, float* y, float* rstd, int d, float eps)
 {
     __shared__ float buf[32];
     const float* xr = x + (long long)blockIdx.x * d;
@@ -15,7 +15,7 @@ extern "C" __global__ void rmsnorm_fwd_f32(const float* x, const float* w, float
 }
 
 // bf16 activations and weights, f32 statistics.
-extern "C" __global__ void rmsnorm_fwd_bf16(const bf16_t* x, const bf16_t* w, bf16_t* y, float* rstd, int d, float eps)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) rmsnorm_fwd_bf16(const bf16_t* x, const bf16_t* w, bf16_t* y, float* rstd, int d, float eps)
 {
     __shared__ float buf[32];
     const bf16_t* xr = x + (long long)blockIdx.x * d;
@@ -28,7 +28,7 @@ extern "C" __global__ void rmsnorm_fwd_bf16(const bf16_t* x, const bf16_t* w, bf
 }
 
 // gx = rstd·w∘gy − x·rstd³/d · Σ_j gy_j w_j x_j, one block per row.
-extern "C" __global__ void rmsnorm_bwd_x_f32(const float* x, const float* w, const float* rstd, const float* gy, float* gx, int d)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) rmsnorm_bwd_x_f32(const float* x, const float* w, const float* rstd, const float* gy, float* gx, int d)
 {
     __shared__ float buf[32];
     long long off = (long long)blockIdx.x * d;
@@ -43,7 +43,7 @@ extern "C" __global__ void rmsnorm_bwd_x_f32(const float* x, const float* w, con
 
 // gw[i] = Σ_rows gy·x·rstd: one thread per column (deterministic, no atomics). Rows are summed in parts of 64, and the
 // parts in order, each product and sum rounded separately (_rn: no FMA contraction), exactly as CpuNorm.RmsNormBackward.
-extern "C" __global__ void rmsnorm_bwd_w_f32(const float* x, const float* rstd, const float* gy, float* gw, long long rows, int d)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) rmsnorm_bwd_w_f32(const float* x, const float* rstd, const float* gy, float* gw, long long rows, int d)
 {
     GRID_STRIDE(i, d)
     {
@@ -64,7 +64,7 @@ extern "C" __global__ void rmsnorm_bwd_w_f32(const float* x, const float* rstd, 
 // practice (whatever the summation order); elementwise steps round each operation separately (_rn) in the CPU's order.
 
 // y = ((x − μ)·rstd)·w + b; mean and rstd saved per row. b may be null (has_bias = 0).
-extern "C" __global__ void layernorm_fwd_f32(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd, int d, float eps, int has_bias)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) layernorm_fwd_f32(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd, int d, float eps, int has_bias)
 {
     __shared__ double buf[32];
     const float* xr = x + (long long)blockIdx.x * d;
@@ -84,7 +84,7 @@ extern "C" __global__ void layernorm_fwd_f32(const float* x, const float* w, con
 }
 
 // bf16 activations, weight and bias; f32 statistics (as rmsnorm_fwd_bf16), one rounding to bf16 at the end.
-extern "C" __global__ void layernorm_fwd_bf16(const bf16_t* x, const bf16_t* w, const bf16_t* b, bf16_t* y, float* mean, float* rstd, int d, float eps, int has_bias)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) layernorm_fwd_bf16(const bf16_t* x, const bf16_t* w, const bf16_t* b, bf16_t* y, float* mean, float* rstd, int d, float eps, int has_bias)
 {
     __shared__ double buf[32];
     const bf16_t* xr = x + (long long)blockIdx.x * d;
@@ -105,7 +105,7 @@ extern "C" __global__ void layernorm_fwd_bf16(const bf16_t* x, const bf16_t* w, 
 
 // x̂ = (x−μ)·rstd, ĝ = gy∘w: gx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)), evaluated as (x̂·(−rstd·mgx) + ĝ·rstd) − rstd·mg
 // like the CPU. One block per row; the two means accumulate in f64.
-extern "C" __global__ void layernorm_bwd_x_f32(const float* x, const float* w, const float* mean, const float* rstd, const float* gy, float* gx, int d)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) layernorm_bwd_x_f32(const float* x, const float* w, const float* mean, const float* rstd, const float* gy, float* gx, int d)
 {
     __shared__ double buf[32];
     long long off = (long long)blockIdx.x * d;
@@ -132,7 +132,7 @@ extern "C" __global__ void layernorm_bwd_x_f32(const float* x, const float* w, c
 // First pass of gw = Σ_rows gy∘x̂ and gb = Σ_rows gy: block (blockIdx.x, blockIdx.y) sums rows
 // [y·rows_per_part, (y+1)·rows_per_part) of its columns into part_w/part_b[y, :], one thread per column, rows in order.
 // part_b may be null (has_bias = 0). No atomics: norm_sum_parts_f32 adds the parts in a fixed order.
-extern "C" __global__ void layernorm_bwd_wb_parts_f32(const float* x, const float* mean, const float* rstd, const float* gy,
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) layernorm_bwd_wb_parts_f32(const float* x, const float* mean, const float* rstd, const float* gy,
     float* part_w, float* part_b, long long rows, int d, int rows_per_part, int has_bias)
 {
     int col = blockIdx.x * blockDim.x + threadIdx.x;
@@ -152,7 +152,7 @@ extern "C" __global__ void layernorm_bwd_wb_parts_f32(const float* x, const floa
 }
 
 // Second pass: out[c] = Σ_p parts[p, c], p in order.
-extern "C" __global__ void norm_sum_parts_f32(const float* parts, float* out, int n_parts, int d)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) norm_sum_parts_f32(const float* parts, float* out, int n_parts, int d)
 {
     GRID_STRIDE(c, d)
     {

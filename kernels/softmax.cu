@@ -1,7 +1,7 @@
 // Softmax / log-softmax over the last dim: twins of src/Runtime/Cpu/Softmax. One block per row.
 #include "common.cuh"
 
-extern "C" __global__ void softmax_fwd_f32(const float* x, float* y, int n, int log_softmax)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) softmax_fwd_f32(const float* x, float* y, int n, int log_softmax)
 {
     __shared__ float buf[32];
     const float* xr = x + (long long)blockIdx.x * n;
@@ -17,7 +17,7 @@ extern "C" __global__ void softmax_fwd_f32(const float* x, float* y, int n, int 
 }
 
 // softmax: gx = y∘(gy − Σ gy∘y); log-softmax: gx = gy − exp(y)·Σ gy.
-extern "C" __global__ void softmax_bwd_f32(const float* y, const float* gy, float* gx, int n, int log_softmax)
+extern "C" __global__ void __launch_bounds__(ENGINE_BLOCK) softmax_bwd_f32(const float* y, const float* gy, float* gx, int n, int log_softmax)
 {
     __shared__ float buf[32];
     long long off = (long long)blockIdx.x * n;

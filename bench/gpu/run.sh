@@ -26,6 +26,11 @@ md="$out_dir/gpu-$(date -u +%Y-%m-%d).md"
   "$engine" bench attention --device cuda 2>&1
   echo '```'
   echo
+  echo "## Every op case timed: engine bench ops --device cuda"
+  echo '```'
+  "$engine" bench ops --device cuda 2>&1
+  echo '```'
+  echo
   echo "## CUDA plumbing (graph replay, cuBLASLt vs cublasGemmEx): engine bench cuda"
   echo '```'
   "$engine" bench cuda 2>&1

@@ -21,3 +21,33 @@ public static class Bootstrap
         return (means[(int)Math.Floor(a * (resamples - 1))], means[(int)Math.Ceiling((1 - a) * (resamples - 1))]);
     }
 }
+
+/// <summary>Percentile bootstrap of a ratio of sums (a token-mean loss over items: Σ item losses / Σ item tokens).</summary>
+public static class RatioBootstrap
+{
+    /// <summary>
+    /// 95 % (or <paramref name="level"/>) interval of Σ numerators / Σ denominators when the items are resampled with
+    /// replacement; deterministic for a seed.
+    /// </summary>
+    public static (double lo, double hi) Interval(IReadOnlyList<double> numerators, IReadOnlyList<double> denominators, int resamples = 2000, double level = 0.95, ulong seed = 12345)
+    {
+        int n = numerators.Count;
+        if (n != denominators.Count) throw new ArgumentException($"{n} numerators for {denominators.Count} denominators.");
+        if (n == 0) return (double.NaN, double.NaN);
+        var rng = new TestbedRng(seed);
+        var stats = new double[resamples];
+        for (int r = 0; r < resamples; r++)
+        {
+            double num = 0, den = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int j = (int)(rng.NextU64() % (ulong)n);
+                num += numerators[j]; den += denominators[j];
+            }
+            stats[r] = den > 0 ? num / den : double.NaN;
+        }
+        Array.Sort(stats);
+        double a = (1 - level) / 2;
+        return (stats[(int)Math.Floor(a * (resamples - 1))], stats[(int)Math.Ceiling((1 - a) * (resamples - 1))]);
+    }
+}

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using Engine.Methods.Evaluation;
 using Microsoft.Extensions.AI;
 
 namespace Engine.Methods.Teachers;
@@ -25,7 +24,10 @@ public static class Teacher
         string identity;
         if (spec.Kind == TeacherKind.Local)
         {
-            var dir = spec.ModelDirectory ?? DefaultModel.EnsureBuilt();
+            // Teachers sit below Evaluation, which owns the embedded default model: the caller resolves "local" alone
+            // (the CLI does; in code: spec with { ModelDirectory = DefaultModel.EnsureBuilt() }).
+            var dir = spec.ModelDirectory ?? throw new ArgumentException(
+                "A local teacher needs a model folder: use local:DIR, or set ModelDirectory to Engine.Methods.Evaluation.DefaultModel.EnsureBuilt() for the embedded default model.");
             inner = new LocalChatClient(LocalModel.Load(dir, spec.AdapterDirectory, o.Device, o.DType, o.Batching));
             identity = "local:" + Fingerprint(dir) + (spec.AdapterDirectory is { } a ? "+adapter=" + Fingerprint(a) : "");
         }

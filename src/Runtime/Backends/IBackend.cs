@@ -12,23 +12,19 @@ public partial interface IBackend
     /// <summary>Copy between same-shape, same-dtype tensors where at least one lives on this backend.</summary>
     void Copy(Tensor src, Tensor dst);
     Tensor Cast(Tensor x, DType dtype);
+    /// <summary>What this backend runs: per op, the dtypes of its main input (see <see cref="BackendCapabilities.Supports"/>).</summary>
+    IReadOnlyDictionary<BackendOp, IReadOnlyList<DType>> Capabilities { get; }
 }
 
 public static class Backend
 {
     public static readonly CpuBackend Cpu = new();
-    private static readonly Dictionary<DeviceKind, Func<int, IBackend>> Factories = [];
-
-    /// <summary>Registered by the CUDA assembly/namespace when it can load the driver.</summary>
-    public static void Register(DeviceKind kind, Func<int, IBackend> factory) { lock (Factories) Factories[kind] = factory; }
 
     public static IBackend For(Device device)
     {
         if (device.IsCpu) return Cpu;
         if (device.Kind == DeviceKind.Cuda) return Cuda.CudaBackend.Get(device.Index);
-        lock (Factories)
-            if (Factories.TryGetValue(device.Kind, out var f)) return f(device.Index);
-        throw new NotSupportedException($"No backend for device {device}: the CUDA backend is not available in this build or could not load (run `engine doctor`).");
+        throw new NotSupportedException($"No backend for device {device}.");
     }
 
     /// <summary>The backend shared by all <paramref name="tensors"/>; errors when they live on different devices.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Runtime;
 
 /// <summary>The managed SIMD CPU backend: the reference every other backend is tested against.
@@ -11,6 +13,15 @@ public sealed partial class CpuBackend : IBackend
     public void Copy(Tensor src, Tensor dst) => src.CopyTo(dst);
 
     public Tensor Cast(Tensor x, DType dtype) => x.To(dtype);
+
+    /// <summary>
+    /// Keeps <paramref name="tensors"/> reachable until this call. The kernels work through raw pointers, and a tensor's
+    /// storage is freed by its finalizer once nothing references it: without this, a caller's temporary (an argument
+    /// whose last use was the call) could be collected, and its memory freed, while a kernel still reads or writes it.
+    /// Call it after the last raw access of every public op.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void Alive(params ReadOnlySpan<Tensor?> tensors) { }
 
     internal static void RequireFloat(Tensor t, string op)
     {

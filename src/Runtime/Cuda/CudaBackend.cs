@@ -5,7 +5,8 @@ namespace Engine.Runtime.Cuda;
 /// <summary>
 /// The CUDA implementation of the op surface. Tensors live in pooled device memory; ops with a kernel run on the
 /// device's stream, and an op without one yet fails with an error naming it (never a silent host fallback).
-/// Kernel coverage grows family by family, each held against the CPU reference by the parity suite.
+/// One partial file per op family (Cuda/<Family>/CudaBackend.<Family>.cs, kernels/<family>.cu, launched through the
+/// generated <Family>Kernels), each held against the CPU by the op table (src/Diagnostics).
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend
 {
@@ -48,12 +49,21 @@ public sealed unsafe partial class CudaBackend : IBackend
         var stream = Device.CurrentStream;
         var (addr, size) = Device.Memory.Allocate(Math.Max(bytes, 1), stream.Handle);
         // Zeroing is queued on the same stream as the kernels that will use the block (and is capturable).
-        if (zero) { Device.MakeCurrent(); CudaDriver.Check(CudaDriver.cuMemsetD8Async(addr, 0, (nuint)Math.Max(bytes, 1), stream.Handle), "cuMemsetD8Async"); }
+        if (zero || Device.PoisonAllocations)
+        {
+            Device.MakeCurrent();
+            CudaDriver.Check(CudaDriver.cuMemsetD8Async(addr, zero ? (byte)0 : (byte)0xFF, (nuint)Math.Max(bytes, 1), stream.Handle), "cuMemsetD8Async");
+        }
         return Storage.Wrap((void*)addr, bytes, Runtime.Device.Cuda(Device.Ordinal), new PooledBlock(Device.Memory, addr, size, stream.Handle));
     }
 
     internal static ulong Addr(Tensor t) => (ulong)t.RawPointer;
     private static CudaPointer P(Tensor t) => new(Addr(t));
+    /// <summary>A null device pointer for an absent optional tensor (the kernels test for 0).</summary>
+    private static CudaPointer POrNull(Tensor? t) => t is null ? default : P(t);
+
+    /// <summary>Where this flow's launches go (<see cref="CudaDevice.CurrentStream"/>).</summary>
+    private CudaStream S => Device.CurrentStream;
 
     public void Copy(Tensor src, Tensor dst)
     {
@@ -72,36 +82,11 @@ public sealed unsafe partial class CudaBackend : IBackend
         else if (!src.Device.IsCpu && dst.Device.IsCpu) CudaDriver.Check(CudaDriver.cuMemcpyDtoH(dst.RawPointer, Addr(src), bytes), "cuMemcpyDtoH");
         else CudaDriver.Check(CudaDriver.cuMemcpyDtoD(Addr(dst), Addr(src), bytes), "cuMemcpyDtoD");
         Device.Synchronize();
-    }
-
-    /// <summary>Device-to-device copy between views of the same shape (rank ≤ 4, 4-byte elements).</summary>
-    private void StridedCopy(Tensor src, Tensor dst)
-    {
-        if (src.Rank > 4 || src.DType.SizeOf() != 4) throw Missing("strided copy", $"rank {src.Rank} {src.DType}; rank ≤ 4 with 4-byte elements is supported");
-        long[] n = [1, 1, 1, 1], ss = [0, 0, 0, 0], ds = [0, 0, 0, 0];
-        int off = 4 - src.Rank;
-        for (int i = 0; i < src.Rank; i++) { n[off + i] = src.Size(i); ss[off + i] = src.Strides[i]; ds[off + i] = dst.Strides[i]; }
-        Launch1D("transformer.cu", "strided_copy_u32", src.NumElements, P(src), P(dst), n[0], n[1], n[2], n[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
+        GC.KeepAlive(src); GC.KeepAlive(dst); // a host side's memory must outlive the copy
     }
 
     private Tensor Like(Tensor x, DType? dtype = null) => Tensor.Empty(x.Shape, dtype ?? x.DType, x.Device);
     private Tensor New(int[] shape, DType dtype) => Tensor.Empty(shape, dtype, Runtime.Device.Cuda(Device.Ordinal));
-
-    private void Launch1D(string file, string fn, long n, params object[] args) => Device.Launch1D(file, fn, n, args);
-    private void LaunchRows(string file, string fn, long rows, params object[] args) =>
-        Device.Launch(file, fn, (uint)rows, 1, 1, 256, 1, 1, 0, args);
-
-    public Tensor Cast(Tensor x, DType dtype)
-    {
-        if (dtype == x.DType) return x;
-        var y = Like(x, dtype);
-        if (x.DType == DType.F32 && dtype == DType.BF16) Launch1D("elementwise.cu", "cast_f32_bf16", x.NumElements, P(x), P(y), x.NumElements);
-        else if (x.DType == DType.BF16 && dtype == DType.F32) Launch1D("elementwise.cu", "cast_bf16_f32", x.NumElements, P(x), P(y), x.NumElements);
-        else if (x.DType == DType.F32 && dtype == DType.F16) Launch1D("elementwise.cu", "cast_f32_f16", x.NumElements, P(x), P(y), x.NumElements);
-        else if (x.DType == DType.F16 && dtype == DType.F32) Launch1D("elementwise.cu", "cast_f16_f32", x.NumElements, P(x), P(y), x.NumElements);
-        else throw Missing("Cast", $"{x.DType} → {dtype}");
-        return y;
-    }
 
     private static void RequireF32(string op, params ReadOnlySpan<Tensor?> ts)
     {

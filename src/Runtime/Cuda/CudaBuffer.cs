@@ -2,7 +2,7 @@ using Engine.Runtime.Cuda.Native;
 
 namespace Engine.Runtime.Cuda;
 
-/// <summary>A device allocation from the pool with typed host copies; used by the parity suite and benches.</summary>
+/// <summary>A device allocation from the pool with typed host copies (raw buffers for benches and emulator tests; ops use tensors).</summary>
 public sealed unsafe class CudaBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly CudaDevice _dev;

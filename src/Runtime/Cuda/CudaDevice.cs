@@ -30,6 +30,12 @@ public sealed unsafe class CudaDevice : IDisposable
     public CudaStream DefaultStream { get; }
     public CudaMemoryPool Memory { get; }
 
+    /// <summary>
+    /// Fill every new uninitialised tensor with 0xFF bytes (NaN for floats), so an element a kernel forgot to write shows
+    /// up as NaN instead of stale pool data. For checks (the op table turns it on); off by default (it costs a memset).
+    /// </summary>
+    public bool PoisonAllocations { get; set; }
+
     private readonly AsyncLocal<CudaStream?> _current = new();
 
     /// <summary>
@@ -105,7 +111,7 @@ public sealed unsafe class CudaDevice : IDisposable
     public void Synchronize() => CurrentStream.Synchronize();
 
     /// <summary>The kernel <paramref name="function"/> of kernels/<paramref name="file"/>, compiled for this device.</summary>
-    public IntPtr Function(string file, string function)
+    internal IntPtr Function(string file, string function)
     {
         lock (_functions)
         {
@@ -156,45 +162,56 @@ public sealed unsafe class CudaDevice : IDisposable
         return (m2, $"NVRTC for {arch}; {detail}");
     }
 
-    /// <summary>Launch with a 1-D grid sized for n elements (grid-stride kernels).</summary>
-    public void Launch1D(string file, string function, long n, params object[] args) => Launch1D(CurrentStream, file, function, n, args);
+    // Per kernel id (CudaKernel.Id): its function on this device (0 until loaded) and how often it was launched here.
+    private IntPtr[] _kernelFunctions = [];
+    private long[] _launchCounts = [];
+    private readonly List<CudaKernel> _loadedKernels = [];
 
-    /// <summary>Launch1D on a given stream.</summary>
-    public void Launch1D(CudaStream stream, string file, string function, long n, params object[] args)
+    /// <summary>Launches per kernel function name on this device since it was opened: what the op table covered.</summary>
+    public IReadOnlyDictionary<string, long> LaunchCounts
     {
-        int block = 256;
-        long blocks = Math.Clamp((n + block - 1) / block, 1, Multiprocessors * 32L);
-        Launch(stream, file, function, (uint)blocks, 1, 1, (uint)block, 1, 1, 0, args);
+        get
+        {
+            lock (_functions)
+                return _loadedKernels.ToDictionary(k => k.Name, k => Interlocked.Read(ref _launchCounts[k.Id]));
+        }
     }
 
-    public void Launch(string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args) =>
-        Launch(CurrentStream, file, function, gx, gy, gz, bx, by, bz, shared, args);
+    private IntPtr Function(CudaKernel k)
+    {
+        var fns = _kernelFunctions;
+        if (k.Id < fns.Length && fns[k.Id] != IntPtr.Zero) return fns[k.Id];
+        var f = Function(k.File, k.Name);
+        lock (_functions)
+        {
+            if (k.Id >= _kernelFunctions.Length)
+            {
+                // Grown before the kernel's first launch, under the lock: no count is lost to a resize.
+                int n = Math.Max(k.Id + 1, _kernelFunctions.Length * 2);
+                var counts = new long[n]; _launchCounts.CopyTo(counts, 0);
+                var functions = new IntPtr[n]; _kernelFunctions.CopyTo(functions, 0);
+                _launchCounts = counts;
+                _kernelFunctions = functions;
+            }
+            if (_kernelFunctions[k.Id] == IntPtr.Zero) _loadedKernels.Add(k);
+            _kernelFunctions[k.Id] = f;
+        }
+        return f;
+    }
 
-    /// <summary>Launch kernels/<paramref name="file"/>:<paramref name="function"/> on <paramref name="stream"/>.</summary>
-    public void Launch(CudaStream stream, string file, string function, uint gx, uint gy, uint gz, uint bx, uint by, uint bz, uint shared, params object[] args)
+    /// <summary>
+    /// Launch <paramref name="kernel"/> on <paramref name="stream"/> with the argument addresses in <paramref name="args"/>
+    /// (what the generated typed launchers pass: no boxing, no allocation), and count the launch.
+    /// </summary>
+    internal void Launch(CudaKernel kernel, CudaStream stream, Grid grid, void** args)
     {
         if (stream.Device != this) throw new ArgumentException($"{stream} belongs to another device than cuda:{Ordinal}.", nameof(stream));
-        var f = Function(file, function);
-        // Marshal each argument into native memory and pass an array of pointers to them, as cuLaunchKernel wants.
-        var slots = (ulong*)NativeMemory.Alloc((nuint)(args.Length * sizeof(ulong)));
-        var ptrs = (void**)NativeMemory.Alloc((nuint)(args.Length * sizeof(void*)));
-        try
-        {
-            for (int i = 0; i < args.Length; i++)
-            {
-                slots[i] = args[i] switch
-                {
-                    int x => (uint)x, uint x => x, long x => (ulong)x, ulong x => x,
-                    float x => BitConverter.SingleToUInt32Bits(x), double x => BitConverter.DoubleToUInt64Bits(x),
-                    CudaPointer p => p.Address,
-                    _ => throw new ArgumentException($"Unsupported kernel argument type {args[i].GetType().Name} for {function}."),
-                };
-                ptrs[i] = &slots[i];
-            }
-            MakeCurrent();
-            CudaDriver.Check(CudaDriver.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, stream.Handle, ptrs, null), $"cuLaunchKernel({function})");
-        }
-        finally { NativeMemory.Free(slots); NativeMemory.Free(ptrs); }
+        var f = Function(kernel);
+        var (gx, gy, gz, threads) = grid.Resolve(kernel, Multiprocessors);
+        MakeCurrent();
+        int rc = CudaDriver.cuLaunchKernel(f, gx, gy, gz, threads, 1, 1, grid.SharedBytes, stream.Handle, args, null);
+        if (rc != 0) CudaDriver.Check(rc, $"cuLaunchKernel({kernel})");
+        Interlocked.Increment(ref _launchCounts[kernel.Id]);
     }
 
     public void Dispose()

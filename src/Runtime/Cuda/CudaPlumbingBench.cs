@@ -51,7 +51,7 @@ public static unsafe class CudaPlumbingBench
         void Chain()
         {
             for (int i = 0; i < kernels; i++)
-                dev.Launch1D(s, "elementwise.cu", "binary_f32", n, (int)BinaryOp.Add, (i & 1) == 0 ? x.Ptr : y.Ptr, x.Ptr, (i & 1) == 0 ? y.Ptr : x.Ptr, (long)n);
+                ElementwiseKernels.BinaryF32(s, Grid.Elements(n), (int)BinaryOp.Add, (i & 1) == 0 ? x.Ptr : y.Ptr, x.Ptr, (i & 1) == 0 ? y.Ptr : x.Ptr, n);
         }
         double direct = TimeUs(s, repeats, Chain);
         using var g = CudaGraph.Capture(s, Chain);

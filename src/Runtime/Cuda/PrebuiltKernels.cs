@@ -7,7 +7,7 @@ namespace Engine.Runtime.Cuda;
 /// with nvcc into <c>NAME.fatbin</c> (SASS for sm_80 and sm_90, plus compute_90 PTX the driver can JIT for newer
 /// GPUs) and writes <c>NAME.fatbin.sources</c>: one "sha256  file" line for the .cu file and one for every
 /// kernels/*.cuh. A fatbin is used only when those hashes equal the hashes of the sources embedded in this
-/// assembly, so a stale build can never run kernels that differ from the code the parity suite checked; otherwise
+/// assembly, so a stale build can never run kernels that differ from the code the op table checked; otherwise
 /// (or when the driver rejects the image) the kernel is compiled by NVRTC as usual.
 /// Looked up in ENGINE_KERNELS_DIR, then next to the executable, then its kernels/ folder.
 /// ENGINE_KERNELS_PREBUILT=0 turns the lookup off.

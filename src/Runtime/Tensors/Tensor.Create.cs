@@ -93,7 +93,9 @@ public sealed unsafe partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var c = Device.IsCpu ? Contiguous() : To(Device.Cpu);
-        return c.AsSpan<T>().ToArray();
+        var a = c.AsSpan<T>().ToArray();
+        GC.KeepAlive(c); // the span reads raw memory that c's finalizer would free
+        return a;
     }
 
     /// <summary>Elements converted to double (any dtype), for tests and printing.</summary>
@@ -126,15 +128,17 @@ public sealed unsafe partial class Tensor
         if (IsContiguous && dst.IsContiguous)
         {
             Buffer.MemoryCopy(RawPointer, dst.RawPointer, NumElements * DType.SizeOf(), NumElements * DType.SizeOf());
-            return;
         }
-        switch (DType.SizeOf())
-        {
-            case 1: StridedCopy<byte>(this, dst); break;
-            case 2: StridedCopy<ushort>(this, dst); break;
-            case 4: StridedCopy<uint>(this, dst); break;
-            default: StridedCopy<ulong>(this, dst); break;
-        }
+        else
+            switch (DType.SizeOf())
+            {
+                case 1: StridedCopy<byte>(this, dst); break;
+                case 2: StridedCopy<ushort>(this, dst); break;
+                case 4: StridedCopy<uint>(this, dst); break;
+                default: StridedCopy<ulong>(this, dst); break;
+            }
+        // Raw copies: neither side's storage may be finalized (and freed) before they end.
+        GC.KeepAlive(this); GC.KeepAlive(dst);
     }
 
     private static void StridedCopy<T>(Tensor src, Tensor dst) where T : unmanaged

@@ -23,6 +23,7 @@ public sealed unsafe partial class Tensor
         {
             y = Empty(Shape, dtype);
             DTypeConvert.Convert(src.RawPointer, DType, y.RawPointer, dtype, NumElements);
+            GC.KeepAlive(src);
         }
         else y = Backend.For(Device).Cast(src, dtype);
         if (!dtype.IsFloat() || !DType.IsFloat()) return y;

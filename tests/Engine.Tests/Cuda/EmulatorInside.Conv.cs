@@ -6,13 +6,13 @@ public static partial class EmulatorInside
 {
     /// <summary>
     /// Ops.Conv1d with autograd on cuda:0 and on the CPU for one geometry: max relative error of y, dx, dw, db
-    /// (CudaParitySuite.RelError) between the two.
+    /// (the op table's Metrics.RelError) between the two.
     /// </summary>
     public static double[] Conv1dAutograd(string lib, int[] geo)
     {
         Device0(lib);
         int b = geo[0], cin = geo[1], l = geo[2], cout = geo[3], k = geo[4], s = geo[5], p = geo[6], d = geo[7];
-        float[][] Run(Device dev)
+        double[][] Run(Device dev)
         {
             var x = Tensor.RandN([b, cin, l], 31).To(dev); x.RequiresGrad = true;
             var w = Tensor.RandN([cout, cin, k], 32).To(dev); w.RequiresGrad = true;
@@ -20,11 +20,11 @@ public static partial class EmulatorInside
             var y = Ops.Conv1d(x, w, bias, s, p, d);
             var probe = Tensor.RandN(y.Shape, 34).To(dev);
             Ops.Sum(Ops.Mul(y, probe)).Backward();
-            float[] H(Tensor t) => t.To(Engine.Runtime.Device.Cpu).ToArray<float>();
+            double[] H(Tensor t) => t.To(Engine.Runtime.Device.Cpu).ToDoubleArray();
             return [H(y), H(x.Grad!), H(w.Grad!), H(bias.Grad!)];
         }
         var gpu = Run(Engine.Runtime.Device.Cuda(0));
         var cpu = Run(Engine.Runtime.Device.Cpu);
-        return cpu.Zip(gpu, Engine.Runtime.Cuda.CudaParitySuite.RelError).ToArray();
+        return cpu.Zip(gpu, Engine.Diagnostics.OpCases.Metrics.RelError).ToArray();
     }
 }

@@ -9,7 +9,7 @@ public static partial class EmulatorInside
 {
     /// <summary>
     /// A head-dim-64 toy model under bf16 autocast: SFT losses on cuda:0 (attention through the bf16 flash kernels) and
-    /// on the CPU (f32 attention, the same bf16 matmuls), then whether flash_attention.cu was loaded at all.
+    /// on the CPU (f32 attention, the same bf16 matmuls), then whether attention_flash.cu was loaded at all.
     /// </summary>
     public static object[] Bf16FlashSft(string lib, int steps)
     {
@@ -26,6 +26,6 @@ public static partial class EmulatorInside
         }
         var cuda = Run(Engine.Runtime.Device.Cuda(0));
         var cpu = Run(Engine.Runtime.Device.Cpu);
-        return [cuda, cpu, dev.KernelOrigins.ContainsKey("flash_attention.cu")];
+        return [cuda, cpu, dev.KernelOrigins.ContainsKey("attention_flash.cu")];
     }
 }

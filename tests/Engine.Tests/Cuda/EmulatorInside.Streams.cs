@@ -39,10 +39,10 @@ public static unsafe partial class EmulatorInside
         using var start = CudaEvent.Create(dev, timing: true);
         using var end = CudaEvent.Create(dev, timing: true);
         start.Record(s1);
-        dev.Launch1D(s1, "elementwise.cu", "binary_f32", n, (int)BinaryOp.Add, dx.Ptr, dy.Ptr, dt.Ptr, (long)n);
+        ElementwiseKernels.BinaryF32(s1, Grid.Elements(n), (int)BinaryOp.Add, dx.Ptr, dy.Ptr, dt.Ptr, n);
         using var produced = s1.Record();
         s2.Wait(produced);
-        dev.Launch1D(s2, "elementwise.cu", "binary_f32", n, (int)BinaryOp.Mul, dt.Ptr, dy.Ptr, dout.Ptr, (long)n);
+        ElementwiseKernels.BinaryF32(s2, Grid.Elements(n), (int)BinaryOp.Mul, dt.Ptr, dy.Ptr, dout.Ptr, n);
         end.Record(s2);
         end.Synchronize();
         var want = x.Zip(y, (a, b) => (a + b) * b).ToArray();
@@ -67,8 +67,8 @@ public static unsafe partial class EmulatorInside
         var g = CudaGraph.Capture(s, () =>
         {
             using var t = new CudaBuffer<float>(dev, n, poison: false);
-            dev.Launch1D("elementwise.cu", "binary_f32", n, (int)BinaryOp.Add, dx.Ptr, dy.Ptr, t.Ptr, (long)n);
-            dev.Launch1D("elementwise.cu", "binary_f32", n, (int)BinaryOp.Mul, t.Ptr, dy.Ptr, dout.Ptr, (long)n);
+            ElementwiseKernels.BinaryF32(dev.CurrentStream, Grid.Elements(n), (int)BinaryOp.Add, dx.Ptr, dy.Ptr, t.Ptr, n);
+            ElementwiseKernels.BinaryF32(dev.CurrentStream, Grid.Elements(n), (int)BinaryOp.Mul, t.Ptr, dy.Ptr, dout.Ptr, n);
         });
         bool untouched = dout.ToArray().All(float.IsNaN);
         g.Launch();
@@ -246,7 +246,7 @@ public static unsafe partial class EmulatorInside
         using var dx = CudaBuffer<float>.From(dev, x);
         using var dy = new CudaBuffer<float>(dev, n);
         dev.Synchronize();
-        dev.Launch1D(s, "elementwise.cu", "unary_f32", n, (int)UnaryOp.Neg, dx.Ptr, dy.Ptr, (long)n);
+        ElementwiseKernels.UnaryF32(s, Grid.Elements(n), (int)UnaryOp.Neg, dx.Ptr, dy.Ptr, n);
         s.Synchronize();
         bool ok = MaxAbsDiff(x.Select(v => -v).ToArray(), dy.ToArray()) == 0 && again == reservedAddress;
         msgs.Add(ok ? "ok" : $"not ok: reserved 0x{reservedAddress:x}, reallocated 0x{again:x}");

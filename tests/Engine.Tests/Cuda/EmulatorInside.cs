@@ -1,3 +1,5 @@
+using Engine.Diagnostics.Cases.Sampling;
+using Engine.Diagnostics.OpCases;
 using Engine.Models.Generation;
 using Engine.Models.Transformer;
 using Engine.Runtime;
@@ -22,9 +24,22 @@ public static partial class EmulatorInside
 
     public static string DeviceName(string lib) => Device0(lib).Name;
 
-    /// <summary>CudaParitySuite.Run on the emulated device: one "op \t shape \t error \t tolerance \t pass" line per row.</summary>
-    public static string[] ParitySuite(string lib, ulong seed) =>
-        CudaParitySuite.Run(Device0(lib), seed).Select(r => $"{r.Op}\t{r.Shape}\t{r.MaxRelError:E2}\t{r.Tolerance:E0}\t{(r.Pass ? "pass" : "FAIL")}").ToArray();
+    /// <summary>
+    /// The op table's parity mode on the emulated device (cases matching <paramref name="filter"/>, all when empty), with
+    /// allocations poisoned: [one "op \t shape \t error \t tolerance \t pass|FAIL|skipped" line per row, the names of the
+    /// kernels launched so far on the device].
+    /// </summary>
+    public static object[] OpTable(string lib, ulong seed, string filter)
+    {
+        var dev = Device0(lib);
+        dev.PoisonAllocations = true;
+        try
+        {
+            var rows = ParityRunner.Run(Engine.Diagnostics.OpCases.OpTable.Matching(filter), Engine.Runtime.Device.Cuda(0), seed);
+            return [rows.Select(r => r.Tsv).ToArray(), dev.LaunchCounts.Where(k => k.Value > 0).Select(k => k.Key).Order(StringComparer.Ordinal).ToArray()];
+        }
+        finally { dev.PoisonAllocations = false; }
+    }
 
     /// <summary>
     /// A checkpoint fixture's forward on cuda:0 for a padded batch: the max relative logit error against the fixture's
@@ -77,12 +92,16 @@ public static partial class EmulatorInside
         }
         return [Run(Engine.Runtime.Device.Cuda(0)), Run(Engine.Runtime.Device.Cpu)];
     }
-    /// <summary>CudaParitySuite's sampling rows (vocabularies up to maxVocab) at <paramref name="threads"/> per row (0: the default).</summary>
+    /// <summary>The table's sampling rows (vocabularies up to maxVocab) at <paramref name="threads"/> per row (0: the default).</summary>
     public static string[] SamplingParity(string lib, ulong seed, int maxVocab, int threads)
     {
-        var dev = Device0(lib);
+        Device0(lib);
         CudaBackend.SampleBlockOverride = threads > 0 ? (uint)threads : null;
-        try { return CudaParitySuite.RunSampling(dev, seed, maxVocab).Select(r => $"{r.Op}\t{r.Shape}\t{r.MaxRelError:E2}\t{r.Tolerance:E0}\t{(r.Pass ? "pass" : "FAIL")}").ToArray(); }
+        try
+        {
+            var cases = Engine.Diagnostics.OpCases.OpTable.Matching("Sampling").Where(c => SamplingCases.Vocabularies.Any(v => v <= maxVocab && c.Shape.Contains($", {v}]")));
+            return ParityRunner.Run(cases, Engine.Runtime.Device.Cuda(0), seed).Select(r => r.Tsv).ToArray();
+        }
         finally { CudaBackend.SampleBlockOverride = null; }
     }
 

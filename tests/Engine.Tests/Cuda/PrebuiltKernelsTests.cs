@@ -86,14 +86,14 @@ public class PrebuiltKernelsTests : IDisposable
         if (cmake is null) return; // no cmake on this machine: the script is not what is under test here
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "native", "kernel-manifest.cmake"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("native/");
-        var outFile = Path.Combine(_dir, "transformer.fatbin.sources");
-        var psi = new System.Diagnostics.ProcessStartInfo(cmake, ["-DSRC=" + Path.Combine(root, "kernels", "transformer.cu"), "-DOUT=" + outFile, "-P", Path.Combine(root, "native", "kernel-manifest.cmake")])
+        var outFile = Path.Combine(_dir, "attention.fatbin.sources");
+        var psi = new System.Diagnostics.ProcessStartInfo(cmake, ["-DSRC=" + Path.Combine(root, "kernels", "attention.cu"), "-DOUT=" + outFile, "-P", Path.Combine(root, "native", "kernel-manifest.cmake")])
             { RedirectStandardError = true, RedirectStandardOutput = true };
         using var p = System.Diagnostics.Process.Start(psi)!;
         p.WaitForExit();
         Assert.Equal(0, p.ExitCode);
         var recorded = PrebuiltKernels.ParseManifest(File.ReadAllText(outFile));
-        Assert.True(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("transformer.cu"), out var why), why);
+        Assert.True(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("attention.cu"), out var why), why);
         Assert.False(PrebuiltKernels.Matches(recorded, PrebuiltKernels.ExpectedHashes("norm.cu"), out _));
     }
 

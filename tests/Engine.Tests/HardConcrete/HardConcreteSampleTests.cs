@@ -1,6 +1,6 @@
 using Engine.Runtime;
 using Engine.Tests.Infrastructure;
-using Ref = Engine.Tests.HardConcrete.HardConcreteReference;
+using Ref = Engine.Diagnostics.Cases.HardConcrete.HardConcreteReference;
 
 namespace Engine.Tests.HardConcrete;
 

@@ -20,6 +20,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchAttentionCommand.Create());
         bench.Subcommands.Add(CudaBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());
+        bench.Subcommands.Add(BenchOpsCommand.Create());
         return bench;
     }
 

@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Engine.Diagnostics.Kernels;
 using Engine.Runtime.Cuda;
 using Engine.Runtime.Cuda.Native;
 
 namespace Engine.Cli.Commands;
 
-/// <summary>`engine kernels check`: compile every embedded kernel with NVRTC for the given archs (no GPU needed).</summary>
+/// <summary>
+/// `engine kernels check`: compile every embedded kernel with NVRTC for the given archs (no GPU needed).
+/// `engine kernels launchers`: check (or --write) the typed C# launchers generated from kernels/*.cu.
+/// </summary>
 public static class KernelsCommand
 {
     public static Command Create()
@@ -41,6 +45,27 @@ public static class KernelsCommand
         });
         var cmd = new Command("kernels", "CUDA kernel tools.");
         cmd.Subcommands.Add(check);
+        cmd.Subcommands.Add(Launchers());
+        return cmd;
+    }
+
+    private static Command Launchers()
+    {
+        var kernels = new Option<string>("--kernels") { Description = "The kernels/ folder to read.", DefaultValueFactory = _ => "kernels" };
+        var output = new Option<string>("--out") { Description = "The CUDA source folder the launchers go in (one <Family>Kernels.g.cs per kernel file, in its family folder).", DefaultValueFactory = _ => "src/Runtime/Cuda" };
+        var write = new Option<bool>("--write") { Description = "Write the launchers that differ (and delete generated files of kernel files that are gone) instead of only reporting them." };
+        var cmd = new Command("launchers", "Generate the typed launcher of every __global__ in kernels/*.cu (parameters and block size from its declaration); without --write, exit non-zero when any is out of date.")
+            { kernels, output, write };
+        cmd.SetAction(r =>
+        {
+            string dir = r.GetValue(kernels)!, outDir = r.GetValue(output)!;
+            if (!Directory.Exists(dir) || !Directory.Exists(outDir)) { Console.Error.WriteLine($"run from the repository root, or pass --kernels and --out ({dir}, {outDir} not found)."); return 2; }
+            var stale = LauncherFiles.Compare(dir, outDir);
+            foreach (var s in stale) Console.WriteLine($"{(r.GetValue(write) ? "wrote  " : "stale  ")} {s.Path} ({s.Why})");
+            if (r.GetValue(write)) LauncherFiles.Apply(stale);
+            Console.WriteLine(stale.Count == 0 ? "launchers up to date" : $"{stale.Count} launcher file(s) {(r.GetValue(write) ? "written" : "out of date: run `engine kernels launchers --write`")}");
+            return stale.Count == 0 || r.GetValue(write) ? 0 : 1;
+        });
         return cmd;
     }
 }

@@ -23,8 +23,9 @@ public static class TestbedEvalCommand
         var json = new Option<string?>("--json") { Description = "Write the report (overall and per-group accuracy with 95% CIs) as JSON here." };
         var md = new Option<string?>("--markdown") { Description = "Write the markdown table here (it is also printed)." };
         var items = new Option<string?>("--items") { Description = "Write every item's prompt id, expected and extracted answer, and output as JSONL here." };
+        var perDomainLoss = new Option<bool>("--per-domain-loss") { Description = "Also report the held-out loss per domain: token-mean cross-entropy of the same items' reference responses (teacher forcing, loss on the response tokens), with bootstrap CIs, the worst domain and the mean over domains (in the markdown and under \"domain_loss\" in --json)." };
         var cmd = new Command("eval", "Generate answers to held-out testbed items greedily and report exact-match accuracy per task, domain and difficulty with bootstrap confidence intervals.")
-        { model, device, tasks, n, difficulty, cot, split, seed, maxNew, batch, json, md, items };
+        { model, device, tasks, n, difficulty, cot, split, seed, maxNew, batch, json, md, items, perDomainLoss };
         cmd.SetAction(r =>
         {
             var bundle = ModelResolver.Load(r.GetValue(model), r.GetValue(device)!);
@@ -39,8 +40,16 @@ public static class TestbedEvalCommand
             EvalReport report;
             using (var progress = new ProgressReporter("eval", o.N)) report = TestbedEvaluator.Evaluate(bundle, o, k => progress.Add(k));
             var text = report.ToMarkdown();
+            var reportJson = report.ToJson();
+            if (r.GetValue(perDomainLoss))
+            {
+                DomainLossReport losses;
+                using (var progress = new ProgressReporter("loss", o.N)) losses = DomainLossEvaluator.Evaluate(bundle, o, k => progress.Add(k));
+                text += "\n" + losses.ToMarkdown();
+                reportJson["domain_loss"] = losses.ToJson();
+            }
             Console.WriteLine(text);
-            if (r.GetValue(json) is { } jp) File.WriteAllText(jp, report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            if (r.GetValue(json) is { } jp) File.WriteAllText(jp, reportJson.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             if (r.GetValue(md) is { } mp) File.WriteAllText(mp, text);
             if (r.GetValue(items) is { } ip)
                 File.WriteAllLines(ip, report.Items.Select(i => JsonSerializer.Serialize(i, TestbedJson.Default.ItemResult)));

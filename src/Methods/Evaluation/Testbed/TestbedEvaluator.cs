@@ -63,6 +63,12 @@ public static class TestbedEvaluator
         {
             Tasks = o.Tasks, N = o.N, MinDifficulty = o.MinDifficulty, MaxDifficulty = o.MaxDifficulty, Cot = o.Cot, Seed = o.Seed, Split = o.Split,
         });
+        return Evaluate(bundle, items, o, progress);
+    }
+
+    /// <summary>The same on given items (e.g. a fixed number per domain); generation length, batch and resamples from <paramref name="o"/>.</summary>
+    public static EvalReport Evaluate(ModelBundle bundle, IReadOnlyList<TestbedRecord> items, EvalOptions o, Action<int>? progress = null)
+    {
         var et = ExampleTokenizer.FromModel(bundle);
         var prompts = items.Select(r => PromptIds(et, r)).ToArray();
         var gen = new TextGenerator(bundle.Model, bundle.Tokenizer);

@@ -10,6 +10,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuActivation.Forward(kind, x.Ptr<float>(), y.Ptr<float>(), x.NumElements);
         else CpuActivation.Forward(kind, x.Ptr<double>(), y.Ptr<double>(), x.NumElements);
+        Alive(x);
         return y;
     }
 
@@ -20,6 +21,7 @@ public sealed unsafe partial class CpuBackend
         var gx = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuActivation.Backward(kind, x.Ptr<float>(), gy.Ptr<float>(), gx.Ptr<float>(), x.NumElements);
         else CpuActivation.Backward(kind, x.Ptr<double>(), gy.Ptr<double>(), gx.Ptr<double>(), x.NumElements);
+        Alive(x, gy);
         return gx;
     }
 
@@ -30,6 +32,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.EmptyLike(gate);
         if (gate.DType == DType.F32) CpuActivation.SwiGlu(gate.Ptr<float>(), up.Ptr<float>(), y.Ptr<float>(), y.NumElements);
         else CpuActivation.SwiGlu(gate.Ptr<double>(), up.Ptr<double>(), y.Ptr<double>(), y.NumElements);
+        Alive(gate, up);
         return y;
     }
 
@@ -43,6 +46,7 @@ public sealed unsafe partial class CpuBackend
             CpuActivation.SwiGluBackward(gate.Ptr<float>(), up.Ptr<float>(), gy.Ptr<float>(), dGate.Ptr<float>(), dUp.Ptr<float>(), gate.NumElements);
         else
             CpuActivation.SwiGluBackward(gate.Ptr<double>(), up.Ptr<double>(), gy.Ptr<double>(), dGate.Ptr<double>(), dUp.Ptr<double>(), gate.NumElements);
+        Alive(gate, up, gy);
         return (dGate, dUp);
     }
 

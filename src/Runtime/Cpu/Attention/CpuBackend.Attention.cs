@@ -16,6 +16,7 @@ public sealed unsafe partial class CpuBackend
             CpuAttentionForward.Run(AttentionPlan<float>.Create(q, k, keyMask, causal, scale), HeadRows<float>.Of(q), HeadRows<float>.Of(k), HeadRows<float>.Of(v), o.Ptr<float>(), lse.Ptr<float>());
         else
             CpuAttentionForward.Run(AttentionPlan<double>.Create(q, k, keyMask, causal, scale), HeadRows<double>.Of(q), HeadRows<double>.Of(k), HeadRows<double>.Of(v), o.Ptr<double>(), lse.Ptr<double>());
+        Alive(q, k, v, keyMask);
         return (o, lse);
     }
 
@@ -32,6 +33,7 @@ public sealed unsafe partial class CpuBackend
         else
             CpuAttentionBackward.Run(AttentionPlan<double>.Create(q, k, keyMask, causal, scale), HeadRows<double>.Of(q), HeadRows<double>.Of(k), HeadRows<double>.Of(v),
                 o.Ptr<double>(), lse.Ptr<double>(), HeadRows<double>.Of(dO), dq.Ptr<double>(), dk.Ptr<double>(), dv.Ptr<double>());
+        Alive(q, k, v, o, lse, dO, keyMask);
         return (dq, dk, dv);
     }
 }

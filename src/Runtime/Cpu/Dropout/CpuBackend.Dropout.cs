@@ -11,6 +11,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuDropout.Apply(x.Ptr<float>(), y.Ptr<float>(), x.NumElements, p, seed, offset);
         else CpuDropout.Apply(x.Ptr<double>(), y.Ptr<double>(), x.NumElements, p, seed, offset);
+        Alive(x);
         return y;
     }
 }

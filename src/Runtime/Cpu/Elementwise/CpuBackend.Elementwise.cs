@@ -9,6 +9,7 @@ public sealed partial class CpuBackend
         RequireSameDType(op.ToString(), a, b);
         var y = Tensor.Empty(CpuElementwise.BroadcastShape(a.Shape, b.Shape), a.DType);
         if (a.DType == DType.F32) CpuElementwise.Binary<float>(op, a, b, y); else CpuElementwise.Binary<double>(op, a, b, y);
+        Alive(a, b);
         return y;
     }
 
@@ -18,6 +19,7 @@ public sealed partial class CpuBackend
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuElementwise.Affine<float>(x.AsSpan<float>(), (float)alpha, (float)beta, y.AsSpan<float>());
         else CpuElementwise.Affine<double>(x.AsSpan<double>(), alpha, beta, y.AsSpan<double>());
+        Alive(x);
         return y;
     }
 
@@ -27,6 +29,7 @@ public sealed partial class CpuBackend
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuElementwise.Unary<float>(op, x.AsSpan<float>(), y.AsSpan<float>());
         else CpuElementwise.Unary<double>(op, x.AsSpan<double>(), y.AsSpan<double>());
+        Alive(x);
         return y;
     }
 
@@ -36,6 +39,7 @@ public sealed partial class CpuBackend
         var gx = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuElementwise.UnaryBackward<float>(op, x.AsSpan<float>(), y.AsSpan<float>(), gy.AsSpan<float>(), gx.AsSpan<float>());
         else CpuElementwise.UnaryBackward<double>(op, x.AsSpan<double>(), y.AsSpan<double>(), gy.AsSpan<double>(), gx.AsSpan<double>());
+        Alive(x, y, gy);
         return gx;
     }
 
@@ -48,6 +52,7 @@ public sealed partial class CpuBackend
         if (x.DType == DType.F32) CpuElementwise.Sum<float>(x, dims, y); else CpuElementwise.Sum<double>(x, dims, y);
         if (keepDim) return y;
         var outShape = x.ShapeArray().Where((_, i) => !dims.Contains(i)).ToArray();
+        Alive(x);
         return y.Reshape(outShape);
     }
 
@@ -55,6 +60,7 @@ public sealed partial class CpuBackend
     {
         RequireFloat(x, "BroadcastTo");
         var zeros = Tensor.Zeros(shape, x.DType);
+        Alive(x);
         return Binary(BinaryOp.Add, zeros, x);
     }
 }

@@ -12,9 +12,9 @@ public sealed unsafe partial class CpuBackend
         var shape = ids.ShapeArray().Append(dim).ToArray();
         switch (weight.DType)
         {
-            case DType.F32: { var y = Tensor.Empty(shape, DType.F32); CpuEmbedding.Gather(weight.Ptr<float>(), ids, y.Ptr<float>(), dim); return y; }
-            case DType.F64: { var y = Tensor.Empty(shape, DType.F64); CpuEmbedding.Gather(weight.Ptr<double>(), ids, y.Ptr<double>(), dim); return y; }
-            case DType.BF16: { var y = Tensor.Empty(shape, DType.F32); CpuEmbedding.GatherBf16(weight.Ptr<ushort>(), ids, y.Ptr<float>(), dim); return y; }
+            case DType.F32: { var y = Tensor.Empty(shape, DType.F32); CpuEmbedding.Gather(weight.Ptr<float>(), ids, y.Ptr<float>(), dim); Alive(weight, ids); return y; }
+            case DType.F64: { var y = Tensor.Empty(shape, DType.F64); CpuEmbedding.Gather(weight.Ptr<double>(), ids, y.Ptr<double>(), dim); Alive(weight, ids); return y; }
+            case DType.BF16: { var y = Tensor.Empty(shape, DType.F32); CpuEmbedding.GatherBf16(weight.Ptr<ushort>(), ids, y.Ptr<float>(), dim); Alive(weight, ids); return y; }
             default: throw new NotSupportedException($"Embedding on cpu needs an F32, F64 or BF16 weight, got {weight.DType}.");
         }
     }
@@ -29,6 +29,7 @@ public sealed unsafe partial class CpuBackend
         var dW = Tensor.Zeros([vocab, dim], gy.DType);
         if (gy.DType == DType.F32) CpuEmbedding.ScatterAdd(gy.Ptr<float>(), ids, dW.Ptr<float>(), vocab, dim);
         else CpuEmbedding.ScatterAdd(gy.Ptr<double>(), ids, dW.Ptr<double>(), vocab, dim);
+        Alive(gy, ids);
         return dW;
     }
 }

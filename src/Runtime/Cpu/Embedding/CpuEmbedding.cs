@@ -17,8 +17,7 @@ internal static unsafe class CpuEmbedding
         for (long i = 0; i < ids.NumElements; i++)
         {
             long id = IdAt(ids, i);
-            if ((ulong)id >= (ulong)vocab)
-                throw new ArgumentOutOfRangeException(nameof(ids), $"{op}: id {id} at flat position {i} of ids {ids.ShapeString} is outside the vocabulary [0, {vocab}).");
+            if ((ulong)id >= (ulong)vocab) throw IdErrors.Id(op, id, i, ids.ShapeString, vocab);
         }
     }
 

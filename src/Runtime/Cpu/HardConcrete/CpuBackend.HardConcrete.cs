@@ -10,6 +10,7 @@ public sealed unsafe partial class CpuBackend
         var z = Tensor.EmptyLike(logAlpha);
         if (logAlpha.DType == DType.F32) CpuHardConcrete.Sample(logAlpha.Ptr<float>(), z.Ptr<float>(), z.NumElements, seed, offset);
         else CpuHardConcrete.Sample(logAlpha.Ptr<double>(), z.Ptr<double>(), z.NumElements, seed, offset);
+        Alive(logAlpha);
         return z;
     }
 
@@ -20,6 +21,7 @@ public sealed unsafe partial class CpuBackend
         var g = Tensor.EmptyLike(logAlpha);
         if (logAlpha.DType == DType.F32) CpuHardConcrete.SampleBackward(logAlpha.Ptr<float>(), gz.Ptr<float>(), g.Ptr<float>(), g.NumElements, seed, offset);
         else CpuHardConcrete.SampleBackward(logAlpha.Ptr<double>(), gz.Ptr<double>(), g.Ptr<double>(), g.NumElements, seed, offset);
+        Alive(logAlpha, gz);
         return g;
     }
 
@@ -29,6 +31,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.EmptyLike(logAlpha);
         if (logAlpha.DType == DType.F32) CpuHardConcrete.Score(logAlpha.Ptr<float>(), y.Ptr<float>(), y.NumElements);
         else CpuHardConcrete.Score(logAlpha.Ptr<double>(), y.Ptr<double>(), y.NumElements);
+        Alive(logAlpha);
         return y;
     }
 
@@ -39,6 +42,7 @@ public sealed unsafe partial class CpuBackend
         var g = Tensor.EmptyLike(logAlpha);
         if (logAlpha.DType == DType.F32) CpuHardConcrete.ScoreBackward(logAlpha.Ptr<float>(), gs.Ptr<float>(), g.Ptr<float>(), g.NumElements);
         else CpuHardConcrete.ScoreBackward(logAlpha.Ptr<double>(), gs.Ptr<double>(), g.Ptr<double>(), g.NumElements);
+        Alive(logAlpha, gs);
         return g;
     }
 
@@ -56,6 +60,7 @@ public sealed unsafe partial class CpuBackend
             if (f32) CpuHardConcrete.EvalMaskRow(logAlpha.Ptr<float>() + (long)r * n, y.Ptr<float>() + (long)r * n, n, targetSize);
             else CpuHardConcrete.EvalMaskRow(logAlpha.Ptr<double>() + (long)r * n, y.Ptr<double>() + (long)r * n, n, targetSize);
         });
+        Alive(logAlpha);
         return y;
     }
 
@@ -65,5 +70,6 @@ public sealed unsafe partial class CpuBackend
         if (!logAlpha.IsContiguous) throw new ArgumentException($"HardConcreteClampInPlace needs a contiguous log α, got a view of shape {logAlpha.ShapeString}.");
         if (logAlpha.DType == DType.F32) CpuHardConcrete.ClampInPlace(logAlpha.Ptr<float>(), logAlpha.NumElements, min, max);
         else CpuHardConcrete.ClampInPlace(logAlpha.Ptr<double>(), logAlpha.NumElements, min, max);
+        Alive(logAlpha);
     }
 }

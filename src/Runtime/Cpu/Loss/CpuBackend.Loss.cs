@@ -13,6 +13,7 @@ public sealed unsafe partial class CpuBackend
         var lse = Tensor.Empty([rows], logits.DType);
         if (logits.DType == DType.F32) CpuCrossEntropy.Forward(logits.Ptr<float>(), targets, nll.Ptr<float>(), lse.Ptr<float>(), rows, vocab, ignoreIndex);
         else CpuCrossEntropy.Forward(logits.Ptr<double>(), targets, nll.Ptr<double>(), lse.Ptr<double>(), rows, vocab, ignoreIndex);
+        Alive(logits, targets);
         return (nll, lse);
     }
 
@@ -28,6 +29,7 @@ public sealed unsafe partial class CpuBackend
             CpuCrossEntropy.Backward(logits.Ptr<float>(), targets, lse.Ptr<float>(), rowGrad.Ptr<float>(), d.Ptr<float>(), rows, vocab, ignoreIndex);
         else
             CpuCrossEntropy.Backward(logits.Ptr<double>(), targets, lse.Ptr<double>(), rowGrad.Ptr<double>(), d.Ptr<double>(), rows, vocab, ignoreIndex);
+        Alive(logits, targets, lse, rowGrad);
         return d;
     }
 
@@ -40,6 +42,7 @@ public sealed unsafe partial class CpuBackend
         var probs = Tensor.Empty([rows, candidateIds.Length], logits.DType);
         if (logits.DType == DType.F32) CpuCrossEntropy.CandidateProbs(logits.Ptr<float>(), candidateIds, probs.Ptr<float>(), rows, vocab);
         else CpuCrossEntropy.CandidateProbs(logits.Ptr<double>(), candidateIds, probs.Ptr<double>(), rows, vocab);
+        Alive(logits);
         return probs;
     }
 
@@ -54,6 +57,7 @@ public sealed unsafe partial class CpuBackend
             CpuSymmetricKl.Forward(logitsP.Ptr<float>(), logitsQ.Ptr<float>(), kl.Ptr<float>(), stats.Ptr<float>(), rows, vocab);
         else
             CpuSymmetricKl.Forward(logitsP.Ptr<double>(), logitsQ.Ptr<double>(), kl.Ptr<double>(), stats.Ptr<double>(), rows, vocab);
+        Alive(logitsP, logitsQ);
         return (kl, stats);
     }
 
@@ -70,6 +74,7 @@ public sealed unsafe partial class CpuBackend
             CpuSymmetricKl.Backward(logitsP.Ptr<float>(), logitsQ.Ptr<float>(), rowStats.Ptr<float>(), gy.Ptr<float>(), dP.Ptr<float>(), dQ.Ptr<float>(), rows, vocab);
         else
             CpuSymmetricKl.Backward(logitsP.Ptr<double>(), logitsQ.Ptr<double>(), rowStats.Ptr<double>(), gy.Ptr<double>(), dP.Ptr<double>(), dQ.Ptr<double>(), rows, vocab);
+        Alive(logitsP, logitsQ, rowStats, gy);
         return (dP, dQ);
     }
 

@@ -19,9 +19,7 @@ internal static unsafe class CpuCrossEntropy
         for (long i = 0; i < targets.NumElements; i++)
         {
             long t = CpuEmbedding.IdAt(targets, i);
-            if (!IsIgnored(t, ignoreIndex) && (ulong)t >= (ulong)vocab)
-                throw new ArgumentOutOfRangeException(nameof(targets),
-                    $"{op}: target {t} at row {i} is outside the vocabulary [0, {vocab})" + (ignoreIndex is { } ig ? $" and is not the ignore index {ig}." : "."));
+            if (!IsIgnored(t, ignoreIndex) && (ulong)t >= (ulong)vocab) throw IdErrors.Target(op, t, i, vocab, ignoreIndex);
         }
     }
 

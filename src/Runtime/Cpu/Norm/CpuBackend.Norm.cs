@@ -20,6 +20,7 @@ public sealed unsafe partial class CpuBackend
         var rstd = Tensor.Empty(RowShape(x), x.DType);
         if (x.DType == DType.F32) CpuNorm.RmsNorm(x.Ptr<float>(), weight.Ptr<float>(), y.Ptr<float>(), rstd.Ptr<float>(), rows, d, (float)eps);
         else CpuNorm.RmsNorm(x.Ptr<double>(), weight.Ptr<double>(), y.Ptr<double>(), rstd.Ptr<double>(), rows, d, eps);
+        Alive(x, weight);
         return (y, rstd);
     }
 
@@ -31,6 +32,7 @@ public sealed unsafe partial class CpuBackend
         var gw = Tensor.EmptyLike(weight);
         if (x.DType == DType.F32) CpuNorm.RmsNormBackward(x.Ptr<float>(), weight.Ptr<float>(), rstd.Ptr<float>(), gy.Ptr<float>(), gx.Ptr<float>(), gw.Ptr<float>(), rows, d);
         else CpuNorm.RmsNormBackward(x.Ptr<double>(), weight.Ptr<double>(), rstd.Ptr<double>(), gy.Ptr<double>(), gx.Ptr<double>(), gw.Ptr<double>(), rows, d);
+        Alive(x, weight, rstd, gy);
         return (gx, gw);
     }
 
@@ -45,6 +47,7 @@ public sealed unsafe partial class CpuBackend
             CpuNorm.LayerNorm(x.Ptr<float>(), weight.Ptr<float>(), bias is null ? null : bias.Ptr<float>(), y.Ptr<float>(), mean.Ptr<float>(), rstd.Ptr<float>(), rows, d, (float)eps);
         else
             CpuNorm.LayerNorm(x.Ptr<double>(), weight.Ptr<double>(), bias is null ? null : bias.Ptr<double>(), y.Ptr<double>(), mean.Ptr<double>(), rstd.Ptr<double>(), rows, d, eps);
+        Alive(x, weight, bias);
         return (y, mean, rstd);
     }
 
@@ -59,6 +62,7 @@ public sealed unsafe partial class CpuBackend
             CpuNorm.LayerNormBackward(x.Ptr<float>(), weight.Ptr<float>(), mean.Ptr<float>(), rstd.Ptr<float>(), gy.Ptr<float>(), gx.Ptr<float>(), gw.Ptr<float>(), gb is null ? null : gb.Ptr<float>(), rows, d);
         else
             CpuNorm.LayerNormBackward(x.Ptr<double>(), weight.Ptr<double>(), mean.Ptr<double>(), rstd.Ptr<double>(), gy.Ptr<double>(), gx.Ptr<double>(), gw.Ptr<double>(), gb is null ? null : gb.Ptr<double>(), rows, d);
+        Alive(x, weight, mean, rstd, gy);
         return (gx, gw, gb);
     }
 }

@@ -15,6 +15,7 @@ public sealed unsafe partial class CpuBackend
             CpuAdamW.Step(param.Ptr<float>(), grad.Ptr<float>(), m.Ptr<float>(), v.Ptr<float>(), param.NumElements, lr, beta1, beta2, eps, weightDecay, step);
         else
             CpuAdamW.Step(param.Ptr<double>(), grad.Ptr<double>(), m.Ptr<double>(), v.Ptr<double>(), param.NumElements, lr, beta1, beta2, eps, weightDecay, step);
+        Alive(param, grad, m, v);
     }
 
     public void AdamWStepMany(IReadOnlyList<AdamWTensors> groups, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
@@ -26,6 +27,7 @@ public sealed unsafe partial class CpuBackend
     {
         RequireFloat(x, "SumOfSquares");
         var c = x.Contiguous();
+        Alive(x);
         return c.DType == DType.F32 ? CpuGradClip.SumOfSquares(c.Ptr<float>(), c.NumElements) : CpuGradClip.SumOfSquares(c.Ptr<double>(), c.NumElements);
     }
 
@@ -35,5 +37,6 @@ public sealed unsafe partial class CpuBackend
         if (!x.IsContiguous) throw new ArgumentException($"ScaleInPlace: {x} is not contiguous.");
         if (x.DType == DType.F32) CpuGradClip.Scale(x.Ptr<float>(), x.NumElements, (float)factor);
         else CpuGradClip.Scale(x.Ptr<double>(), x.NumElements, factor);
+        Alive(x);
     }
 }

@@ -17,6 +17,7 @@ public sealed unsafe partial class CpuBackend
             CpuRope.Apply(x.Ptr<float>(), s[0], s[1], s[2], cos.Ptr<float>(), sin.Ptr<float>(), cb, y.Ptr<float>(), bN, hN, tN, d, r, transpose);
         else
             CpuRope.Apply(x.Ptr<double>(), s[0], s[1], s[2], cos.Ptr<double>(), sin.Ptr<double>(), cb, y.Ptr<double>(), bN, hN, tN, d, r, transpose);
+        Alive(x, cos, sin);
         return y;
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class CpuBackend
             ids[r] = tok;
             lps[r] = CpuSampling.LogProb(orig, tok);
         }
+        Alive(logits, previousTokens);
         return new SampledTokens(Tensor.FromArray(ids, b), Tensor.FromArray(lps, b));
     }
 }

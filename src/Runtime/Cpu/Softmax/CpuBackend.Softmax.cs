@@ -20,6 +20,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuSoftmax.Forward(x.Ptr<float>(), y.Ptr<float>(), outer, n, inner, log);
         else CpuSoftmax.Forward(x.Ptr<double>(), y.Ptr<double>(), outer, n, inner, log);
+        Alive(x);
         return y;
     }
 
@@ -30,6 +31,7 @@ public sealed unsafe partial class CpuBackend
         var gx = Tensor.EmptyLike(y);
         if (y.DType == DType.F32) CpuSoftmax.Backward(y.Ptr<float>(), gy.Ptr<float>(), gx.Ptr<float>(), outer, n, inner, log);
         else CpuSoftmax.Backward(y.Ptr<double>(), gy.Ptr<double>(), gx.Ptr<double>(), outer, n, inner, log);
+        Alive(y, gy);
         return gx;
     }
 }
