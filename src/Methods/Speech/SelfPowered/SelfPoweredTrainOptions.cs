@@ -49,6 +49,7 @@ public sealed record SelfPoweredTrainOptions
     {
         if (Data.Count == 0) throw new ArgumentException("lsm train needs training data.");
         if (MinTargetTokens < 0 || MaxTargetTokens <= MinTargetTokens + 1) throw new ArgumentException($"Target token limits {MinTargetTokens} < n < {MaxTargetTokens} leave no length.");
-        Trainer.Validate();
+        // The trainer writes into Output (SelfPoweredTraining sets it), so save steps and checkpoints are valid here.
+        (Trainer with { OutputDir = Output }).Validate();
     }
 }
