@@ -18,7 +18,7 @@ public static class LsmExperimentCommand
         var connectorSteps = new Option<int>("--connector-steps") { Description = "Steps of each arm's connector (same for both).", DefaultValueFactory = _ => 400 };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds; each runs the whole pipeline in <work>/seed-<s>.", DefaultValueFactory = _ => "1" };
         var tiny = new Option<bool>("--tiny") { Description = "A seconds-long smoke version (a handful of items and steps): checks the pipeline, measures nothing." };
-        var md = new Option<string?>("--markdown") { Description = "Append the result rows to this markdown file." };
+        var md = new Option<string?>("--markdown") { Description = "Append the result table to this markdown file, one row as each seed finishes." };
         var cmd = new Command("experiment", "Spoken testbed: a tiny text LLM, a tiny Whisper-shaped encoder pre-trained for ASR then frozen, and two connectors with the same budget — "
             + "(a) trained on transcripts, (b) on self-powered targets — evaluated on held-out spoken tasks (accuracy, CIs), on transcription (WER), against (c) the text LLM on gold transcripts.")
         { work, tasks, trainN, testN, textSteps, asrSteps, connectorSteps, seeds, tiny, md };
@@ -39,8 +39,9 @@ public static class LsmExperimentCommand
                 rows.Add(string.Create(CultureInfo.InvariantCulture,
                     $"| {s} | {Acc(res.Asr.Tasks)} | {Acc(res.SelfPowered.Tasks)} | {Acc(res.Text)} | {Wer(res.Asr)} | {Wer(res.SelfPowered)} | {res.Asr.EchoRate:P1} / {res.SelfPowered.EchoRate:P1} | {res.PretrainWer:P1} | {res.TargetAccuracy:P1} |"));
                 Console.WriteLine(header + string.Join("\n", rows) + "\n");
+                // Each seed's row is written as soon as it exists, so a long run that is stopped keeps what it measured.
+                if (r.GetValue(md) is { } path) File.AppendAllText(path, (rows.Count == 1 ? header : "") + rows[^1] + "\n");
             }
-            if (r.GetValue(md) is { } path) File.AppendAllText(path, header + string.Join("\n", rows) + "\n\n");
             return 0;
         });
         return cmd;
