@@ -22,7 +22,7 @@ public class LsmCliTests(TinySpeechSetup fx) : IClassFixture<TinySpeechSetup>
         var dir = fx.NewDir("cli");
         var targets = Path.Combine(dir, "targets.jsonl");
         Run("gen-targets", "--llm", fx.Llm, "--transcripts", fx.Manifest, "--output", targets, "--prompt-format", "chat", "--categories", "asr,repeat",
-            "--max-new-tokens", "6", "--batch-size", "4", "--filter", "none", "--max-prompt-tokens", "0", "--seed", "2");
+            "--max-new-tokens", "6", "--batch-size", "4", "--filter", "finished", "--max-prompt-tokens", "0", "--seed", "2");
         var lines = File.ReadAllLines(targets).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
         Assert.Equal(fx.Transcripts.Length, lines.Length);
         Assert.Equal(["asr", "repeat"], lines.Select(l => l["category"]!.GetValue<string>()).Distinct().Order());
