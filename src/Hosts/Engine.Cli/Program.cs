@@ -23,6 +23,7 @@ root.Subcommands.Add(CdtCommand.Create());
 root.Subcommands.Add(SelectionBenchmarkCommand.Create());
 root.Subcommands.Add(AQuiltCommand.Create());
 root.Subcommands.Add(LongMtCommand.Create());
+root.Subcommands.Add(LsmCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 try
 {

@@ -42,6 +42,23 @@ public sealed class TrainableModel
             if (t.DType != DType.F32) throw new NotSupportedException($"Training needs f32 parameters on this backend; '{name}' is {t.DType}. Load the model with dtype F32.");
     }
 
+    /// <summary>
+    /// A model none of whose tensors train (all frozen, nothing saved): for a method whose trainable tensors are its own
+    /// parameter groups around a fixed LLM, e.g. a speech connector that feeds a frozen decoder. Gradients still flow
+    /// through the model to whatever produced its inputs.
+    /// </summary>
+    public static TrainableModel Frozen(TransformerModel model, string? baseModelPath = null) => new(model, baseModelPath);
+
+    private TrainableModel(TransformerModel model, string? baseModelPath)
+    {
+        Model = model; BaseModelPath = baseModelPath; IsFrozen = true;
+        model.RequireGrad(false);
+        Trainable = [];
+    }
+
+    /// <summary>True for <see cref="Frozen"/>: no tensor of the model trains, and checkpoints and the final folder hold none of it.</summary>
+    public bool IsFrozen { get; }
+
     public IEnumerable<Tensor> Parameters => Trainable.Select(kv => kv.Value);
 
     /// <summary>transformers' rule: no weight decay on biases and norm weights.</summary>
@@ -97,6 +114,7 @@ public sealed class TrainableModel
     /// <summary>The trainable state into a folder: the HF model folder, or the PEFT adapter.</summary>
     public void SaveTrainable(string dir)
     {
+        if (IsFrozen) return;
         if (Lora is not null) Lora.Save(dir, BaseModelPath);
         else Model.Save(dir);
     }
@@ -104,6 +122,7 @@ public sealed class TrainableModel
     /// <summary>Copy the trainable tensors saved by <see cref="SaveTrainable"/> back in place (the optimizer keeps its references).</summary>
     public void LoadTrainable(string dir)
     {
+        if (IsFrozen) return;
         if (Lora is not null) { Lora.LoadWeights(dir); Autocast.MarkUpdated(Parameters); return; }
         using var ckpt = Engine.Models.Checkpoints.CheckpointFolder.Open(dir);
         using var _ = Autograd.NoGrad();
@@ -119,6 +138,7 @@ public sealed class TrainableModel
     /// <summary>The final model: a full HF folder (LoRA merged in, when <paramref name="mode"/> says so) or the adapter alone.</summary>
     public void SaveFinal(string dir, FinalSaveMode mode)
     {
+        if (IsFrozen) return;
         if (Lora is null) { Model.Save(dir); return; }
         if (mode == FinalSaveMode.Adapter) { Lora.Save(dir, BaseModelPath); return; }
         // Merge into a copy of the weights so this object stays usable (the adapters remain attached).

@@ -32,15 +32,26 @@ public sealed class LogMelSpectrogram
     }
 
     /// <summary>Frames of real audio in a padded chunk (the feature extractor's attention mask): ⌈samples / hop⌉, at most 3000.</summary>
-    public static int ValidFrames(int samples) => (int)Math.Min(((long)samples + HopLength - 1) / HopLength, ChunkSamples / HopLength);
+    public static int ValidFrames(int samples) => ValidFrames(samples, ChunkSamples);
+
+    /// <summary>Frames of real audio when <paramref name="samples"/> are padded to a chunk of <paramref name="chunkSamples"/>: ⌈samples / hop⌉, at most the chunk's frames.</summary>
+    public static int ValidFrames(int samples, int chunkSamples) => (int)Math.Min(((long)samples + HopLength - 1) / HopLength, chunkSamples / HopLength);
 
     /// <summary>Features [numMels, frames] row-major. <paramref name="padToChunk"/>: Whisper's fixed 30 s input (the default);
     /// false computes over the waveform as it is (transformers' padding="longest" for one clip).</summary>
     public float[] Compute(ReadOnlySpan<float> waveform, bool padToChunk = true) => Compute(waveform, padToChunk, out _);
 
-    public float[] Compute(ReadOnlySpan<float> waveform, bool padToChunk, out int frames)
+    public float[] Compute(ReadOnlySpan<float> waveform, bool padToChunk, out int frames) =>
+        ComputeChunk(waveform, padToChunk ? ChunkSamples : waveform.Length, out frames);
+
+    /// <summary>
+    /// Features of the waveform zero-padded (or cut) to exactly <paramref name="samples"/> samples: Whisper's fixed-length
+    /// input for a chunk of any length (30 s = <see cref="ChunkSamples"/> is Whisper's; a smaller encoder may take a shorter
+    /// chunk). Padding and the clamp at max − 8 are computed over the whole chunk, as the feature extractor does.
+    /// </summary>
+    public float[] ComputeChunk(ReadOnlySpan<float> waveform, int samples, out int frames)
     {
-        int n = padToChunk ? ChunkSamples : waveform.Length;
+        int n = samples;
         if (n < NFft / 2 + 1) throw new ArgumentException($"Log-mel needs at least {NFft / 2 + 1} samples (the reflect padding), got {n}.");
         // Reflect-padded signal (numpy 'reflect': the edge sample is not repeated).
         int pad = NFft / 2;

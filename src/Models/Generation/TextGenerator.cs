@@ -37,26 +37,77 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
         if (rowIds.Count != prompts.Count) throw new ArgumentException($"{rowIds.Count} row ids for {prompts.Count} prompts.");
         if (prompts.Count == 0) return [];
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("Prompts must not be empty (encode with special tokens, or add a BOS).");
-        var eos = (o.EosTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
-        int b = prompts.Count;
         var (ids, mask, pos, t0) = Batching.LeftPad(prompts, minLength: padTo);
+        var idTensor = Tensor.FromArray(ids, prompts.Count, t0);
+        return Decode(prompts.Count, t0, mask, pos, (keyMask, cache) => Model.ForwardHidden(ToDevice(idTensor), keyMask, pos, cache), prompts, o, rowIds, onText, perRow);
+    }
+
+    /// <summary>
+    /// Generation from prompts given as input embeddings (transformers' <c>generate(inputs_embeds=…)</c>): the prefill
+    /// runs on <paramref name="embeddings"/> [B, T, H], decoding continues from the sampled ids on the same KV cache.
+    /// Rows are left-padded: <paramref name="keyMask"/> [B·T] is 0 on a row's leading padding and 1 from its first real
+    /// position to the end. Positions count real positions only, as for ids. When the embeddings are the token
+    /// embeddings of some ids (<c>Model.Embed</c>) and the mask is their left padding, the result is that of
+    /// <see cref="Generate(IReadOnlyList{int[]}, SamplingOptions, IReadOnlyList{ulong}, int, Action{int, string}?)"/>.
+    /// The repetition penalty sees <paramref name="contextIds"/>[r] (the ids of the prompt's text, if any) and the
+    /// generated tokens; row r draws from Philox row <paramref name="rowIds"/>[r] (default 0..B−1).
+    /// </summary>
+    public IReadOnlyList<GenerationResult> GenerateFromEmbeddings(Tensor embeddings, long[] keyMask, SamplingOptions o,
+        IReadOnlyList<ulong>? rowIds = null, IReadOnlyList<int[]>? contextIds = null, Action<int, string>? onText = null)
+    {
+        o.Validate();
+        if (embeddings.Rank != 3 || embeddings.Size(2) != Model.Config.HiddenSize)
+            throw new ArgumentException($"Prompt embeddings must be [batch, time, {Model.Config.HiddenSize}], got {embeddings.ShapeString}.");
+        int b = embeddings.Size(0), t0 = embeddings.Size(1);
+        if (keyMask.Length != b * t0) throw new ArgumentException($"The key mask holds {keyMask.Length} values for embeddings {embeddings.ShapeString}.");
+        rowIds ??= Enumerable.Range(0, b).Select(r => (ulong)r).ToArray();
+        if (rowIds.Count != b) throw new ArgumentException($"{rowIds.Count} row ids for {b} prompts.");
+        if (contextIds is not null && contextIds.Count != b) throw new ArgumentException($"{contextIds.Count} context id lists for {b} prompts.");
+        var pos = new long[b * t0];
+        for (int r = 0; r < b; r++)
+        {
+            long real = 0;
+            for (int j = 0; j < t0; j++)
+            {
+                long m = keyMask[r * t0 + j];
+                if (m is not (0 or 1)) throw new ArgumentException($"The key mask must hold 0 or 1, got {m} at row {r}, column {j}.");
+                if (m == 0 && real > 0) throw new ArgumentException($"Row {r} of the prompt embeddings is not left-padded: padding at column {j} after real positions.");
+                pos[r * t0 + j] = m == 1 ? real++ : 0;
+            }
+            if (real == 0) throw new ArgumentException($"Row {r} of the prompt embeddings has no real position.");
+        }
+        var context = contextIds ?? Enumerable.Range(0, b).Select(_ => Array.Empty<int>()).ToArray();
+        var x = ToDevice(embeddings);
+        return Decode(b, t0, keyMask, pos, (mask, cache) => Model.ForwardHiddenFromEmbeddings(x, mask, pos, cache), context, o, rowIds, onText, perRow: true);
+    }
+
+    /// <summary>
+    /// The decode loop shared by both prompt kinds: <paramref name="prefill"/> runs the prompt [B, t0] (left-padded by
+    /// <paramref name="mask"/>) into the cache, then one token per step for every row; <paramref name="context"/> holds
+    /// the prompt ids the repetition penalty sees.
+    /// </summary>
+    private IReadOnlyList<GenerationResult> Decode(int b, int t0, long[] mask, long[] pos, Func<Tensor?, IKvCache, Tensor> prefill,
+        IReadOnlyList<int[]> prompts, SamplingOptions o, IReadOnlyList<ulong> rowIds, Action<int, string>? onText, bool perRow)
+    {
+        var eos = (o.EosTokenIds ?? Model.Config.EosTokenIds).ToHashSet();
         var cache = Model.NewCache(b, t0 + o.MaxNewTokens);
         var maskList = mask.ToList();
         var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
         var logps = Enumerable.Range(0, b).Select(_ => new List<double>()).ToArray();
         var texts = new string[b]; Array.Fill(texts, "");
         var finish = new string?[b];
-        var nextPos = Enumerable.Range(0, b).Select(i => (long)prompts[i].Length).ToArray();
+        var nextPos = new long[b];
+        for (int r = 0; r < b; r++) for (int j = 0; j < t0; j++) nextPos[r] += mask[r * t0 + j];
         bool anyPad = mask.Any(m => m == 0);
 
         using var _ = Autograd.NoGrad();
-        var stepIds = Tensor.FromArray(ids, b, t0);
+        Tensor? stepIds = null;
         var stepPos = pos;
         int stepLen = t0;
         for (int step = 0; step < o.MaxNewTokens; step++)
         {
             var keyMask = anyPad ? ToDevice(Tensor.FromArray(maskList.ToArray(), b, cache.Length + stepLen)) : null;
-            var hidden = Model.ForwardHidden(ToDevice(stepIds), keyMask, stepPos, cache);
+            var hidden = stepIds is null ? prefill(keyMask, cache) : Model.ForwardHidden(ToDevice(stepIds), keyMask, stepPos, cache);
             var last = hidden.Narrow(1, stepLen - 1, 1).Reshape(b, -1);
             // Sampled where the logits live: on CUDA only B ids and B log-probs come back to the host.
             var logits = Model.Logits(last).To(DType.F32);
@@ -116,7 +167,7 @@ public sealed class TextGenerator(TransformerModel model, ITokenizer? tokenizer)
     /// <summary>Prompt + generated ids per row, right-padded with −1: the tokens the repetition penalty sees.</summary>
     private static Tensor Context(IReadOnlyList<int[]> prompts, List<int>[] generated)
     {
-        int b = prompts.Count, l = Enumerable.Range(0, b).Max(r => prompts[r].Length + generated[r].Count);
+        int b = prompts.Count, l = Math.Max(1, Enumerable.Range(0, b).Max(r => prompts[r].Length + generated[r].Count));
         var ctx = new long[b * l];
         Array.Fill(ctx, -1L);
         for (int r = 0; r < b; r++)

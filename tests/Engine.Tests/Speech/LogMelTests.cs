@@ -49,6 +49,29 @@ public class LogMelTests
     }
 
     [Fact]
+    public void AShorterChunkMatchesNumpyAndTheWhisperExtractorUsesTheEncodersChunk()
+    {
+        var want = SpeechFixtures.ReadF32(Path.Combine(Dir, "logmel80_chunk250.f32"));
+        var got = new LogMelSpectrogram(80).ComputeChunk(Tone(), 40_000, out int frames);
+        Assert.Equal(250, frames);
+        AssertClose(want, got, 80, 250, 250, "80 mels, 2.5 s chunk");
+        Assert.Equal(100, LogMelSpectrogram.ValidFrames(16_000, 40_000));
+        Assert.Equal(250, LogMelSpectrogram.ValidFrames(60_000, 40_000));
+
+        // An encoder with 125 positions takes 250 mel frames: its extractor pads every clip to that 2.5 s chunk.
+        var fx = new Engine.Models.Whisper.WhisperFeatureExtractor(new Engine.Models.Whisper.WhisperConfig { DModel = 8, EncoderLayers = 1, EncoderAttentionHeads = 2, EncoderFfnDim = 8, MaxSourcePositions = 125 });
+        Assert.Equal((40_000, 2.5), (fx.ChunkSamples, fx.ChunkSeconds));
+        var clip = fx.FromFile(Path.Combine(Dir, "tone.wav"));
+        Assert.Equal((80, 250, 100, false), (clip.NumMels, clip.Frames, clip.ValidFrames, clip.Truncated));
+        AssertClose(want, clip.Mel, 80, 250, 250, "extractor");
+        var longClip = fx.FromWaveform(new float[50_000]);
+        Assert.Equal((250, true), (longClip.ValidFrames, longClip.Truncated));
+        var batch = Engine.Models.Whisper.WhisperFeatureExtractor.Batch([clip, longClip]);
+        Assert.Equal([2, 80, 250], batch.ShapeArray());
+        Assert.Equal(clip.Mel, batch.Narrow(0, 0, 1).ToFloatArray());
+    }
+
+    [Fact]
     public void SlaneyMelScaleKnownPoints()
     {
         // Linear below 1 kHz (3 mels per 200 Hz), 15 mels at 1 kHz, 27 mels per factor 6.4 above.
