@@ -17,6 +17,7 @@ root.Subcommands.Add(DpoCommand.Create());
 root.Subcommands.Add(KtoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(SeaPoCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
