@@ -36,10 +36,13 @@ public class SeaPoCliTests
             var records = TestbedGenerator.Generate(new TestbedOptions { Tasks = TaskRegistry.Parse("arith"), N = 8, Cot = true, Seed = 3 });
             var corpus = TestbedExperiment.ChatText(records).Concat(records.Select(r => SeaPoPrompts.Default.Build(SeaPoErrorType.Logic, r.Prompt, r.Output)));
             var init = TestbedExperiment.MakeTinyModel(Path.Combine(dir, "init"), corpus, new TestbedExperiment.TinyModelSize(Hidden: 32, Layers: 1, Intermediate: 64, Vocab: 300), seed: 1);
-            // A few SFT steps, so that the model writes text at all (an untrained one writes only newlines, which the Empty guard refuses).
+            // A few SFT steps on injection demonstrations (logic prompt → the testbed's logic corruption), so that the model
+            // answers an injection prompt with text at all (an untrained one writes only newlines, which the Empty guard refuses).
             var model = Path.Combine(dir, "m");
-            TestbedExperiment.Sft(init, TestbedGenerator.Generate(new TestbedOptions { Tasks = TaskRegistry.Parse("arith"), N = 64, Cot = true, Seed = 4 }), model,
-                new Engine.Methods.Training.TrainerOptions { LearningRate = 5e-3, BatchSize = 8, MaxSteps = 30, LogSteps = 1000 });
+            var teach = new TestbedOptions { Tasks = TaskRegistry.Parse("arith"), N = 64, Cot = true, Seed = 4 };
+            var demos = TestbedGenerator.Generate(teach).Zip(TestbedGenerator.Generate(teach with { Noise = 1, NoiseKinds = [CorruptionKind.LogicError] }),
+                (c, b) => c with { Instruction = SeaPoPrompts.Default.Build(SeaPoErrorType.Logic, c.Prompt, c.Output), Input = "", Output = b.Output }).ToList();
+            TestbedExperiment.Sft(init, demos, model, new Engine.Methods.Training.TrainerOptions { LearningRate = 5e-3, BatchSize = 8, MaxSteps = 60, LogSteps = 1000 });
             var input = Path.Combine(dir, "clean.jsonl");
             TestbedWriter.Write(records, input, TestbedFormat.Chat, hideHidden: true);
             var kto = Path.Combine(dir, "kto.jsonl");

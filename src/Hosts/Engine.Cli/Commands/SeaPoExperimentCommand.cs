@@ -23,9 +23,10 @@ public static class SeaPoExperimentCommand
         var beta = new Option<double>("--beta") { Description = "KTO β.", DefaultValueFactory = _ => d.Beta };
         var evalN = new Option<int>("--eval-n") { Description = "Held-out items per arm and seed.", DefaultValueFactory = _ => d.EvalN };
         var arms = new Option<string?>("--arms") { Description = $"Comma-separated arms to run (default all: {string.Join(", ", SeaPoTestbedExperiment.AllArms)})." };
+        var resume = new Option<bool>("--resume") { Description = "Reuse each seed's finished base model in --work and continue its injection job (refused if the injection options changed); the arms always run again." };
         var md = new Option<string?>("--markdown") { Description = "Append the result tables to this markdown file." };
         var cmd = new Command("experiment", "SeaPO on the testbed: a tiny base taught to inject errors, then SFT on positives vs KTO with programmatic negatives vs KTO with self-injected negatives (targeted per type and mixed), evaluated on held-out prompts per error kind.")
-        { work, tasks, seeds, baseN, baseNoise, teachN, ktoN, baseSteps, armSteps, armLr, beta, evalN, arms, md };
+        { work, tasks, seeds, baseN, baseNoise, teachN, ktoN, baseSteps, armSteps, armLr, beta, evalN, arms, resume, md };
         cmd.SetAction(r =>
         {
             var o = d with
@@ -34,6 +35,7 @@ public static class SeaPoExperimentCommand
                 Seeds = r.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
                 BaseN = r.GetValue(baseN), BaseNoise = r.GetValue(baseNoise), TeachN = r.GetValue(teachN), KtoN = r.GetValue(ktoN),
                 BaseSteps = r.GetValue(baseSteps), ArmSteps = r.GetValue(armSteps), ArmLearningRate = r.GetValue(armLr), Beta = r.GetValue(beta), EvalN = r.GetValue(evalN),
+                Resume = r.GetValue(resume),
                 Arms = r.GetValue(arms)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
             var res = SeaPoTestbedExperiment.Run(r.GetValue(work)!, o, m => Console.Error.WriteLine(m));

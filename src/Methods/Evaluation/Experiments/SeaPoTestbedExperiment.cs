@@ -38,6 +38,8 @@ public sealed record SeaPoExperimentOptions
     public double MaxLengthRatio { get; init; } = 3.0;
     /// <summary>Arms to run (default all: none, sft, programmatic:&lt;type|mixed&gt;, self:&lt;type|mixed&gt;).</summary>
     public IReadOnlyList<string>? Arms { get; init; }
+    /// <summary>Reuse a finished base of the same seed in the work folder and continue its injection job, instead of starting both again.</summary>
+    public bool Resume { get; init; }
     public TestbedExperiment.TinyModelSize Size { get; init; } = new(Hidden: 96, Layers: 3, Heads: 4, KvHeads: 2, Intermediate: 256, Vocab: 500, MaxPositions: 512);
 }
 
@@ -126,6 +128,10 @@ public static class SeaPoTestbedExperiment
         var taskPairs = baseData.Select(r => (r.Prompt, r.Output)).ToList();
         var corpus = TestbedExperiment.ChatText(baseData).Concat(demos.Select(d => Chat(d.Item1, d.Item2)));
         var baseDir = Path.Combine(dir, "base");
+        // generation_config.json is written last, so its presence means the base finished.
+        bool baseDone = o.Resume && File.Exists(Path.Combine(baseDir, "generation_config.json"));
+        if (!baseDone)
+        {
         TestbedExperiment.MakeTinyModel(Path.Combine(dir, "init"), corpus, o.Size, seed, o.MaxNewTokens);
         var basePath = Path.Combine(dir, "base-train.jsonl");
         WriteChat(basePath, taskPairs.Concat(demos));
@@ -140,7 +146,8 @@ public static class SeaPoTestbedExperiment
             init.Tokenizer.Save(baseDir);
             (init.Generation ?? new Models.Generation.GenerationConfig { EosTokenIds = init.EosTokenIds }).Save(baseDir);
         }
-        Stage("base trained");
+        }
+        Stage(baseDone ? "base reused" : "base trained");
 
         // Self-injection: the base injects every type into the clean KTO responses (greedy, guards).
         var cleanPath = Path.Combine(dir, "kto-clean.jsonl");
@@ -152,7 +159,7 @@ public static class SeaPoTestbedExperiment
         {
             var injector = new LocalInjector(InferenceModel.Load(baseDir, Device.Cpu), o.MaxNewTokens, o.BatchSize);
             var seapo = new SeaPoOptions { Types = types, Mode = SeaPoMode.Mixed, MaxNewTokens = o.MaxNewTokens, MaxLengthRatio = o.MaxLengthRatio, BatchSize = o.BatchSize, Seed = seed };
-            new SeaPoRunner(injector, seapo).Inject(new JobOptions { Input = cleanPath, Output = ktoOut + ".jsonl", Overwrite = true });
+            new SeaPoRunner(injector, seapo).Inject(new JobOptions { Input = cleanPath, Output = ktoOut + ".jsonl", Overwrite = !o.Resume, Resume = o.Resume });
             var injections = SeaPoRunner.InjectionsPath(ktoOut + ".jsonl");
             foreach (var t in types)
                 selfFiles[t.Name()] = WriteKto(injections, $"{ktoOut}-{t.Name()}.jsonl", SeaPoMode.Targeted, [t], seed);
@@ -174,7 +181,7 @@ public static class SeaPoTestbedExperiment
         // Programmatic negatives in the same KTO format (every record has one of each kind).
         var progLines = ktoClean.Select((r, i) => new JsonObject
         {
-            ["index"] = i, ["id"] = r.Id,
+            ["index"] = (long)i, ["id"] = r.Id,
             ["prompt"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = r.Prompt }),
             ["response"] = r.Output, ["conversational"] = true,
             ["injections"] = new JsonArray(types.Select(t => (JsonNode)new JsonObject { ["type"] = t.Name(), ["output"] = ktoBad[t][i].Output, ["negative"] = ktoBad[t][i].Output, ["rejected"] = null }).ToArray()),

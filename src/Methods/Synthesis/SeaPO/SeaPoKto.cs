@@ -40,8 +40,12 @@ public static class SeaPoKto
             if (types.Count != 1) throw new ArgumentException("SeaPO: targeted mode takes one error type.");
             return accepted[0];
         }
-        return accepted[PickMixed(seed, (long)line["index"]!, accepted.Count)];
+        return accepted[PickMixed(seed, IndexOf(line), accepted.Count)];
     }
+
+    /// <summary>The record's index, whether the line was built in memory (any integer type) or read from a file.</summary>
+    private static long IndexOf(JsonObject line) =>
+        long.Parse(line["index"]?.ToJsonString() ?? throw new ArgumentException("SeaPO: an injection line has no \"index\"."), System.Globalization.CultureInfo.InvariantCulture);
 
     private static int IndexOf(IReadOnlyList<SeaPoErrorType> types, SeaPoErrorType t) { for (int i = 0; i < types.Count; i++) if (types[i] == t) return i; return -1; }
 
