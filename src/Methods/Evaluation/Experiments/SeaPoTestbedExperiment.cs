@@ -213,6 +213,13 @@ public static class SeaPoTestbedExperiment
                     WriteRows(file, progLines.Select(l => (l, SeaPoKto.Choose(l, mode, ts, seed))));
                 }
                 var examples = TrainingDataset.LoadKto([file], et).Examples;
+                if (examples.Count == 0)
+                {
+                    // Every injected negative was refused by the guards: nothing to train on, so the arm is reported missing.
+                    log?.Invoke($"seed {seed}: {arm}: skipped, no accepted negative");
+                    Stage(arm + " (skipped)");
+                    continue;
+                }
                 new KtoTrainer(trainable, examples, trainOpts, new KtoOptions { Beta = o.Beta }).Train();
             }
             var report = TestbedEvaluator.Evaluate(bundle, evalItems, evalOpts);
