@@ -92,7 +92,7 @@ public class SeaPoCliTests
             // The programmatic negatives carry their intended error, every one of them (the classifier agrees with the testbed).
             Assert.All(r.Quality.Where(q => q.Source == "programmatic"), q => Assert.Equal(q.Negatives, q.Intended));
             var md = SeaPoExperimentReport.ToMarkdown(r);
-            Assert.Contains("| self:logic |", md);
+            Assert.Contains("| programmatic:mixed |", md);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
