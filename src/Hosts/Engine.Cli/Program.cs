@@ -25,6 +25,7 @@ root.Subcommands.Add(AQuiltCommand.Create());
 root.Subcommands.Add(LongMtCommand.Create());
 root.Subcommands.Add(LsmCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(SeaPoCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
