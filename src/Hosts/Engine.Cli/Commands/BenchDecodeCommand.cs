@@ -64,7 +64,7 @@ public static class BenchDecodeCommand
         }
         Console.WriteLine($"prefill {prompt / bestPrefill:F0} tokens/s ({bestPrefill * 1e3:F1} ms); decode {(tokens == 0 ? 0 : tokens / bestDecode):F1} tokens/s");
         Console.WriteLine("prefill breakdown (mean of the timed runs):");
-        BenchReport.Breakdown(sumPrefill, reps);
+        BenchReport.Breakdown(sumPrefill, reps, "prefill");
         return 0;
     }
 

@@ -16,11 +16,11 @@ internal static partial class BenchReport
     }
 
     /// <summary>The CpuOpClock totals as a share of <paramref name="totalSeconds"/>, with the unattributed rest.</summary>
-    public static void Breakdown(double totalSeconds, int per)
+    public static void Breakdown(double totalSeconds, int per, string unit)
     {
         var rows = CpuOpClock.Snapshot();
         double attributed = rows.Sum(r => r.Seconds);
-        Console.WriteLine($"{"op",-24} {"ms/" + (per == 1 ? "run" : "step"),10} {"share",7} {"calls",8}");
+        Console.WriteLine($"{"op",-24} {"ms/" + unit,10} {"share",7} {"calls",8}");
         foreach (var (op, s, calls) in rows)
             Console.WriteLine($"{op,-24} {s * 1e3 / per,10:F1} {s / totalSeconds,7:P1} {calls / per,8}");
         double rest = Math.Max(0, totalSeconds - attributed);
