@@ -59,16 +59,30 @@ public static class DefaultModel
         return TestbedExperiment.ChatText(records.Concat(cot));
     }
 
-    public static void Build(string dir)
+    /// <summary>
+    /// What <see cref="Build(string, Recipe)"/> makes: the model's size, the tokenizer corpus and the format-teaching SFT.
+    /// <see cref="Recipe.Default"/> is the embedded model; tests build a tiny recipe through the same code to check that
+    /// a build's bytes depend on nothing but the recipe.
+    /// </summary>
+    public sealed record Recipe(TestbedExperiment.TinyModelSize Size, int CorpusRecords, int SftRecords, int Steps, int BatchSize, int MaxLength)
     {
-        var size = new TestbedExperiment.TinyModelSize(Hidden: 128, Layers: 4, Heads: 4, KvHeads: 2, Intermediate: 352, Vocab: 1024, MaxPositions: 1024);
-        TestbedExperiment.MakeTinyModel(dir, Corpus(), size, seed: 20261125, maxNewTokens: 64);
+        public static readonly Recipe Default = new(
+            new TestbedExperiment.TinyModelSize(Hidden: 128, Layers: 4, Heads: 4, KvHeads: 2, Intermediate: 352, Vocab: 1024, MaxPositions: 1024),
+            CorpusRecords: 3000, SftRecords: 4000, Steps: PretrainSteps, BatchSize: 16, MaxLength: 256);
+    }
+
+    public static void Build(string dir) => Build(dir, Recipe.Default);
+
+    public static void Build(string dir, Recipe recipe)
+    {
+        TestbedExperiment.MakeTinyModel(dir, Corpus(recipe.CorpusRecords), recipe.Size, seed: 20261125, maxNewTokens: 64);
         // Teach the answer format on clean train-split conversations; the result replaces the random weights.
-        var records = TestbedGenerator.Generate(new TestbedOptions { N = 4000, MinDifficulty = 1, MaxDifficulty = 2, Seed = 2026, Split = TestbedSplit.Train });
+        var records = TestbedGenerator.Generate(new TestbedOptions { N = recipe.SftRecords, MinDifficulty = 1, MaxDifficulty = 2, Seed = 2026, Split = TestbedSplit.Train });
         var trained = dir + ".sft";
         TestbedExperiment.Sft(dir, records, trained, new TrainerOptions
         {
-            LearningRate = 2e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, MaxSteps = PretrainSteps, BatchSize = 16, MaxLength = 256, Seed = 1, LogSteps = 1_000_000,
+            LearningRate = 2e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, MaxSteps = recipe.Steps, BatchSize = recipe.BatchSize, MaxLength = recipe.MaxLength,
+            Seed = 1, LogSteps = 1_000_000,
         });
         foreach (var f in new[] { "model.safetensors", "config.json" }) File.Copy(Path.Combine(trained, f), Path.Combine(dir, f), overwrite: true);
         System.IO.Directory.Delete(trained, true);

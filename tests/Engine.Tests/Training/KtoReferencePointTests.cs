@@ -55,7 +55,8 @@ public class KtoReferencePointTests
         Assert.Equal(z0, rAcc.History[0].Extra["kl"], 5);
         for (int s = 0; s < 3; s++) Assert.Equal(rBig.History[s].Loss, rAcc.History[s].Loss, 6);
         for (int i = 0; i < big.Length; i++)
-            for (int j = 0; j < big[i].Length; j++) Assert.Equal(big[i][j], acc[i][j], 6);
+            for (int j = 0; j < big[i].Length; j++)
+                Assert.True(Math.Abs(big[i][j] - acc[i][j]) <= 1e-6, $"param {i}[{j}]: 8×1 {big[i][j]} vs 4×2 {acc[i][j]}"); // a tolerance: rounding to 6 places flips at a boundary
         var start = Snapshot(new TrainableModel(Model(PolicySeed)));
         Assert.Contains(Enumerable.Range(0, big.Length), i => big[i].Zip(start[i]).Any(p => Math.Abs(p.First - p.Second) > 1e-4));
     }

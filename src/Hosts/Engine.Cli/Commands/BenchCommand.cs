@@ -21,6 +21,8 @@ public static class BenchCommand
         bench.Subcommands.Add(CudaBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());
         bench.Subcommands.Add(BenchOpsCommand.Create());
+        bench.Subcommands.Add(BenchTrainCommand.Create());
+        bench.Subcommands.Add(BenchDecodeCommand.Create());
         return bench;
     }
 

@@ -27,6 +27,7 @@ public sealed unsafe partial class CpuBackend
 
     public Tensor SwiGlu(Tensor gate, Tensor up)
     {
+        using var clock = CpuOpClock.Time("swiglu");
         RequireSameDType("SwiGlu", gate, up);
         RequireSameShape("SwiGlu", gate, up);
         var y = Tensor.EmptyLike(gate);
@@ -38,6 +39,7 @@ public sealed unsafe partial class CpuBackend
 
     public (Tensor dGate, Tensor dUp) SwiGluBackward(Tensor gate, Tensor up, Tensor gy)
     {
+        using var clock = CpuOpClock.Time("swiglu backward");
         RequireSameDType("SwiGluBackward", gate, up, gy);
         RequireSameShape("SwiGluBackward", gate, up, gy);
         var dGate = Tensor.EmptyLike(gate);

@@ -46,7 +46,7 @@ internal static unsafe class CpuAttentionBackward
             {
                 int b = bh / p.Hq, h = bh % p.Hq;
                 for (int i = 0; i < p.Tq; i++)
-                    delta[(long)bh * p.Tq + i] = TensorPrimitives.Dot(new ReadOnlySpan<T>(dO.Row(b, h, i), d), new ReadOnlySpan<T>(o + ((long)bh * p.Tq + i) * d, d));
+                    delta[(long)bh * p.Tq + i] = CpuReduce.Dot(new ReadOnlySpan<T>(dO.Row(b, h, i), d), new ReadOnlySpan<T>(o + ((long)bh * p.Tq + i) * d, d));
             });
             // dq, dk, dv and the partials are cleared inside the tasks that own them: the (fresh) pages then fault in
             // on both threads at once and are cache-warm when first accumulated into.

@@ -66,7 +66,7 @@ internal static unsafe class CpuAttentionForward
                     {
                         if (T.IsNegativeInfinity(mt[r])) continue;
                         var alpha = T.Exp(m[r] - mt[r]);
-                        l[r] = l[r] * alpha + TensorPrimitives.Sum<T>(new ReadOnlySpan<T>(s + r * ld, nk));
+                        l[r] = l[r] * alpha + CpuReduce.Sum(new ReadOnlySpan<T>(s + r * ld, nk));
                         m[r] = mt[r];
                         if (alpha != T.One) { var orow = new Span<T>(oTile + r * d, d); TensorPrimitives.Multiply(orow, alpha, orow); }
                     }

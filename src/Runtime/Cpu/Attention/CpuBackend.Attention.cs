@@ -8,6 +8,7 @@ public sealed unsafe partial class CpuBackend
 
     public (Tensor o, Tensor lse) AttentionForward(Tensor q, Tensor k, Tensor v, Tensor? keyMask, bool causal, double scale)
     {
+        using var clock = CpuOpClock.Time("attention");
         RequireSameDType("Attention", q, k, v);
         int bN = q.Size(0), hq = q.Size(1), tq = q.Size(2), d = q.Size(3);
         var o = Tensor.Empty([bN, hq, tq, d], q.DType);
@@ -22,6 +23,7 @@ public sealed unsafe partial class CpuBackend
 
     public (Tensor dq, Tensor dk, Tensor dv) AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO, Tensor? keyMask, bool causal, double scale)
     {
+        using var clock = CpuOpClock.Time("attention backward");
         RequireSameDType("AttentionBackward", q, k, v, o, lse, dO);
         if (!o.IsContiguous || !lse.IsContiguous) throw new ArgumentException("AttentionBackward needs the contiguous output and log-sum-exp of the forward.");
         var dq = Tensor.Empty(q.Shape, q.DType);

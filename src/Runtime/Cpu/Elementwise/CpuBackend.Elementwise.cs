@@ -6,6 +6,7 @@ public sealed partial class CpuBackend
 {
     public Tensor Binary(BinaryOp op, Tensor a, Tensor b)
     {
+        using var clock = CpuOpClock.Time("elementwise");
         RequireSameDType(op.ToString(), a, b);
         var y = Tensor.Empty(CpuElementwise.BroadcastShape(a.Shape, b.Shape), a.DType);
         if (a.DType == DType.F32) CpuElementwise.Binary<float>(op, a, b, y); else CpuElementwise.Binary<double>(op, a, b, y);
@@ -15,6 +16,7 @@ public sealed partial class CpuBackend
 
     public Tensor Affine(Tensor x, double alpha, double beta)
     {
+        using var clock = CpuOpClock.Time("elementwise");
         RequireFloat(x, "Affine");
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuElementwise.Affine<float>(x.AsSpan<float>(), (float)alpha, (float)beta, y.AsSpan<float>());
@@ -25,6 +27,7 @@ public sealed partial class CpuBackend
 
     public Tensor Unary(UnaryOp op, Tensor x)
     {
+        using var clock = CpuOpClock.Time("elementwise");
         RequireFloat(x, op.ToString());
         var y = Tensor.EmptyLike(x);
         if (x.DType == DType.F32) CpuElementwise.Unary<float>(op, x.AsSpan<float>(), y.AsSpan<float>());
@@ -45,6 +48,7 @@ public sealed partial class CpuBackend
 
     public Tensor Sum(Tensor x, int[] dims, bool keepDim)
     {
+        using var clock = CpuOpClock.Time("sum");
         RequireFloat(x, "Sum");
         var kept = x.ShapeArray();
         foreach (var d in dims) kept[d] = 1;

@@ -184,7 +184,7 @@ internal static unsafe class CpuElementwise
             long oy = 0;
             for (int d = 0; d < rank - 1; d++) oy += idx[d] * ys[d];
             var src = new ReadOnlySpan<T>(px + o * inner, inner);
-            if (innerReduced) py[oy] += TensorPrimitives.Sum(src);
+            if (innerReduced) py[oy] += CpuReduce.Sum(src);
             else { var dst = new Span<T>(py + oy, inner); TensorPrimitives.Add(dst, src, dst); }
             for (int d = rank - 2; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
         }

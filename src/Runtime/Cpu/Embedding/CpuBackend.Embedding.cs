@@ -6,6 +6,7 @@ public sealed unsafe partial class CpuBackend
 {
     public Tensor Embedding(Tensor weight, Tensor ids)
     {
+        using var clock = CpuOpClock.Time("embedding");
         if (weight.Rank != 2) throw new ArgumentException($"Embedding: weight must be [V, D], got {weight.ShapeString}.");
         int vocab = weight.Size(0), dim = weight.Size(1);
         CpuEmbedding.CheckIds("Embedding", ids, vocab);
@@ -21,6 +22,7 @@ public sealed unsafe partial class CpuBackend
 
     public Tensor EmbeddingBackward(Tensor gy, Tensor ids, int vocab)
     {
+        using var clock = CpuOpClock.Time("embedding backward");
         RequireFloat(gy, "EmbeddingBackward");
         CpuEmbedding.CheckIds("EmbeddingBackward", ids, vocab);
         int dim = gy.Size(-1);

@@ -6,6 +6,7 @@ public sealed unsafe partial class CpuBackend
 {
     public (Tensor nll, Tensor lse) CrossEntropyRows(Tensor logits, Tensor targets, long? ignoreIndex)
     {
+        using var clock = CpuOpClock.Time("cross-entropy");
         var (rows, vocab) = RowsOf("CrossEntropy", logits);
         CheckRowCount("CrossEntropy", logits, targets, rows);
         CpuCrossEntropy.CheckTargets("CrossEntropy", targets, vocab, ignoreIndex);
@@ -19,6 +20,7 @@ public sealed unsafe partial class CpuBackend
 
     public Tensor CrossEntropyRowsBackward(Tensor logits, Tensor targets, Tensor lse, Tensor rowGrad, long? ignoreIndex)
     {
+        using var clock = CpuOpClock.Time("cross-entropy backward");
         var (rows, vocab) = RowsOf("CrossEntropyBackward", logits);
         RequireSameDType("CrossEntropyBackward", logits, lse, rowGrad);
         CheckRowCount("CrossEntropyBackward", logits, targets, rows);

@@ -34,8 +34,8 @@ internal static unsafe class CpuSymmetricKl
                 TensorPrimitives.Subtract(p, q, d);
                 TensorPrimitives.Exp(p, p);
                 TensorPrimitives.Exp(q, q);
-                klPQ += TensorPrimitives.Dot<double>(p, d);
-                klQP -= TensorPrimitives.Dot<double>(q, d);
+                klPQ += CpuReduce.Dot(p, d);
+                klQP -= CpuReduce.Dot(q, d);
             }
             kl[i] = T.CreateTruncating(klPQ + klQP);
             T* s = stats + (long)i * StatsPerRow;
@@ -91,7 +91,7 @@ internal static unsafe class CpuSymmetricKl
             var t = tmp[..m];
             LogProbs(row.Slice(b, m), max, t);
             TensorPrimitives.Exp(t, t);
-            sum += TensorPrimitives.Sum<double>(t);
+            sum += CpuReduce.Sum(t);
         }
         return max + Math.Log(sum);
     }

@@ -22,7 +22,7 @@ internal static class SoftmaxRow
             var t = tmp[..m];
             TensorPrimitives.Subtract(row.Slice(b, m), max, t);
             TensorPrimitives.Exp(t, t);
-            sum += TensorPrimitives.Sum<T>(t);
+            sum += CpuReduce.Sum(t);
         }
         return max + T.Log(sum);
     }

@@ -7,6 +7,7 @@ public sealed unsafe partial class CpuBackend
 {
     public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB)
     {
+        using var clock = CpuOpClock.Time("matmul");
         if (b.DType == DType.BF16 && a.DType == DType.F32) return MatMulBf16(a, b, transA, transB);
         RequireSameDType("MatMul", a, b);
         var (batch, m, k, n, shape) = Ops.MatMulShape(a, b, transA, transB);

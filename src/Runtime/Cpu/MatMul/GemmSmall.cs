@@ -63,7 +63,7 @@ internal static unsafe class GemmSmall
                 var bj = new ReadOnlySpan<T>(b.Row(j, 0, k, scratch), k);
                 for (int i = 0; i < m; i++)
                 {
-                    T dot = TensorPrimitives.Dot(new ReadOnlySpan<T>(ar + i * lar, k), bj);
+                    T dot = CpuReduce.Dot(new ReadOnlySpan<T>(ar + i * lar, k), bj);
                     T* cij = c + (long)i * ldc + j;
                     *cij = beta == T.Zero ? alpha * dot : alpha * dot + beta * *cij;
                 }

@@ -14,6 +14,7 @@ public sealed unsafe partial class CpuBackend
 
     public (Tensor y, Tensor rstd) RmsNorm(Tensor x, Tensor weight, double eps)
     {
+        using var clock = CpuOpClock.Time("rmsnorm");
         RequireSameDType("RmsNorm", x, weight);
         var (rows, d) = Rows(x);
         var y = Tensor.EmptyLike(x);
@@ -26,6 +27,7 @@ public sealed unsafe partial class CpuBackend
 
     public (Tensor gx, Tensor gw) RmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor gy)
     {
+        using var clock = CpuOpClock.Time("rmsnorm backward");
         RequireSameDType("RmsNormBackward", x, weight, rstd, gy);
         var (rows, d) = Rows(x);
         var gx = Tensor.EmptyLike(x);

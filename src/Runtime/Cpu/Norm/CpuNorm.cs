@@ -18,7 +18,7 @@ internal static unsafe class CpuNorm
         {
             var xr = new ReadOnlySpan<T>(x + (long)r * d, d);
             var yr = new Span<T>(y + (long)r * d, d);
-            var rs = T.One / T.Sqrt(TensorPrimitives.SumOfSquares(xr) / dn + eps);
+            var rs = T.One / T.Sqrt(CpuReduce.SumOfSquares(xr) / dn + eps);
             rstd[r] = rs;
             TensorPrimitives.Multiply(xr, rs, yr);
             TensorPrimitives.Multiply(yr, new ReadOnlySpan<T>(w, d), yr);
@@ -46,7 +46,7 @@ internal static unsafe class CpuNorm
                     var gxr = new Span<T>(gx + (long)r * d, d);
                     var rs = rstd[r];
                     TensorPrimitives.Multiply(gr, new ReadOnlySpan<T>(w, d), gxn);
-                    var c = TensorPrimitives.Dot(gxn, xr) / dn * rs * rs;
+                    var c = CpuReduce.Dot(gxn, xr) / dn * rs * rs;
                     // gx = rs·gxn − (rs·c)·x
                     TensorPrimitives.Multiply(xr, -(rs * c), gxr);
                     TensorPrimitives.MultiplyAdd(gxn, rs, gxr, gxr);

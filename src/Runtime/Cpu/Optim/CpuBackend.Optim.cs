@@ -6,6 +6,7 @@ public sealed unsafe partial class CpuBackend
 {
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay, long step)
     {
+        using var clock = CpuOpClock.Time("adamw");
         RequireSameDType("AdamWStep", param, grad, m, v);
         RequireSameShape("AdamWStep", param, grad, m, v);
         foreach (var t in new[] { param, grad, m, v })
@@ -25,6 +26,7 @@ public sealed unsafe partial class CpuBackend
 
     public double SumOfSquares(Tensor x)
     {
+        using var clock = CpuOpClock.Time("grad clip");
         RequireFloat(x, "SumOfSquares");
         var c = x.Contiguous();
         Alive(x);
@@ -33,6 +35,7 @@ public sealed unsafe partial class CpuBackend
 
     public void ScaleInPlace(Tensor x, double factor)
     {
+        using var clock = CpuOpClock.Time("grad clip");
         RequireFloat(x, "ScaleInPlace");
         if (!x.IsContiguous) throw new ArgumentException($"ScaleInPlace: {x} is not contiguous.");
         if (x.DType == DType.F32) CpuGradClip.Scale(x.Ptr<float>(), x.NumElements, (float)factor);

@@ -13,14 +13,14 @@ internal static unsafe class CpuGradClip
         var partial = new double[chunks];
         CpuChunks.For(n, (start, len) =>
         {
-            if (typeof(T) == typeof(double)) { partial[start / CpuChunks.Size] = TensorPrimitives.SumOfSquares(new ReadOnlySpan<double>(x + start, len)); return; }
+            if (typeof(T) == typeof(double)) { partial[start / CpuChunks.Size] = CpuReduce.SumOfSquares(new ReadOnlySpan<double>(x + start, len)); return; }
             Span<double> tmp = stackalloc double[SoftmaxRow.Block];
             double s = 0;
             for (int b = 0; b < len; b += tmp.Length)
             {
                 int m = Math.Min(tmp.Length, len - b);
                 TensorPrimitives.ConvertChecked<T, double>(new ReadOnlySpan<T>(x + start + b, m), tmp[..m]);
-                s += TensorPrimitives.SumOfSquares<double>(tmp[..m]);
+                s += CpuReduce.SumOfSquares(tmp[..m]);
             }
             partial[start / CpuChunks.Size] = s;
         });

@@ -6,6 +6,7 @@ public sealed unsafe partial class CpuBackend
 {
     public Tensor Rope(Tensor x, Tensor cos, Tensor sin, bool transpose)
     {
+        using var clock = CpuOpClock.Time("rope");
         RequireSameDType("Rope", x, cos, sin);
         if (x.Rank != 4 || x.Strides[3] != 1) throw new ArgumentException($"Rope on cpu needs x [B, H, T, D] with unit stride in D, got {x.ShapeString}.");
         if (!cos.IsContiguous || !sin.IsContiguous) throw new ArgumentException("Rope on cpu needs contiguous cos/sin tables.");

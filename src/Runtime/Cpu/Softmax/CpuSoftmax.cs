@@ -58,7 +58,7 @@ internal static unsafe class CpuSoftmax
         {
             // log-softmax = (x − m) − log Σ exp(x − m); the exp lands in y temporarily.
             TensorPrimitives.Exp(y, y);
-            var lse = T.Log(TensorPrimitives.Sum<T>(y));
+            var lse = T.Log(CpuReduce.Sum(y));
             // (x − m) − lse, not x − (m + lse): the latter rounds away lse's digits when |m| is large.
             TensorPrimitives.Subtract(x, m, y);
             TensorPrimitives.Subtract(y, lse, y);
@@ -66,7 +66,7 @@ internal static unsafe class CpuSoftmax
         else
         {
             TensorPrimitives.Exp(y, y);
-            TensorPrimitives.Divide(y, TensorPrimitives.Sum<T>(y), y);
+            TensorPrimitives.Divide(y, CpuReduce.Sum(y), y);
         }
     }
 
@@ -83,14 +83,14 @@ internal static unsafe class CpuSoftmax
                 var gxr = new Span<T>(gx + (long)o * n, n);
                 if (log)
                 {
-                    var s = TensorPrimitives.Sum(gr);
+                    var s = CpuReduce.Sum(gr);
                     TensorPrimitives.Exp(yr, gxr);
                     TensorPrimitives.Multiply(gxr, -s, gxr);
                     TensorPrimitives.Add(gxr, gr, gxr);
                 }
                 else
                 {
-                    var s = TensorPrimitives.Dot(gr, yr);
+                    var s = CpuReduce.Dot(gr, yr);
                     TensorPrimitives.Subtract(gr, s, gxr);
                     TensorPrimitives.Multiply(gxr, yr, gxr);
                 }
