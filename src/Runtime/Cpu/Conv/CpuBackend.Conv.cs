@@ -10,6 +10,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.Empty([g.Batch, g.OutChannels, g.OutLength], x.DType);
         if (x.DType == DType.F32) CpuConv1d.Forward(x.Ptr<float>(), weight.Ptr<float>(), bias is null ? null : bias.Ptr<float>(), y.Ptr<float>(), g);
         else CpuConv1d.Forward(x.Ptr<double>(), weight.Ptr<double>(), bias is null ? null : bias.Ptr<double>(), y.Ptr<double>(), g);
+        Alive(x, weight, bias);
         return y;
     }
 
@@ -19,6 +20,7 @@ public sealed unsafe partial class CpuBackend
         var gx = Tensor.Empty([g.Batch, g.InChannels, g.Length], gy.DType);
         if (gy.DType == DType.F32) CpuConv1d.BackwardInput(gy.Ptr<float>(), weight.Ptr<float>(), gx.Ptr<float>(), g);
         else CpuConv1d.BackwardInput(gy.Ptr<double>(), weight.Ptr<double>(), gx.Ptr<double>(), g);
+        Alive(gy, weight);
         return gx;
     }
 
@@ -28,6 +30,7 @@ public sealed unsafe partial class CpuBackend
         var gw = Tensor.Empty([g.OutChannels, g.InChannels, g.KernelSize], x.DType);
         if (x.DType == DType.F32) CpuConv1d.BackwardWeight(x.Ptr<float>(), gy.Ptr<float>(), gw.Ptr<float>(), g);
         else CpuConv1d.BackwardWeight(x.Ptr<double>(), gy.Ptr<double>(), gw.Ptr<double>(), g);
+        Alive(x, gy);
         return gw;
     }
 
@@ -37,6 +40,7 @@ public sealed unsafe partial class CpuBackend
         var gb = Tensor.Empty([g.OutChannels], gy.DType);
         if (gy.DType == DType.F32) CpuConv1d.BackwardBias(gy.Ptr<float>(), gb.Ptr<float>(), g);
         else CpuConv1d.BackwardBias(gy.Ptr<double>(), gb.Ptr<double>(), g);
+        Alive(gy);
         return gb;
     }
 }

@@ -60,6 +60,8 @@ public static unsafe class CpuConv1d
         // y[b] (Cout × Lout) = W (Cout × Cin·K) · col[b]ᵀ.
         Gemm.GemmStridedBatched(false, true, g.OutChannels, lout, taps, T.One, w, taps, 0, col.Ptr<T>(), taps, (long)lout * taps,
             T.Zero, y, lout, (long)g.OutChannels * lout, g.Batch);
+        // col is scratch reached only through a raw pointer: without this its storage may be finalized mid-GEMM.
+        GC.KeepAlive(col);
         if (bias is null) return;
         CpuThreads.For(g.Batch * g.OutChannels, bc =>
         {
@@ -77,6 +79,7 @@ public static unsafe class CpuConv1d
         Gemm.GemmStridedBatched(true, false, lout, taps, g.OutChannels, T.One, gy, lout, (long)g.OutChannels * lout, w, taps, 0,
             T.Zero, dcol.Ptr<T>(), taps, (long)lout * taps, g.Batch);
         Fold(dcol.Ptr<T>(), gx, g);
+        GC.KeepAlive(dcol); // scratch reached only through a raw pointer: keep its storage until the fold is done
     }
 
     public static void BackwardWeight<T>(T* x, T* gy, T* gw, Conv1dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
@@ -88,6 +91,7 @@ public static unsafe class CpuConv1d
         for (int b = 0; b < g.Batch; b++)
             Gemm.Dispatch(false, false, g.OutChannels, taps, lout, T.One, gy + (long)b * g.OutChannels * lout, lout,
                 col.Ptr<T>() + (long)b * lout * taps, taps, b == 0 ? T.Zero : T.One, gw, taps);
+        GC.KeepAlive(col);
     }
 
     public static void BackwardBias<T>(T* gy, T* gb, Conv1dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
