@@ -18,7 +18,7 @@ namespace Engine.Methods.Evaluation;
 /// </summary>
 public static class DefaultModel
 {
-    public const string Version = "default-v2";
+    public const string Version = "default-v3";
     /// <summary>SFT steps on clean testbed conversations after initialisation: the model learns the format, not the tasks.</summary>
     public const int PretrainSteps = 300;
     public const string ChatMlTemplate =
