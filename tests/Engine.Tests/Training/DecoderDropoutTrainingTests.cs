@@ -37,8 +37,14 @@ public class DecoderDropoutTrainingTests
         var ids = Tensor.FromArray(new long[] { 1, 2, 3, 4, 5, 6 }, 1, 6);
         ulong offset = dropped.Model.DropoutGenerator.Offset;
         using var _ = Autograd.NoGrad();
-        Assert.Equal(dropped.Model.Forward(ids).ToArray<float>(), dropped.Model.Forward(ids).ToArray<float>());
+        var first = dropped.Model.Forward(ids).ToArray<float>();
+        var second = dropped.Model.Forward(ids).ToArray<float>();
+        Assert.Equal(first, second);
         Assert.Equal(offset, dropped.Model.DropoutGenerator.Offset);
+        // And no mask is applied at all: the same weights with the rates set to 0 give the same logits.
+        dropped.Model.AttentionDropout = 0;
+        dropped.Model.HiddenDropout = 0;
+        Assert.Equal(first, dropped.Model.Forward(ids).ToArray<float>());
     }
 
     [Fact]
