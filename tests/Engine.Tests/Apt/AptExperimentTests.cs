@@ -11,7 +11,7 @@ public class AptExperimentTests
     {
         var o = new AptExperimentOptions
         {
-            Target = "syllogism", BaseN = 40, BaseSteps = 3, EvalN = 12, PoolN = 30, Iterations = 1, RoundSteps = 2, BatchSize = 4,
+            Target = "syllogism", BaseN = 40, BaseSteps = 3, BaseValidationN = 6, EvalN = 12, PoolN = 30, Iterations = 1, RoundSteps = 2, BatchSize = 4,
             LoraRank = 4, LoraAlpha = 8, TestN = 6, OtherTestN = 6, Seeds = [1],
             Size = new TestbedExperiment.TinyModelSize(Hidden: 32, Layers: 1, Intermediate: 64, Vocab: 300),
         };
@@ -27,6 +27,11 @@ public class AptExperimentTests
             Assert.All(seed.Base.Other.Items, i => Assert.NotEqual("syllogism", i.Task));
             Assert.Single(seed.Apt);
             Assert.Single(seed.Sft);
+            // The base's band search ran one chunk of 3 steps (never reaching 60 % on so little training) and is reported.
+            Assert.NotNull(seed.Band);
+            Assert.False(seed.Band!.Reached);
+            Assert.Equal(3, seed.Band.Steps);
+            Assert.Single(seed.Band.Trace);
             // A nearly untrained model gets most target items wrong, so each arm trained a round on pairs.
             Assert.True(seed.AptReports[0].Domain.Bad > 0);
             Assert.True(seed.AptReports[0].Pairs > 0 && seed.AptReports[0].TrainSteps == 2);

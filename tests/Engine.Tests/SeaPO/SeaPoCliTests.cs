@@ -80,7 +80,7 @@ public class SeaPoCliTests
         {
             var o = new SeaPoExperimentOptions
             {
-                Seeds = [1], BaseN = 40, TeachN = 24, KtoN = 8, BaseSteps = 3, ArmSteps = 2, BatchSize = 4, EvalN = 6, MaxNewTokens = 16,
+                Seeds = [1], BaseN = 40, TeachN = 24, KtoN = 8, BaseSteps = 3, BaseValidationN = 6, ArmSteps = 2, BatchSize = 4, EvalN = 6, MaxNewTokens = 16,
                 Arms = ["none", "sft", "programmatic:mixed", "self:logic"],
                 Size = new TestbedExperiment.TinyModelSize(Hidden: 32, Layers: 1, Intermediate: 64, Vocab: 300),
             };
@@ -93,6 +93,9 @@ public class SeaPoCliTests
             Assert.All(r.Quality.Where(q => q.Source == "programmatic"), q => Assert.Equal(q.Negatives, q.Intended));
             var md = SeaPoExperimentReport.ToMarkdown(r);
             Assert.Contains("| programmatic:mixed |", md);
+            // The base's band search (one 3-step chunk here, far below 60 %) is reported with the stage times.
+            Assert.Contains("base trained [3 steps, validation", md);
+            Assert.Contains("band not reached", md);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }

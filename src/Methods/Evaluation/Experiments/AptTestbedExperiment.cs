@@ -17,15 +17,22 @@ public sealed record AptExperimentOptions
     public int BaseN { get; init; } = 4000;
     /// <summary>Share of the base records drawn from the target alone (the rest from all families), so a short run gets the target to a majority.</summary>
     public double BaseTargetShare { get; init; } = 0.2;
-    /// <summary>SFT steps of the base model: sized so it reaches roughly 60–70 % on the target domain.</summary>
-    public int BaseSteps { get; init; } = 300;
+    /// <summary>Most SFT steps of the base model. With <see cref="BaseMinAccuracy"/> &gt; 0 the base trains in chunks and stops at the first chunk that reaches that accuracy on validation items; otherwise it trains exactly this many steps (cosine).</summary>
+    public int BaseSteps { get; init; } = 600;
+    /// <summary>The base stops at the first chunk whose target-domain validation accuracy reaches this (the method assumes a base that solves most, not all, of the domain); 0 = a fixed <see cref="BaseSteps"/>.</summary>
+    public double BaseMinAccuracy { get; init; } = 0.6;
+    public int BaseChunkSteps { get; init; } = 50;
+    /// <summary>Target-domain validation items for the base's stopping rule (test split, their own seed; not the reported test items).</summary>
+    public int BaseValidationN { get; init; } = 100;
     /// <summary>Target-domain records with gold answers that APT mines (train split, disjoint seed).</summary>
     public int EvalN { get; init; } = 300;
     /// <summary>Retrieval pool: all families, clean, with the testbed's CDT tags (train split, disjoint seed).</summary>
     public int PoolN { get; init; } = 1500;
     public int Iterations { get; init; } = 2;
-    /// <summary>Optimizer steps per round (same for APT and the SFT baseline).</summary>
-    public int RoundSteps { get; init; } = 60;
+    /// <summary>Passes over each round's training set (APT trains epochs; the SFT baseline trains the same number of passes over the same selected examples, so both take the same steps).</summary>
+    public int RoundEpochs { get; init; } = 5;
+    /// <summary>When positive, optimizer steps per round instead of <see cref="RoundEpochs"/> (the first version of this experiment; a tiny bad-case set then gets hundreds of passes).</summary>
+    public int RoundSteps { get; init; }
     public double LearningRate { get; init; } = 2e-3;
     public int LoraRank { get; init; } = 16;
     public double LoraAlpha { get; init; } = 32;
@@ -42,7 +49,7 @@ public sealed record AptModelScore(EvalReport Target, EvalReport Other);
 
 /// <summary>One seed: the base model's scores and, per arm, the scores of M_1..M_K (the last model repeats when a run stopped early) and its run reports.</summary>
 public sealed record AptSeedResult(ulong Seed, AptModelScore Base, IReadOnlyList<AptModelScore> Apt, IReadOnlyList<AptModelScore> Sft,
-    IReadOnlyList<AptIterationReport> AptReports, IReadOnlyList<AptIterationReport> SftReports, TimeSpan Wall);
+    IReadOnlyList<AptIterationReport> AptReports, IReadOnlyList<AptIterationReport> SftReports, TimeSpan Wall, BandedBaseResult? Band = null);
 
 /// <summary>
 /// APT on the testbed against SFT on the same examples and against no training. Per seed: a tiny model is
@@ -73,11 +80,24 @@ public static class AptTestbedExperiment
         var poolData = TestbedGenerator.Generate(new TestbedOptions { N = o.PoolN, Seed = seed + 200, Split = TestbedSplit.Train });
 
         var init = TestbedExperiment.MakeTinyModel(Path.Combine(dir, "init"), TestbedExperiment.ChatText(baseData.Concat(evalData).Concat(poolData)), o.Size, seed);
-        var baseDir = Path.Combine(dir, "base");
-        TestbedExperiment.Sft(init, baseData, baseDir, new TrainerOptions
+        string baseDir;
+        BandedBaseResult? band = null;
+        var baseOptions = new TrainerOptions { LearningRate = 3e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, BatchSize = 16, MaxSteps = o.BaseSteps, Seed = seed, LogSteps = 1_000_000 };
+        if (o.BaseMinAccuracy <= 0)
         {
-            LearningRate = 3e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, BatchSize = 16, MaxSteps = o.BaseSteps, Seed = seed, LogSteps = 1_000_000,
-        });
+            baseDir = Path.Combine(dir, "base");
+            TestbedExperiment.Sft(init, baseData, baseDir, baseOptions);
+        }
+        else
+        {
+            int chunk = Math.Min(o.BaseChunkSteps, o.BaseSteps);
+            var validation = new EvalOptions { Tasks = target, N = o.BaseValidationN, Seed = seed + 555, MaxNewTokens = 24, BatchSize = 32 };
+            band = BandedBase.Train(init, Path.Combine(dir, "base"), chunk, Math.Max(1, o.BaseSteps / chunk), o.BaseMinAccuracy,
+                (from, to, k) => TestbedExperiment.Sft(from, baseData, to, baseOptions with { Schedule = LrScheduleKind.Constant, MaxSteps = chunk, Seed = seed + (ulong)k }),
+                m => TestbedEvaluator.Evaluate(ModelBundle.Load(m), validation).Accuracy,
+                log is null ? null : m => log($"seed {seed}: {m}"));
+            baseDir = band.ModelDir;
+        }
         var baseScore = Score(baseDir, target, others, o, seed);
         log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: base model {baseScore.Target.Accuracy:P1} on {o.Target}, {baseScore.Other.Accuracy:P1} elsewhere"));
 
@@ -87,7 +107,7 @@ public static class AptTestbedExperiment
         TestbedWriter.Write(poolData, pool, TestbedFormat.Chat);
         var options = new AptOptions
         {
-            Iterations = o.Iterations, MaxSteps = o.RoundSteps, LearningRate = o.LearningRate, LoraRank = o.LoraRank, LoraAlpha = o.LoraAlpha,
+            Iterations = o.Iterations, Epochs = o.RoundEpochs, MaxSteps = o.RoundSteps > 0 ? o.RoundSteps : -1, LearningRate = o.LearningRate, LoraRank = o.LoraRank, LoraAlpha = o.LoraAlpha,
             LoraDropout = 0.1, BatchSize = o.BatchSize, GradientAccumulation = 1, MaxLength = 256, SaveSteps = 0, MaxNewTokens = 24,
             GenerationBatchSize = 32, Seed = seed,
         };
@@ -109,7 +129,7 @@ public static class AptTestbedExperiment
         }
         var (apt, aptReports) = Arm("apt", AptObjective.DpoSft);
         var (sft, sftReports) = Arm("sft", AptObjective.Sft);
-        return new AptSeedResult(seed, baseScore, apt, sft, aptReports, sftReports, clock.Elapsed);
+        return new AptSeedResult(seed, baseScore, apt, sft, aptReports, sftReports, clock.Elapsed, band);
     }
 
     private static AptModelScore Score(string model, IReadOnlyList<ITaskFamily> target, IReadOnlyList<ITaskFamily> others, AptExperimentOptions o, ulong seed)
@@ -152,6 +172,8 @@ public static class AptTestbedExperiment
         foreach (var r in results)
             sb.AppendLine($"| {r.Seed} | {Pair(r.Base)} | " + string.Join(" | ", Enumerable.Range(0, o.Iterations).SelectMany(t => new[] { Pair(r.Apt[t]), Pair(r.Sft[t]) }))
                 + string.Create(inv, $" | {r.Wall.TotalSeconds:F0} s |"));
+        foreach (var r in results.Where(r => r.Band is not null))
+            sb.AppendLine(string.Create(inv, $"- seed {r.Seed} base: {r.Band!.Describe()}"));
         sb.AppendLine();
         sb.AppendLine("APT's own reports (checker judge on the mined set; bad cases, domain accuracy, retrieved, pairs):");
         sb.AppendLine();

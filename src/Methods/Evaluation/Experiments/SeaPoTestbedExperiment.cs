@@ -25,7 +25,13 @@ public sealed record SeaPoExperimentOptions
     public int TeachN { get; init; } = 600;
     /// <summary>Clean records whose responses are the KTO positives (and, injected, its negatives).</summary>
     public int KtoN { get; init; } = 256;
-    public int BaseSteps { get; init; } = 800;
+    /// <summary>Most SFT steps of the base (exactly this many, cosine, when <see cref="BaseMinAccuracy"/> is 0).</summary>
+    public int BaseSteps { get; init; } = 3000;
+    /// <summary>The base trains in chunks (constant lr) and stops at the first chunk whose validation accuracy reaches this: the method's base solves most of the task, so errors are a minority. 0 = a fixed <see cref="BaseSteps"/>.</summary>
+    public double BaseMinAccuracy { get; init; } = 0.6;
+    public int BaseChunkSteps { get; init; } = 200;
+    /// <summary>Validation items of the base's stopping rule (test split, their own seed, never the reported items).</summary>
+    public int BaseValidationN { get; init; } = 100;
     public double BaseLearningRate { get; init; } = 3e-3;
     /// <summary>Steps of every trained arm (SFT-only and each KTO arm): the same budget.</summary>
     public int ArmSteps { get; init; } = 60;
@@ -132,22 +138,41 @@ public static class SeaPoTestbedExperiment
         bool baseDone = o.Resume && File.Exists(Path.Combine(baseDir, "generation_config.json"));
         if (!baseDone)
         {
-        TestbedExperiment.MakeTinyModel(Path.Combine(dir, "init"), corpus, o.Size, seed, o.MaxNewTokens);
-        var basePath = Path.Combine(dir, "base-train.jsonl");
-        WriteChat(basePath, taskPairs.Concat(demos));
-        {
-            var init = ModelBundle.Load(Path.Combine(dir, "init"));
-            var (examples, _) = TrainingDataset.LoadSft([basePath], ExampleTokenizer.FromModel(init));
-            new SftTrainer(new TrainableModel(init.Model, null, init.Directory), examples, new TrainerOptions
+            File.Delete(Path.Combine(dir, "base-band.txt"));
+            TestbedExperiment.MakeTinyModel(Path.Combine(dir, "init"), corpus, o.Size, seed, o.MaxNewTokens);
+            var basePath = Path.Combine(dir, "base-train.jsonl");
+            WriteChat(basePath, taskPairs.Concat(demos));
+            void TrainBase(string from, string to, TrainerOptions opts)
+            {
+                var init = ModelBundle.Load(from);
+                var (examples, _) = TrainingDataset.LoadSft([basePath], ExampleTokenizer.FromModel(init));
+                new SftTrainer(new TrainableModel(init.Model, null, init.Directory), examples, opts with { OutputDir = to, PadTokenId = init.Tokenizer.PadTokenId ?? 0 }).Train();
+                init.Tokenizer.Save(to);
+                (init.Generation ?? new Models.Generation.GenerationConfig { EosTokenIds = init.EosTokenIds }).Save(to);
+            }
+            var baseOpts = new TrainerOptions
             {
                 LearningRate = o.BaseLearningRate, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, BatchSize = o.BatchSize,
-                MaxSteps = o.BaseSteps, Seed = seed, LogSteps = 100000, OutputDir = baseDir, PadTokenId = init.Tokenizer.PadTokenId ?? 0,
-            }).Train();
-            init.Tokenizer.Save(baseDir);
-            (init.Generation ?? new Models.Generation.GenerationConfig { EosTokenIds = init.EosTokenIds }).Save(baseDir);
+                MaxSteps = o.BaseSteps, Seed = seed, LogSteps = 100000,
+            };
+            if (o.BaseMinAccuracy <= 0) TrainBase(Path.Combine(dir, "init"), baseDir, baseOpts);
+            else
+            {
+                int chunk = Math.Min(o.BaseChunkSteps, o.BaseSteps);
+                var validation = TestbedGenerator.Generate(new TestbedOptions { Tasks = tasks, N = o.BaseValidationN, Cot = true, Seed = seed * 1000 + 5, Split = TestbedSplit.Test });
+                var band = BandedBase.Train(Path.Combine(dir, "init"), Path.Combine(dir, "base-chunks"), chunk, Math.Max(1, o.BaseSteps / chunk), o.BaseMinAccuracy,
+                    (from, to, k) => TrainBase(from, to, baseOpts with { Schedule = LrScheduleKind.Constant, MaxSteps = chunk, Seed = seed + (ulong)k }),
+                    m => TestbedEvaluator.Evaluate(ModelBundle.Load(m), validation, new EvalOptions { Cot = true, MaxNewTokens = o.MaxNewTokens, BatchSize = o.BatchSize }).Accuracy,
+                    log);
+                // The chosen chunk becomes the base; generation_config.json is copied last, so its presence still means "finished".
+                Directory.CreateDirectory(baseDir);
+                foreach (var f in Directory.GetFiles(band.ModelDir).OrderBy(f => Path.GetFileName(f) == "generation_config.json"))
+                    File.Copy(f, Path.Combine(baseDir, Path.GetFileName(f)), overwrite: true);
+                File.WriteAllText(Path.Combine(dir, "base-band.txt"), band.Describe() + "\n");
+            }
         }
-        }
-        Stage(baseDone ? "base reused" : "base trained");
+        var bandFile = Path.Combine(dir, "base-band.txt");
+        Stage((baseDone ? "base reused" : "base trained") + (File.Exists(bandFile) ? $" [{File.ReadAllText(bandFile).Trim()}]" : ""));
 
         // Self-injection: the base injects every type into the clean KTO responses (greedy, guards).
         var cleanPath = Path.Combine(dir, "kto-clean.jsonl");
