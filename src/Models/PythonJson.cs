@@ -4,7 +4,7 @@ using System.Text;
 namespace Engine.Models;
 
 /// <summary>Python json.dumps string escaping, which both HF index files and chat templates' tojson follow.</summary>
-internal static class PythonJson
+public static class PythonJson
 {
     /// <param name="ensureAscii">json.dumps' ensure_ascii: everything outside ' '..'~' becomes \uXXXX (index files);
     /// false keeps non-ASCII as is and escapes only control characters (tojson in chat templates).</param>
@@ -29,5 +29,13 @@ internal static class PythonJson
             }
         }
         sb.Append('"');
+    }
+
+    /// <summary>The string literal alone, as json.dumps writes it.</summary>
+    public static string Quote(string s, bool ensureAscii)
+    {
+        var sb = new StringBuilder(s.Length + 2);
+        WriteString(sb, s, ensureAscii);
+        return sb.ToString();
     }
 }

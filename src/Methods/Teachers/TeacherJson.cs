@@ -16,7 +16,7 @@ public static class TeacherJson
         for (int start = 0; start < text.Length; start++)
         {
             if (text[start] is not ('{' or '[')) continue;
-            int end = BalancedEnd(text, start);
+            int end = BalancedEnd(text, start, out _);
             if (end > 0 && TryParse(text[start..end], out value)) { error = ""; return true; }
         }
         value = null;
@@ -50,8 +50,8 @@ public static class TeacherJson
         }
     }
 
-    /// <summary>Index after the bracket that closes the one at <paramref name="start"/> (strings and escapes respected), or −1.</summary>
-    private static int BalancedEnd(string s, int start)
+    /// <summary>Index after the bracket that closes the one at <paramref name="start"/> (strings and escapes respected), or −1 and whether the text ended inside a string.</summary>
+    public static int BalancedEnd(string s, int start, out bool endedInString)
     {
         int depth = 0;
         bool inString = false, escaped = false;
@@ -67,8 +67,9 @@ public static class TeacherJson
             }
             if (c == '"') inString = true;
             else if (c is '{' or '[') depth++;
-            else if (c is '}' or ']' && --depth == 0) return i + 1;
+            else if (c is '}' or ']' && --depth == 0) { endedInString = false; return i + 1; }
         }
+        endedInString = inString;
         return -1;
     }
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Engine.Methods.Teachers;
+using Engine.Models;
 
 namespace Engine.Methods.Synthesis.AQuilt;
 
@@ -44,28 +45,7 @@ public static class AQuiltJson
         "{" + string.Join(", ", fields.Select(f => Quote(f.Key) + ": " + f.Json)) + "}";
 
     /// <summary>A JSON string literal as Python's json.dumps(ensure_ascii=False) writes it.</summary>
-    public static string Quote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default:
-                    if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
+    public static string Quote(string s) => PythonJson.Quote(s, ensureAscii: false);
 
     /// <summary>
     /// A generated pair from a completion. With prefix forcing the completion continues <paramref name="forced"/>, so
@@ -139,7 +119,7 @@ public static class AQuiltJson
             s = "{" + s;
             start = 0;
         }
-        var (end, inString) = BalancedEnd(s, start);
+        int end = TeacherJson.BalancedEnd(s, start, out bool inString);
         string candidate = end > 0 ? s[start..end] : Close(s[start..], inString);
         try
         {
@@ -172,28 +152,6 @@ public static class AQuiltJson
     }
 
     private static string FirstLine(string s) { int i = s.IndexOf('\n'); return (i < 0 ? s : s[..i]).TrimEnd('.'); }
-
-    /// <summary>Index after the '}' closing the '{' at <paramref name="start"/> (strings and escapes respected), or −1 with whether the text ended inside a string.</summary>
-    private static (int End, bool InString) BalancedEnd(string s, int start)
-    {
-        int depth = 0;
-        bool inString = false, escaped = false;
-        for (int i = start; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (inString)
-            {
-                if (escaped) escaped = false;
-                else if (c == '\\') escaped = true;
-                else if (c == '"') inString = false;
-                continue;
-            }
-            if (c == '"') inString = true;
-            else if (c is '{' or '[') depth++;
-            else if (c is '}' or ']' && --depth == 0) return (i + 1, false);
-        }
-        return (-1, inString);
-    }
 
     /// <summary>The value of a key, matched ignoring case and treating spaces, hyphens and underscores alike.</summary>
     private static JsonNode? Get(JsonObject o, string key)
