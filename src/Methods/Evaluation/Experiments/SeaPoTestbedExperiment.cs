@@ -26,10 +26,10 @@ public sealed record SeaPoExperimentOptions
     /// <summary>Clean records whose responses are the KTO positives (and, injected, its negatives).</summary>
     public int KtoN { get; init; } = 256;
     /// <summary>Most SFT steps of the base (exactly this many, cosine, when <see cref="BaseMinAccuracy"/> is 0).</summary>
-    public int BaseSteps { get; init; } = 3000;
-    /// <summary>The base trains in chunks (constant lr) and stops at the first chunk whose validation accuracy reaches this: the method's base solves most of the task, so errors are a minority. 0 = a fixed <see cref="BaseSteps"/>.</summary>
+    public int BaseSteps { get; init; } = 4000;
+    /// <summary>The base trains in chunks (each a cosine cycle from the full lr: warm restarts) and stops at the first chunk whose validation accuracy reaches this: the method's base solves most of the task, so errors are a minority. 0 = a fixed <see cref="BaseSteps"/>.</summary>
     public double BaseMinAccuracy { get; init; } = 0.6;
-    public int BaseChunkSteps { get; init; } = 200;
+    public int BaseChunkSteps { get; init; } = 400;
     /// <summary>Validation items of the base's stopping rule (test split, their own seed, never the reported items).</summary>
     public int BaseValidationN { get; init; } = 100;
     public double BaseLearningRate { get; init; } = 3e-3;
@@ -161,7 +161,8 @@ public static class SeaPoTestbedExperiment
                 int chunk = Math.Min(o.BaseChunkSteps, o.BaseSteps);
                 var validation = TestbedGenerator.Generate(new TestbedOptions { Tasks = tasks, N = o.BaseValidationN, Cot = true, Seed = seed * 1000 + 5, Split = TestbedSplit.Test });
                 var band = BandedBase.Train(Path.Combine(dir, "init"), Path.Combine(dir, "base-chunks"), chunk, Math.Max(1, o.BaseSteps / chunk), o.BaseMinAccuracy,
-                    (from, to, k) => TrainBase(from, to, baseOpts with { Schedule = LrScheduleKind.Constant, MaxSteps = chunk, Seed = seed + (ulong)k }),
+                    // Each chunk is a full cosine cycle (warm restarts): with a constant lr the base plateaued at 10–15 %.
+                    (from, to, k) => TrainBase(from, to, baseOpts with { MaxSteps = chunk, Seed = seed + (ulong)k }),
                     m => TestbedEvaluator.Evaluate(ModelBundle.Load(m), validation, new EvalOptions { Cot = true, MaxNewTokens = o.MaxNewTokens, BatchSize = o.BatchSize }).Accuracy,
                     log);
                 // The chosen chunk becomes the base; generation_config.json is copied last, so its presence still means "finished".
