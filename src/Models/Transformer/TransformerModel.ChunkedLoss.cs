@@ -9,8 +9,8 @@ public sealed partial class TransformerModel
     /// Cross-entropy per position [N] of the LM head's logits for final hidden states <paramref name="hidden"/> [N, H]
     /// against <paramref name="targets"/> [N] (0 where the target is <paramref name="ignoreIndex"/>): the same values as
     /// <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, Reduction.None)</c>, but computed
-    /// <paramref name="chunkTokens"/> positions at a time, each block checkpointed (<see cref="Checkpoint"/>): its logits
-    /// are rebuilt in the backward, so neither the [N, vocab] logits nor their gradient ever exist for all N at once.
+    /// <paramref name="chunkTokens"/> positions at a time, each block checkpointed (<see cref="Checkpoint.RunByRows"/>): its
+    /// logits are rebuilt in the backward, so neither the [N, vocab] logits nor their gradient ever exist for all N at once.
     /// The cost is one more LM-head matmul over the positions. Values and gradients equal the plain path's to rounding:
     /// a block's matmuls have fewer rows (the GEMM's edge tiles may accumulate in another order) and the LM head's
     /// weight gradient is summed block by block.
@@ -22,15 +22,7 @@ public sealed partial class TransformerModel
         if (targets.Rank != 1 || targets.Size(0) != hidden.Size(0))
             throw new ArgumentException($"targets must be [{hidden.Size(0)}], got {targets.ShapeString}.");
         if (chunkTokens <= 0) throw new ArgumentOutOfRangeException(nameof(chunkTokens), $"chunkTokens must be positive, got {chunkTokens}.");
-        int n = hidden.Size(0);
-        var parts = new List<Tensor>();
-        for (int at = 0; at < n; at += chunkTokens)
-        {
-            int len = Math.Min(chunkTokens, n - at);
-            var h = hidden.Narrow(0, at, len);
-            var t = targets.Narrow(0, at, len).Contiguous();
-            parts.Add(Checkpoint.Run(inp => Ops.CrossEntropy(Logits(inp[0]), t, ignoreIndex, Reduction.None), [h], [LmHead]));
-        }
-        return parts.Count == 1 ? parts[0] : Ops.Cat(parts, 0);
+        return Checkpoint.RunByRows((h, first) => Ops.CrossEntropy(Logits(h), targets.Narrow(0, first, h.Size(0)).Contiguous(), ignoreIndex, Reduction.None),
+            hidden, chunkTokens, [LmHead]);
     }
 }

@@ -120,4 +120,48 @@ public class CheckpointTests
         Ops.Sum(Checkpoint.Run(i => Ops.Mul(Ops.Dropout(i[0], 0.5, g3), i[0]), [x3], [])).Backward();
         Assert.NotEqual(x1.Grad!.ToDoubleArray(), x3.Grad!.ToDoubleArray());
     }
+
+    // A row-wise region with a parameter: row i of tanh(x·Wᵀ) + the row's index (the firstRow argument is used).
+    private static Tensor RowRegion(Tensor block, int first, Tensor w)
+    {
+        var idx = Tensor.FromArray(Enumerable.Range(first, block.Size(0)).Select(i => (double)i).ToArray(), block.Size(0), 1);
+        return Ops.Add(Ops.Tanh(Ops.Linear(block, w)), idx);
+    }
+
+    [Theory]
+    [InlineData(2)]   // 7 rows: blocks 2, 2, 2, 1
+    [InlineData(7)]
+    public void RowBlocksGiveThePlainValuesAndGradients(int blockRows)
+    {
+        var x1 = Tensor.RandN([7, 5], 21, 1.0, DType.F64); x1.RequiresGrad = true;
+        var w1 = Tensor.RandN([3, 5], 22, 0.5, DType.F64); w1.RequiresGrad = true;
+        var x2 = x1.Detach().Clone(); x2.RequiresGrad = true;
+        var w2 = w1.Detach().Clone(); w2.RequiresGrad = true;
+        var up = Tensor.RandN([7, 3], 23, 1.0, DType.F64);
+        var plain = RowRegion(Ops.Scale(x1, 2), 0, w1);
+        var rows = Checkpoint.RunByRows((b, first) => RowRegion(b, first, w2), Ops.Scale(x2, 2), blockRows, [w2]);
+        Assert.Equal(plain.ToDoubleArray(), rows.ToDoubleArray());
+        Ops.Sum(Ops.Mul(plain, up)).Backward();
+        Ops.Sum(Ops.Mul(rows, up)).Backward();
+        // x's gradient is row-wise: bit for bit. W's is summed block by block: to rounding (one block: bit for bit).
+        Assert.Equal(x1.Grad!.ToDoubleArray(), x2.Grad!.ToDoubleArray());
+        var (ga, gb) = (w1.Grad!.ToDoubleArray(), w2.Grad!.ToDoubleArray());
+        for (int i = 0; i < ga.Length; i++) Assert.Equal(ga[i], gb[i], 12);
+    }
+
+    [Fact]
+    public void RowBlocksMatchFiniteDifferencesInF64()
+    {
+        var x = Tensor.RandN([7, 5], 31, 1.0, DType.F64); x.RequiresGrad = true;
+        var w = Tensor.RandN([3, 5], 32, 0.5, DType.F64); w.RequiresGrad = true;
+        GradCheck.Check(i => Checkpoint.RunByRows((b, first) => RowRegion(b, first, i[1]), Ops.Scale(i[0], 1.3), 3, [i[1]]), [x, w]);
+    }
+
+    [Fact]
+    public void RowBlocksRefuseARegionThatDropsRows()
+    {
+        var x = Tensor.RandN([6, 2], 1, 1.0, DType.F64);
+        var e = Assert.Throws<InvalidOperationException>(() => Checkpoint.RunByRows((b, _) => Ops.Sum(b, 0, keepDim: true), x, 4, []));
+        Assert.Contains("rows", e.Message);
+    }
 }
