@@ -47,9 +47,20 @@ public class SftTrainer(TrainableModel model, IReadOnlyList<SftExample> train, T
     protected override MicroBatchLoss ComputeLoss(IReadOnlyList<SftExample> micro, double stepUnits, TrainingStepContext ctx)
     {
         var batch = TokenBatch.FromSft(micro, Options.MaxLength, Options.PadTokenId).To(Model.Model.Device);
-        var logits = Model.Model.Forward(batch.Ids, batch.KeyMask);
-        int b = batch.Rows, t = batch.Time, v = logits.Size(-1);
-        var perToken = Ops.CrossEntropy(logits.Reshape(b * t, v), batch.Targets.Reshape(b * t), LabelMask.Ignore, Reduction.None).Reshape(b, t);
+        int b = batch.Rows, t = batch.Time;
+        Tensor? logits = null;
+        Tensor perToken;
+        if (Options.LossChunkTokens > 0)
+        {
+            // Long contexts: the logits exist one block of positions at a time (ctx.Logits stays null).
+            var hidden = Model.Model.ForwardHidden(batch.Ids, batch.KeyMask);
+            perToken = Model.Model.ChunkedCrossEntropy(hidden.Reshape(b * t, hidden.Size(-1)), batch.Targets.Reshape(b * t), Options.LossChunkTokens, LabelMask.Ignore).Reshape(b, t);
+        }
+        else
+        {
+            logits = Model.Model.Forward(batch.Ids, batch.KeyMask);
+            perToken = Ops.CrossEntropy(logits.Reshape(b * t, logits.Size(-1)), batch.Targets.Reshape(b * t), LabelMask.Ignore, Reduction.None).Reshape(b, t);
+        }
         // Weight matrix: w_b on counted positions (over the row's count for example means), 0 elsewhere, over the step's units.
         var mask = batch.CountedMask(DType.F64).ToDoubleArray();
         bool perExample = SftOptions.Normalization == SftLossNormalization.ExampleMean;

@@ -66,6 +66,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         _runSeed = options.Seed;
         Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
         model.SeedDecoderDropout(options.Seed);
+        model.Model.GradientCheckpointing = options.GradientCheckpointing;
         foreach (var (name, g) in model.Generators) _registry.RegisterGenerator(name, g);
     }
 

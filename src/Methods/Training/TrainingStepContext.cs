@@ -31,7 +31,7 @@ public sealed class TrainingStepContext
     public bool Training { get; init; } = true;
     /// <summary>The model input (for preference trainers, the policy's concatenated chosen/rejected or matched rows).</summary>
     public TokenBatch? Batch { get; set; }
-    /// <summary>Logits [B, T, V] of <see cref="Batch"/>, with their graph.</summary>
+    /// <summary>Logits [B, T, V] of <see cref="Batch"/>, with their graph; null when SFT computes its loss in chunks (<see cref="TrainerOptions.LossChunkTokens"/>).</summary>
     public Tensor? Logits { get; set; }
     /// <summary>SFT: cross-entropy per target position [B, T] (0 where the target is −100), with its graph.</summary>
     public Tensor? PerTokenLoss { get; set; }

@@ -7,7 +7,7 @@ namespace Engine.Models.Lora;
 /// The low-rank update of one linear layer: y += scale·B(A(dropout(x))), A [r, in], B [out, r].
 /// Installed through <see cref="LinearLayer.Adapter"/>; the base weight is untouched.
 /// </summary>
-public sealed class LoraLayer
+public sealed class LoraLayer : ILayerAdapter
 {
     private readonly LoraModel _owner;
     public LinearLayer Target { get; }
@@ -23,6 +23,9 @@ public sealed class LoraLayer
     {
         _owner = owner; Target = target; A = a; B = b; Scale = scale; Dropout = dropout;
     }
+
+    IEnumerable<Tensor> ILayerAdapter.AdapterParameters => [A, B];
+    Generator? ILayerAdapter.AdapterGenerator => Dropout > 0 ? _owner.DropoutGenerator : null;
 
     public Tensor Forward(Tensor x)
     {

@@ -21,6 +21,25 @@ public sealed class DecoderLayer
 
     public IEnumerable<LinearLayer> Linears => [Q, K, V, O, Gate, Up, Down];
 
+    /// <summary>Every tensor the block reads that may train: norm weights, linear weights and biases, adapters' tensors.</summary>
+    internal IEnumerable<Tensor> Tensors()
+    {
+        yield return InputNorm;
+        yield return PostAttentionNorm;
+        if (QNorm is not null) yield return QNorm;
+        if (KNorm is not null) yield return KNorm;
+        foreach (var l in Linears)
+        {
+            yield return l.Weight;
+            if (l.Bias is not null) yield return l.Bias;
+            if (l.Adapter?.Target is ILayerAdapter a) foreach (var t in a.AdapterParameters) yield return t;
+        }
+    }
+
+    /// <summary>The generators of the adapters' random draws (see <see cref="ILayerAdapter"/>), each once.</summary>
+    internal IEnumerable<Generator> AdapterGenerators() =>
+        Linears.Select(l => (l.Adapter?.Target as ILayerAdapter)?.AdapterGenerator).OfType<Generator>().Distinct();
+
     /// <param name="x">[B, T, H] hidden states.</param>
     /// <param name="cos">Rotary tables [B, T, D].</param>
     /// <param name="keyMask">[B, Tpast+T] 1 = attend, 0 = padding; null when nothing is padded.</param>

@@ -76,7 +76,8 @@ public sealed partial class TransformerModel
         for (int i = 0; i < layers; i++)
         {
             var hooks = masks is null && dropout is null ? LayerHooks.None : new LayerHooks(masks?.ForLayer(i), dropout);
-            x = Layers[i].Forward(x, cos, sin, keyMask, cache, Config, hooks);
+            x = Checkpointed(hooks, cache) ? CheckpointedLayer(Layers[i], x, cos, sin, keyMask, hooks)
+                : Layers[i].Forward(x, cos, sin, keyMask, cache, Config, hooks);
         }
         cache?.Commit();
         if (layers < Config.NumLayers) return x;

@@ -17,6 +17,23 @@ public static class Autograd
     /// <summary>Inference scope: ops inside record nothing. <c>using var _ = Autograd.NoGrad();</c> Survives <c>await</c>.</summary>
     public static IDisposable NoGrad() { NoGradDepth.Value++; return new Scope(); }
 
+    /// <summary>
+    /// Recording back on inside a <see cref="NoGrad"/> scope (torch.enable_grad), until disposed: the backward of a
+    /// checkpointed region (<see cref="Checkpoint"/>) reruns its forward with recording on.
+    /// </summary>
+    public static IDisposable EnableGrad()
+    {
+        int saved = NoGradDepth.Value;
+        NoGradDepth.Value = 0;
+        return new RestoreScope(saved);
+    }
+
+    private sealed class RestoreScope(int depth) : IDisposable
+    {
+        private bool _done;
+        public void Dispose() { if (!_done) { _done = true; NoGradDepth.Value = depth; } }
+    }
+
     private sealed class Scope : IDisposable
     {
         private bool _done;

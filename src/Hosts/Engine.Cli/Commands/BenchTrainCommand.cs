@@ -20,16 +20,20 @@ public static class BenchTrainCommand
         var seq = new Option<int>("--seq") { Description = "Tokens per sequence.", DefaultValueFactory = _ => 255 };
         var steps = new Option<int>("--steps") { Description = "Timed steps after one warm-up step; the mean is reported.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: ENGINE_THREADS or all cores).", DefaultValueFactory = _ => CpuThreads.Count };
-        var cmd = new Command("train", "Time full fine-tuning steps on random tokens: tokens/s, GFLOP/s, per-op breakdown, peak memory.") { model, batch, seq, steps, threads };
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(batch), r.GetValue(seq), r.GetValue(steps), r.GetValue(threads)));
+        var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Rerun each decoder layer's forward in the backward instead of keeping its activations (as `engine sft --gradient-checkpointing`)." };
+        var lossChunk = new Option<int>("--loss-chunk-tokens") { Description = "Compute the LM head and cross-entropy this many positions at a time, rerun in the backward (as `engine sft --loss-chunk-tokens`); 0 = full logits.", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("train", "Time full fine-tuning steps on random tokens: tokens/s, GFLOP/s, per-op breakdown, peak memory.") { model, batch, seq, steps, threads, checkpointing, lossChunk };
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(batch), r.GetValue(seq), r.GetValue(steps), r.GetValue(threads), r.GetValue(checkpointing), r.GetValue(lossChunk)));
         return cmd;
     }
 
-    private static int Run(string dir, int batch, int seq, int steps, int threads)
+    private static int Run(string dir, int batch, int seq, int steps, int threads, bool checkpointing, int lossChunk)
     {
         if (batch <= 0 || seq <= 0 || steps <= 0 || threads <= 0) { Console.Error.WriteLine("--batch, --seq, --steps and --threads must be positive."); return 2; }
+        if (lossChunk < 0) { Console.Error.WriteLine("--loss-chunk-tokens must be ≥ 0."); return 2; }
         CpuThreads.Count = threads;
         var m = TransformerModel.Load(dir);
+        m.GradientCheckpointing = checkpointing;
         var cfg = m.Config;
         var ps = m.Parameters.Values.Distinct().ToList();
         m.RequireGrad();
@@ -42,8 +46,9 @@ public static class BenchTrainCommand
         void Step(bool timed)
         {
             var sw = Stopwatch.StartNew();
-            var logits = m.Forward(input);
-            var loss = Ops.CrossEntropy(logits.Reshape(batch * seq, cfg.VocabSize), targets);
+            var loss = lossChunk > 0
+                ? Ops.Mean(m.ChunkedCrossEntropy(m.ForwardHidden(input).Reshape(batch * seq, cfg.HiddenSize), targets, lossChunk))
+                : Ops.CrossEntropy(m.Forward(input).Reshape(batch * seq, cfg.VocabSize), targets);
             double t0 = sw.Elapsed.TotalSeconds;
             loss.Backward();
             double t1 = sw.Elapsed.TotalSeconds;
@@ -53,7 +58,8 @@ public static class BenchTrainCommand
             if (timed) { fwd += t0; bwd += t1 - t0; optim += sw.Elapsed.TotalSeconds - t1; }
         }
         BenchReport.Machine(threads);
-        Console.WriteLine($"model {dir}: {m.ParameterCount / 1e6:F1}M parameters, hidden {cfg.HiddenSize}, {cfg.NumLayers} layers, vocab {cfg.VocabSize}; batch {batch} × {seq} tokens");
+        Console.WriteLine($"model {dir}: {m.ParameterCount / 1e6:F1}M parameters, hidden {cfg.HiddenSize}, {cfg.NumLayers} layers, vocab {cfg.VocabSize}; batch {batch} × {seq} tokens; " +
+            $"gradient checkpointing {(checkpointing ? "on" : "off")}, loss {(lossChunk > 0 ? $"in chunks of {lossChunk} positions" : "over full logits")}");
         Step(false); // warm-up: JIT tiers, optimizer state, page faults
         GC.Collect();
         BenchReport.ResetPeak();

@@ -15,16 +15,17 @@ public static class SftCommand
     {
         var o = new TrainingCliOptions();
         var sampler = new Option<string>("--sampler") { Description = "Batch order: random (a seeded shuffle per epoch) or group (every optimizer step's batch from one \"group\" field value, CommonIT; groups from `engine commonit group`).", DefaultValueFactory = _ => "random" };
+        var lossChunk = TrainingCliOptions.LossChunkTokens();
         var remainder = new Option<string>("--group-remainder") { Description = "With --sampler group: keep (a group's last, smaller batch is trained, so every record is seen each epoch) or drop (the released CommonIT code's drop_last).", DefaultValueFactory = _ => "keep" };
         var cmd = new Command("sft", "Supervised fine-tuning. Records: chat \"messages\", Alpaca instruction/input/output, prompt/completion, or \"text\"; "
-            + "loss on completion tokens, weighted by an optional per-record \"weight\". Writes checkpoints, metrics and the final HF model to --output.") { sampler, remainder };
+            + "loss on completion tokens, weighted by an optional per-record \"weight\". Writes checkpoints, metrics and the final HF model to --output.") { sampler, remainder, lossChunk };
         o.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var (bundle, trainable) = o.LoadModel(r);
             var tok = o.Tokenizer(r, bundle);
             var (train, eval) = o.LoadData<SftExample>(r, (p, d) => TrainingDataset.LoadSft(p, tok, d), TrainEvalSplit.KeyOf);
-            var opts = o.TrainerOptions(r, TrainingCliOptions.PadId(bundle));
+            var opts = o.TrainerOptions(r, TrainingCliOptions.PadId(bundle)) with { LossChunkTokens = r.GetValue(lossChunk) };
             IBatchSampler? s = r.GetValue(sampler) switch
             {
                 "random" => null,

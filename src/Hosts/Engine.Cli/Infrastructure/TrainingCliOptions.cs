@@ -54,9 +54,25 @@ public sealed class TrainingCliOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing")
+    {
+        Description = "transformers' gradient_checkpointing: each decoder layer keeps only its input and reruns its forward in the backward, so "
+            + "activation memory is one hidden vector per layer and token instead of all of a layer's intermediates, for about a third more step "
+            + "time. Gradients are bit for bit those of a run without it.",
+    };
+
     public IEnumerable<Option> All => [Model, Data, EvalData, EvalSplit, Output, LearningRate, Schedule, WarmupSteps, WarmupRatio, Epochs, MaxSteps,
         BatchSize, GradAccum, MaxGradNorm, WeightDecay, Beta1, Beta2, Seed, SaveSteps, SaveTotalLimit, EvalSteps, LogSteps, Resume,
-        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision];
+        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing];
+
+    /// <summary>SFT's chunked LM-head loss (added by the verbs whose trainer computes SFT's loss).</summary>
+    public static Option<int> LossChunkTokens() => new("--loss-chunk-tokens")
+    {
+        Description = "Compute the LM head and cross-entropy this many positions at a time, each block rerun in the backward, so the "
+            + "[tokens × vocabulary] logits and their gradient never exist at once (long contexts). 0 = the full logits at once. "
+            + "Loss and gradients equal to rounding. 512 suits a 32k vocabulary.",
+        DefaultValueFactory = _ => 0,
+    };
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -85,6 +101,7 @@ public sealed class TrainingCliOptions
         PadTokenId = padId,
         FinalSave = r.GetValue(SaveAdapter) ? FinalSaveMode.Adapter : FinalSaveMode.Merged,
         Precision = ComputePrecisions.Parse(r.GetValue(Precision)!, CliOptions.ParseDevice(r.GetValue(Device)!)),
+        GradientCheckpointing = r.GetValue(GradientCheckpointing),
     };
 
     /// <summary>The model bundle, and the trainable wrapper (LoRA attached when asked).</summary>

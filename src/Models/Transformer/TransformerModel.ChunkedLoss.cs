@@ -1,0 +1,28 @@
+using Engine.Runtime;
+
+namespace Engine.Models.Transformer;
+
+/// <summary>The LM head and next-token cross-entropy computed a block of positions at a time, for training on long contexts.</summary>
+public sealed partial class TransformerModel
+{
+    /// <summary>
+    /// Cross-entropy per position [N] of the LM head's logits for final hidden states <paramref name="hidden"/> [N, H]
+    /// against <paramref name="targets"/> [N] (0 where the target is <paramref name="ignoreIndex"/>): the same values as
+    /// <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, Reduction.None)</c>, but computed
+    /// <paramref name="chunkTokens"/> positions at a time, each block checkpointed (<see cref="Checkpoint.RunByRows"/>): its
+    /// logits are rebuilt in the backward, so neither the [N, vocab] logits nor their gradient ever exist for all N at once.
+    /// The cost is one more LM-head matmul over the positions. Values and gradients equal the plain path's to rounding:
+    /// a block's matmuls have fewer rows (the GEMM's edge tiles may accumulate in another order) and the LM head's
+    /// weight gradient is summed block by block.
+    /// </summary>
+    public Tensor ChunkedCrossEntropy(Tensor hidden, Tensor targets, int chunkTokens, int ignoreIndex = -100)
+    {
+        if (hidden.Rank != 2 || hidden.Size(1) != Config.HiddenSize)
+            throw new ArgumentException($"hidden must be [positions, {Config.HiddenSize}], got {hidden.ShapeString}.");
+        if (targets.Rank != 1 || targets.Size(0) != hidden.Size(0))
+            throw new ArgumentException($"targets must be [{hidden.Size(0)}], got {targets.ShapeString}.");
+        if (chunkTokens <= 0) throw new ArgumentOutOfRangeException(nameof(chunkTokens), $"chunkTokens must be positive, got {chunkTokens}.");
+        return Checkpoint.RunByRows((h, first) => Ops.CrossEntropy(Logits(h), targets.Narrow(0, first, h.Size(0)).Contiguous(), ignoreIndex, Reduction.None),
+            hidden, chunkTokens, [LmHead]);
+    }
+}
