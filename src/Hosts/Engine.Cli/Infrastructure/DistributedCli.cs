@@ -16,7 +16,8 @@ public static class DistributedCli
         var world = WorldInfo.Detect();
         c = Communicators.Create(world, device);
         Communicators.Current = c;
-        if (world.IsDistributed && world.IsRoot) Console.Error.WriteLine($"distributed: {world.Size} processes ({world.Launcher}, {c.Backend})");
+        // One line per rank: which process is which (to find or stop one rank of a job).
+        if (world.IsDistributed) Console.Error.WriteLine($"distributed: rank {world.Rank} of {world.Size} pid {Environment.ProcessId} ({world.Launcher}, {c.Backend})");
         return c;
     }
 
