@@ -18,7 +18,10 @@ public static class ParameterChecksum
         ulong h = 0x9E3779B97F4A7C15UL;
         foreach (var t in tensors)
         {
-            var bytes = t.Contiguous().ToArray<byte>();
+            // Trained tensors are f32 (or f64) masters: hash their exact bits.
+            byte[] bytes = t.DType == DType.F64
+                ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.ToArray<double>().AsSpan()).ToArray()
+                : System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.To(DType.F32).ToArray<float>().AsSpan()).ToArray();
             var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes.AsSpan(0, bytes.Length & ~7));
             foreach (var w in words) h = Mix(h ^ w);
             for (int i = bytes.Length & ~7; i < bytes.Length; i++) h = Mix(h ^ bytes[i]);
