@@ -80,7 +80,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         _runSeed = options.Seed;
         Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
         model.SeedDecoderDropout(options.Seed);
-        foreach (var (name, g) in model.Generators) _registry.RegisterGenerator(name, g);
+        foreach (var (name, g) in model.Generators) { _registry.RegisterGenerator(name, g); _generators.Add(g); }
     }
 
     // ---- what a method registers (before Train) ----
@@ -101,7 +101,17 @@ public abstract class TrainerBase<TExample> where TExample : class
     public void RegisterState(string name, Func<MethodState> save, Action<MethodState> restore) { EnsureNotStarted(); _registry.RegisterState(name, save, restore); }
 
     /// <summary>Save <paramref name="generator"/>'s offset in every checkpoint and restore it on resume (the model's own are registered already).</summary>
-    public void RegisterGenerator(string name, Generator generator) { EnsureNotStarted(); _registry.RegisterGenerator(name, generator); }
+    public void RegisterGenerator(string name, Generator generator) { EnsureNotStarted(); _registry.RegisterGenerator(name, generator); _generators.Add(generator); }
+
+    private readonly List<Generator> _generators = [];
+
+    /// <summary>
+    /// Data parallel: each micro-batch draws its random numbers (dropout) from its own range of every generator, a
+    /// function of the step's starting offset and the micro-batch's index in the step, so ranks draw independent masks,
+    /// every rank's generators agree after the step, and any number of processes above one draws the same masks.
+    /// (One process keeps drawing sequentially, as before; with dropout its masks differ from a multi-process run's.)
+    /// </summary>
+    private const int MicroBatchOffsetShift = 32;
 
     private void EnsureNotStarted()
     {
@@ -262,6 +272,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         var (firstMicro, myMicros) = StepSharding.MicroBatchesOf((indices.Length + microSize - 1) / microSize, Communicator.Rank, Communicator.Size);
         double units = NormalizerUnits(step.Examples);
         Model.Training = true;
+        ulong[]? stepOffsets = null;
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
@@ -269,10 +280,13 @@ public abstract class TrainerBase<TExample> where TExample : class
         using (Autocast.For(Precision))
         {
             BeginStep(step);
+            if (Communicator.Size > 1) stepOffsets = _generators.Select(g => g.Offset).ToArray();
             foreach (var (idx, ex) in step.MicroBatches())
             {
                 // Data parallel: this rank's block of the step's micro-batches (numbered as in the whole step).
                 if (micro < firstMicro || micro >= firstMicro + myMicros) { micro++; continue; }
+                if (stepOffsets is not null)
+                    for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + ((ulong)micro << MicroBatchOffsetShift);
                 var ctx = Context(true, idx, micro++, units > 0 ? NormalizerUnits(ex) / units : 0, step.Count);
                 var r = ComputeLoss(ex, units, ctx);
                 var total = r.Loss;
@@ -290,6 +304,11 @@ public abstract class TrainerBase<TExample> where TExample : class
                 AfterMicroBatch(ctx);
                 foreach (var c in Observers) c.OnMicroBatch(ctx);
             }
+        }
+        if (stepOffsets is not null)
+        {
+            ulong microBatches = (ulong)((indices.Length + microSize - 1) / microSize);
+            for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
         }
         if (Communicator.Size > 1)
         {

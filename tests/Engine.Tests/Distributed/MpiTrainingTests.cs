@@ -85,6 +85,57 @@ public class MpiTrainingTests
         finally { Directory.Delete(root, true); }
     }
 
+    /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
+    [Fact]
+    public void TwoRanksTrainKtoBitwiseLikeOneProcess()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var model = MakeModel(root);
+            var data = Path.Combine(root, "kto.jsonl");
+            File.WriteAllLines(data, ToyTraining.Words.Select((w, i) =>
+                $"{{\"prompt\": \"{w}.\", \"completion\": \"{(i % 3 == 0 ? w : new string(w.Reverse().ToArray()))}.\", \"label\": {(i % 3 == 0 ? "false" : "true")}}}"));
+            string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
+            string[] Kto(string output) => ["kto", "--model", model, "--data", data, "--output", output, "--max-steps", "3", "--batch-size", "2", "--grad-accum", "2",
+                "--lr", "1e-2", "--log-steps", "1", "--parameter-check-steps", "1"];
+            Ok(Mpirun.Run(0, Kto(one)), "one process");
+            Ok(Mpirun.Run(2, Kto(two)), "mpirun -np 2 kto");
+            var w1 = Weights(one); var w2 = Weights(two); var w0 = Weights(model);
+            Assert.Contains(w1, kv => !kv.Value.SequenceEqual(w0[kv.Key]));
+            foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(w2[k]), $"{k} differs between one process and two ranks");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>
+    /// With dropout each micro-batch draws from its own range of the generator, a function of its index in the step:
+    /// two and four processes draw the same masks (the parameters then differ only by the order of the gradient sum).
+    /// </summary>
+    [Fact]
+    public void WithDropoutTwoAndFourRanksDrawTheSameMasks()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (MakeModel(root), MakeData(root));
+            string two = Path.Combine(root, "two"), four = Path.Combine(root, "four");
+            string[] Lora(string output) => ["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "4", "--batch-size", "1", "--grad-accum", "4",
+                "--lr", "1e-2", "--log-steps", "1", "--lora", "--lora-targets", "all-linear", "--lora-dropout", "0.3", "--save-adapter"];
+            Ok(Mpirun.Run(2, Lora(two)), "mpirun -np 2");
+            Ok(Mpirun.Run(4, Lora(four)), "mpirun -np 4");
+            var a = SafeTensorsDictionary.ReadAll(Path.Combine(two, "adapter_model.safetensors")).ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
+            var b = SafeTensorsDictionary.ReadAll(Path.Combine(four, "adapter_model.safetensors")).ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
+            Assert.Contains(a, kv => kv.Key.Contains("lora_B") && kv.Value.Any(x => x != 0));
+            foreach (var (k, v) in a)
+                for (int i = 0; i < v.Length; i++)
+                    Assert.True(Math.Abs(v[i] - b[k][i]) <= 1e-5 * Math.Max(1e-3, Math.Abs(v[i])), $"{k}[{i}]: 2 ranks {v[i]}, 4 ranks {b[k][i]}");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Fact]
     public void AKilledRankFailsTheJobAndResumeWithOneProcessEndsWhereTheUninterruptedRunEnds()
     {
