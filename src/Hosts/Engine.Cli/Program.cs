@@ -26,6 +26,7 @@ root.Subcommands.Add(LongMtCommand.Create());
 root.Subcommands.Add(LsmCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(SeaPoCommand.Create());
+root.Subcommands.Add(DistributedCommand.Create());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Methods.Training.Checkpoints;
+using Engine.Methods.Training.Distributed;
 using Engine.Methods.Training.Optimization;
 using Engine.Methods.Training.Sampling;
 using Engine.Runtime;
+using Engine.Runtime.Distributed;
 
 namespace Engine.Methods.Training;
 
@@ -35,6 +37,8 @@ public abstract class TrainerBase<TExample> where TExample : class
     public IBatchSampler Sampler { get; }
     /// <summary>Observers of the run, called after the trainer's own hook for each event.</summary>
     public List<ITrainerCallback> Callbacks { get; } = [];
+    /// <summary>The callbacks this process calls: all of them on rank 0, none on the other ranks (they would see the same numbers).</summary>
+    private IEnumerable<ITrainerCallback> Observers => IsRoot ? Callbacks : [];
 
     public long Step { get; private set; }
     public SamplerPosition Position { get; private set; } = new(0, 0);
@@ -45,6 +49,15 @@ public abstract class TrainerBase<TExample> where TExample : class
 
     /// <summary>The precision this run computes in (<see cref="TrainerOptions.Precision"/>, or the model device's default).</summary>
     public ComputePrecision Precision { get; }
+
+    /// <summary>
+    /// The world this trainer trains in (<see cref="Communicators.Current"/> when it was built, else one process). With
+    /// more than one rank, training is data parallel: every rank draws the same global step batch, runs its block of
+    /// the step's micro-batches (<see cref="StepSharding"/>), and the gradients are summed over ranks before clipping and
+    /// AdamW, so every rank makes the same update; rank 0 alone writes checkpoints, the final model and calls the callbacks.
+    /// </summary>
+    public ICommunicator Communicator { get; }
+    public bool IsRoot => Communicator.Rank == 0;
 
     private readonly TrainerOptimizer _optimizer;
     private readonly CheckpointRegistry _registry = new();
@@ -62,12 +75,13 @@ public abstract class TrainerBase<TExample> where TExample : class
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : (long)options.Epochs * Sampler.StepsPerEpoch;
         if (TotalSteps <= 0) throw new ArgumentException("Nothing to train: zero steps (empty sampler?).");
         Schedule = LrSchedule.From(options, TotalSteps);
-        _optimizer = new TrainerOptimizer(model, options, Schedule);
+        Communicator = Communicators.CurrentOrLocal(model.Model.Device);
+        _optimizer = new TrainerOptimizer(model, options, Schedule, Communicator);
         _runSeed = options.Seed;
         Precision = options.Precision ?? ComputePrecisions.DefaultFor(model.Model.Device);
         model.SeedDecoderDropout(options.Seed);
         model.Model.GradientCheckpointing = options.GradientCheckpointing;
-        foreach (var (name, g) in model.Generators) _registry.RegisterGenerator(name, g);
+        foreach (var (name, g) in model.Generators) { _registry.RegisterGenerator(name, g); _generators.Add(g); }
     }
 
     // ---- what a method registers (before Train) ----
@@ -88,7 +102,17 @@ public abstract class TrainerBase<TExample> where TExample : class
     public void RegisterState(string name, Func<MethodState> save, Action<MethodState> restore) { EnsureNotStarted(); _registry.RegisterState(name, save, restore); }
 
     /// <summary>Save <paramref name="generator"/>'s offset in every checkpoint and restore it on resume (the model's own are registered already).</summary>
-    public void RegisterGenerator(string name, Generator generator) { EnsureNotStarted(); _registry.RegisterGenerator(name, generator); }
+    public void RegisterGenerator(string name, Generator generator) { EnsureNotStarted(); _registry.RegisterGenerator(name, generator); _generators.Add(generator); }
+
+    private readonly List<Generator> _generators = [];
+
+    /// <summary>
+    /// Data parallel: each micro-batch draws its random numbers (dropout) from its own range of every generator, a
+    /// function of the step's starting offset and the micro-batch's index in the step, so ranks draw independent masks,
+    /// every rank's generators agree after the step, and any number of processes above one draws the same masks.
+    /// (One process keeps drawing sequentially, as before; with dropout its masks differ from a multi-process run's.)
+    /// </summary>
+    private const int MicroBatchOffsetShift = 32;
 
     private void EnsureNotStarted()
     {
@@ -149,18 +173,20 @@ public abstract class TrainerBase<TExample> where TExample : class
     {
         _started = true;
         var outDir = Options.OutputDir;
-        if (outDir is not null)
+        if (outDir is not null && IsRoot)
         {
             Directory.CreateDirectory(outDir);
             CheckpointStore.CleanPartial(outDir);
         }
         if (resume)
         {
+            // Every rank resumes from the checkpoint rank 0 found (the folder is shared).
             var latest = outDir is null ? null : CheckpointStore.Latest(outDir);
+            if (Communicator.Size > 1) latest = Communicator.BroadcastString(latest) is { Length: > 0 } l ? l : null;
             if (latest is null) throw new InvalidOperationException($"--resume: no complete checkpoint-<step> folder in {outDir ?? "(no output dir)"}.");
             LoadCheckpoint(latest);
         }
-        foreach (var c in Callbacks) c.OnTrainBegin(TotalSteps, Step);
+        foreach (var c in Observers) c.OnTrainBegin(TotalSteps, Step);
         EnsurePrepared();
 
         IReadOnlyList<int[]>? epochBatches = null; int batchesOfEpoch = -1, epochBegun = -1;
@@ -175,7 +201,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             {
                 epochBegun = Position.Epoch;
                 OnEpochBegin(Position.Epoch);
-                foreach (var c in Callbacks) c.OnEpochBegin(Position.Epoch);
+                foreach (var c in Observers) c.OnEpochBegin(Position.Epoch);
             }
             int[] indices;
             if (Sampler is IStatefulBatchSampler stateful) indices = stateful.NextBatch(Step);
@@ -194,7 +220,9 @@ public abstract class TrainerBase<TExample> where TExample : class
             var m = new StepMetrics(Step, Position.Epoch, loss, opt.LearningRate, opt.GradNorm, tokens, tokens / secs, extra);
             History.Add(m);
             OnStepEnd(m);
-            foreach (var c in Callbacks) c.OnStepEnd(m);
+            foreach (var c in Observers) c.OnStepEnd(m);
+            if (Communicator.Size > 1 && Options.ParameterCheckSteps > 0 && (Step % Options.ParameterCheckSteps == 0 || Step == TotalSteps))
+                ParameterChecksum.Verify(Communicator, _optimizer.AllParameters, Step);
 
             windowLoss += loss; windowSteps++;
             foreach (var (k, v) in extra) windowExtra[k] = windowExtra.GetValueOrDefault(k) + v;
@@ -202,7 +230,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             {
                 var avg = windowExtra.ToDictionary(kv => kv.Key, kv => kv.Value / windowSteps);
                 var logged = m with { Loss = windowLoss / windowSteps, Extra = avg };
-                foreach (var c in Callbacks) c.OnLog(logged);
+                foreach (var c in Observers) c.OnLog(logged);
                 windowLoss = 0; windowSteps = 0; windowExtra.Clear();
             }
             if (EvalSet is not null && Options.EvalSteps > 0 && Step % Options.EvalSteps == 0) lastEval = RunEval();
@@ -212,11 +240,15 @@ public abstract class TrainerBase<TExample> where TExample : class
         if (outDir is not null)
         {
             if (Options.SaveSteps > 0 && Step % Options.SaveSteps == 0) SaveCheckpoint(outDir);
-            Model.SaveFinal(outDir, Options.FinalSave);
-            WriteState(outDir);
+            if (IsRoot)
+            {
+                Model.SaveFinal(outDir, Options.FinalSave);
+                WriteState(outDir);
+            }
         }
+        Communicator.Barrier(); // no rank goes on (and reads the output) before rank 0 has written it
         Model.Training = false; // the trained model is used for inference next: no dropout
-        foreach (var c in Callbacks) c.OnTrainEnd(Step);
+        foreach (var c in Observers) c.OnTrainEnd(Step);
         return new TrainResult(Step, lastLoss, lastEval, History, outDir);
     }
 
@@ -236,9 +268,12 @@ public abstract class TrainerBase<TExample> where TExample : class
 
     private (double loss, long tokens, Dictionary<string, double> extra, OptimizerStep opt) TrainStep(int[] indices)
     {
-        var step = new StepExamples<TExample>(true, indices, indices.Select(i => TrainSet[i]).ToArray(), Options.BatchSize);
+        int microSize = StepSharding.MicroBatchSize(indices.Length, Options.BatchSize, Communicator.Size);
+        var step = new StepExamples<TExample>(true, indices, indices.Select(i => TrainSet[i]).ToArray(), microSize);
+        var (firstMicro, myMicros) = StepSharding.MicroBatchesOf((indices.Length + microSize - 1) / microSize, Communicator.Rank, Communicator.Size);
         double units = NormalizerUnits(step.Examples);
         Model.Training = true;
+        ulong[]? stepOffsets = null;
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
@@ -246,8 +281,13 @@ public abstract class TrainerBase<TExample> where TExample : class
         using (Autocast.For(Precision))
         {
             BeginStep(step);
+            if (Communicator.Size > 1) stepOffsets = _generators.Select(g => g.Offset).ToArray();
             foreach (var (idx, ex) in step.MicroBatches())
             {
+                // Data parallel: this rank's block of the step's micro-batches (numbered as in the whole step).
+                if (micro < firstMicro || micro >= firstMicro + myMicros) { micro++; continue; }
+                if (stepOffsets is not null)
+                    for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + ((ulong)micro << MicroBatchOffsetShift);
                 var ctx = Context(true, idx, micro++, units > 0 ? NormalizerUnits(ex) / units : 0, step.Count);
                 var r = ComputeLoss(ex, units, ctx);
                 var total = r.Loss;
@@ -263,12 +303,35 @@ public abstract class TrainerBase<TExample> where TExample : class
                 foreach (var (k, v) in r.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
                 foreach (var (k, v) in ctx.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
                 AfterMicroBatch(ctx);
-                foreach (var c in Callbacks) c.OnMicroBatch(ctx);
+                foreach (var c in Observers) c.OnMicroBatch(ctx);
             }
+        }
+        if (stepOffsets is not null)
+        {
+            ulong microBatches = (ulong)((indices.Length + microSize - 1) / microSize);
+            for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
+        }
+        if (Communicator.Size > 1)
+        {
+            _optimizer.SynchronizeGradients();
+            (loss, tokens) = ReduceMetrics(loss, tokens, extra);
         }
         var opt = _optimizer.Step(Step);
         foreach (var (k, v) in opt.Metrics) extra[k] = v;
         return (loss, tokens, extra, opt);
+    }
+
+    /// <summary>Step loss, tokens and metrics summed over ranks (each rank's are sums over its micro-batches); rank 0's metric names are the step's.</summary>
+    private (double loss, long tokens) ReduceMetrics(double loss, long tokens, Dictionary<string, double> extra)
+    {
+        var keys = Communicator.BroadcastString(string.Join('\n', extra.Keys.Order(StringComparer.Ordinal))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var v = new double[2 + keys.Length];
+        v[0] = loss; v[1] = tokens;
+        for (int i = 0; i < keys.Length; i++) v[2 + i] = extra.GetValueOrDefault(keys[i]);
+        Communicator.AllReduceSum(v);
+        extra.Clear();
+        for (int i = 0; i < keys.Length; i++) extra[keys[i]] = v[2 + i];
+        return (v[0], (long)v[1]);
     }
 
     /// <summary>Loss and metrics over the held-out set (no extra terms, dropout off).</summary>
@@ -303,7 +366,7 @@ public abstract class TrainerBase<TExample> where TExample : class
     {
         var e = Evaluate();
         EvalHistory.Add(e);
-        foreach (var c in Callbacks) c.OnEval(e);
+        foreach (var c in Observers) c.OnEval(e);
         return e;
     }
 
@@ -314,10 +377,17 @@ public abstract class TrainerBase<TExample> where TExample : class
     /// <summary>Write &lt;out&gt;/checkpoint-&lt;step&gt; now (atomic).</summary>
     public string SaveCheckpoint(string outDir)
     {
+        // ZeRO-1: every rank hands its optimizer-state shard to rank 0 first (a collective).
+        var moments = _optimizer.GatherForSave();
+        if (!IsRoot)
+        {
+            Communicator.Barrier();
+            return CheckpointStore.PathFor(outDir, Step);
+        }
         var dir = CheckpointStore.Write(outDir, Step, tmp =>
         {
             Model.SaveTrainable(tmp);
-            _optimizer.Save(tmp);
+            _optimizer.Save(tmp, moments);
             CheckpointJson.Write(Path.Combine(tmp, SchedulerFile), new JsonObject
             {
                 ["kind"] = Schedule.Kind.ToString().ToLowerInvariant(), ["base_lr"] = Schedule.BaseLr,
@@ -328,7 +398,8 @@ public abstract class TrainerBase<TExample> where TExample : class
             CheckpointJson.Write(Path.Combine(tmp, SamplerFile), sampler);
             _registry.Save(tmp, _runSeed);
         }, WriteState, Options.SaveTotalLimit);
-        foreach (var c in Callbacks) c.OnCheckpoint(dir, Step);
+        Communicator.Barrier(); // the checkpoint is published before any rank takes the next step
+        foreach (var c in Observers) c.OnCheckpoint(dir, Step);
         return dir;
     }
 

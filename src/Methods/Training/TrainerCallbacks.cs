@@ -12,7 +12,7 @@ public sealed record EvalMetrics(long Step, double Loss, IReadOnlyDictionary<str
 /// monitors. Every member has an empty default, so an observer implements only what it needs. Callbacks run after
 /// the trainer's own hook for the same event (<see cref="TrainerBase{TExample}"/>'s protected virtuals), so they see
 /// the state a method has just updated. Behaviour a method changes (its loss, weights, state) belongs in a trainer
-/// subclass, not here.
+/// subclass, not here. In a data-parallel run (several processes) only rank 0 calls them: every rank computes the same metrics.
 /// </summary>
 public interface ITrainerCallback
 {

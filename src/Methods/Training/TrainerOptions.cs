@@ -70,6 +70,18 @@ public sealed record TrainerOptions
     /// </summary>
     public int LossChunkTokens { get; init; }
 
+    /// <summary>
+    /// Data parallel (several processes): compare a checksum of every rank's parameters every N steps and at the end,
+    /// failing on every rank if they differ (0 = never).
+    /// </summary>
+    public int ParameterCheckSteps { get; init; } = 100;
+
+    /// <summary>
+    /// ZeRO stage: 0 keeps the full AdamW state on every rank; 1 shards it (each rank updates 1/world of the model's
+    /// parameters, after a reduce-scatter of the gradients, then all ranks gather the parameters), so AdamW memory falls as 1/world.
+    /// </summary>
+    public int ZeroStage { get; init; }
+
     /// <summary>Examples consumed by one optimizer step.</summary>
     public int StepBatchSize => BatchSize * GradientAccumulation;
 
@@ -81,6 +93,8 @@ public sealed record TrainerOptions
         if (Epochs <= 0 && MaxSteps <= 0) throw new ArgumentException("Give a positive number of epochs or max steps.");
         if (WarmupSteps < 0 || WarmupRatio is < 0 or > 1) throw new ArgumentException("warmup steps must be ≥ 0 and warmup ratio in [0, 1].");
         if (LossChunkTokens < 0) throw new ArgumentException($"loss chunk tokens must be ≥ 0 (0 = full logits), got {LossChunkTokens}.");
+        if (ZeroStage is not (0 or 1)) throw new ArgumentException($"ZeRO stage must be 0 or 1, got {ZeroStage}.");
+        if (ParameterCheckSteps < 0) throw new ArgumentException($"parameter check steps must be ≥ 0, got {ParameterCheckSteps}.");
         if (SaveSteps > 0 && string.IsNullOrEmpty(OutputDir)) throw new ArgumentException("save steps need an output directory.");
     }
 }

@@ -24,7 +24,8 @@ public static class SelectItCommand
         var norm = new Option<string>("--normalization") { Description = "paper (P/ΣP, default) or code (the released code's extra softmax).", DefaultValueFactory = _ => "paper" };
         var batch = new Option<int>("--batch-size") { Description = "Rating inputs per forward pass (each record has --num-prompts of them).", DefaultValueFactory = _ => 8 };
         var shard = CliOptions.Shard();
-        shard.Description = "Score only shard i of n (\"i/n\": the records whose index among the valid records, mod n, is i) into the work folder; then run --merge once every shard is done.";
+        shard.Description = "Score only shard i of n (\"i/n\": the records whose index among the valid records, mod n, is i) into the work folder; then run --merge once every shard is done. "
+            + "Under a launcher (mpirun -np N, srun) without --shard, each process scores its rank's shard and rank 0 merges and selects.";
         var merge = new Option<bool>("--merge") { Description = "Do not score: merge and check the score files in --work-dir (every shard of every model, same options and input), apply --alpha, --weights, --ratio/--top-n, and write the selection." };
         var workDir = new Option<string?>("--work-dir") { Description = "Folder for the per-model (per-shard) score files, model-<m>[.shard-i-of-n].jsonl with their .job.json (default: <output>.work)." };
         var resume = CliOptions.Resume();
@@ -40,7 +41,8 @@ public static class SelectItCommand
         cmd.SetAction(r =>
         {
             var modelList = (r.GetValue(models) is { } ms ? ms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [ModelResolver.Resolve(null)]);
-            var sh = Shard.Parse(r.GetValue(shard));
+            var sh = RecordJobCliOptions.ShardOrLauncher(r.GetValue(shard));
+            bool launched = RecordJobCliOptions.IsLauncherShard(sh);
             if (r.GetValue(resume) && r.GetValue(overwrite)) throw new ArgumentException("--resume and --overwrite exclude each other.");
             var opts = new SelectItOptions
             {
@@ -66,7 +68,9 @@ public static class SelectItCommand
             if (!r.GetValue(merge))
             {
                 runner.Score(r.GetValue(input)!, work, r.GetValue(resume), r.GetValue(overwrite));
-                if (!sh.IsWhole) { Console.Error.WriteLine($"shard {sh} scored into {work}; run again with --merge when every shard is done."); return 0; }
+                // Under a launcher (mpirun -np N engine selectit ...): every rank scored its shard; rank 0 merges.
+                if (launched && !RecordJobCliOptions.WaitForShards()) return 0;
+                if (!sh.IsWhole && !launched) { Console.Error.WriteLine($"shard {sh} scored into {work}; run again with --merge when every shard is done."); return 0; }
             }
             var result = runner.Merge(r.GetValue(input)!, work, outPath, r.GetValue(scores) ?? outPath + ".scores.jsonl");
             Console.WriteLine($"selectit: kept {result.Selected} of {result.Records} records -> {outPath}");

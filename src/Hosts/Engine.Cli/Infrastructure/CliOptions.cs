@@ -44,7 +44,8 @@ public static class CliOptions
     {
         Description = "Process only shard i of n (\"i/n\"): the records whose 0-based index among the input's valid records, mod n, is i. "
             + "Writes <output stem>.shard-i-of-n<ext> beside --output; run every shard (e.g. as a Slurm array or Kubernetes Indexed Job), "
-            + "then `engine merge --output <output>` for the output one whole run writes, byte for byte.",
+            + "then `engine merge --output <output>` for the output one whole run writes, byte for byte. Under a launcher (mpirun -np N, srun) "
+            + "without --shard, each process takes its rank's shard (rank/N) and rank 0 merges when all are done.",
     };
 
     public static Option<bool> Resume() => new("--resume")

@@ -44,6 +44,18 @@ public sealed class TrainingCliOptions
     public Option<int> MaxLength { get; } = new("--max-length") { Description = "Maximum tokens per sequence (prompt + completion); longer examples are truncated (0 = no limit).", DefaultValueFactory = _ => 1024 };
     public Option<bool> SkipBadRecords { get; } = new("--skip-bad-records") { Description = "Report malformed records and continue instead of stopping at the first." };
     public Option<string> Device { get; } = CliOptions.Device();
+    public Option<int> Zero { get; } = new("--zero")
+    {
+        Description = "With several processes (mpirun/srun/torchrun, docs/distributed.md): ZeRO stage. 0 keeps the whole AdamW state on every "
+            + "process; 1 shards it, so each process holds and updates 1/N of the optimizer state (gradients reduce-scattered, parameters all-gathered).",
+        DefaultValueFactory = _ => 0,
+    };
+    public Option<int> ParameterCheckSteps { get; } = new("--parameter-check-steps")
+    {
+        Description = "With several processes: compare a checksum of every process's parameters every N steps and at the end; any difference stops "
+            + "the job with an error on every process (0 = never).",
+        DefaultValueFactory = _ => 100,
+    };
     public Option<string> Precision { get; } = new("--precision")
     {
         Description = "Compute precision: auto (bf16 on cuda, f32 on cpu), f32, or bf16. bf16 is mixed precision as torch.autocast does it: "
@@ -63,7 +75,7 @@ public sealed class TrainingCliOptions
 
     public IEnumerable<Option> All => [Model, Data, EvalData, EvalSplit, Output, LearningRate, Schedule, WarmupSteps, WarmupRatio, Epochs, MaxSteps,
         BatchSize, GradAccum, MaxGradNorm, WeightDecay, Beta1, Beta2, Seed, SaveSteps, SaveTotalLimit, EvalSteps, LogSteps, Resume,
-        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing];
+        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing, Zero, ParameterCheckSteps];
 
     /// <summary>SFT's chunked LM-head loss (added by the verbs whose trainer computes SFT's loss).</summary>
     public static Option<int> LossChunkTokens() => new("--loss-chunk-tokens")
@@ -102,13 +114,17 @@ public sealed class TrainingCliOptions
         FinalSave = r.GetValue(SaveAdapter) ? FinalSaveMode.Adapter : FinalSaveMode.Merged,
         Precision = ComputePrecisions.Parse(r.GetValue(Precision)!, CliOptions.ParseDevice(r.GetValue(Device)!)),
         GradientCheckpointing = r.GetValue(GradientCheckpointing),
+        ZeroStage = r.GetValue(Zero),
+        ParameterCheckSteps = r.GetValue(ParameterCheckSteps),
     };
 
     /// <summary>The model bundle, and the trainable wrapper (LoRA attached when asked).</summary>
     public (ModelBundle bundle, TrainableModel trainable) LoadModel(ParseResult r)
     {
         var dir = ModelResolver.Resolve(r.GetValue(Model));
-        var device = CliOptions.ParseDevice(r.GetValue(Device)!);
+        // Under a launcher (mpirun, srun, torchrun) this process is one rank of a data-parallel run; trainers join the world set here.
+        var device = DistributedCli.PerProcessDevice(r.GetValue(Device)!, CliOptions.ParseDevice(r.GetValue(Device)!));
+        DistributedCli.Join(device);
         // Full fine-tuning: the model's tensors are the f32 masters. LoRA under bf16: the frozen base is held in bf16
         // (half its memory; its matmuls take bf16 operands anyway), the adapters are the f32 masters.
         var baseType = r.GetValue(Lora) && ComputePrecisions.Parse(r.GetValue(Precision)!, device) == ComputePrecision.BF16 ? DType.BF16 : DType.F32;
@@ -155,7 +171,7 @@ public sealed class TrainingCliOptions
     public static void FinishOutput(ParseResult r, TrainingCliOptions o, ModelBundle bundle)
     {
         var outDir = r.GetValue(o.Output)!;
-        if (r.GetValue(o.SaveAdapter)) return;
+        if (r.GetValue(o.SaveAdapter) || Runtime.Distributed.Communicators.Current is { Rank: > 0 }) return;
         bundle.Tokenizer.Save(outDir);
         bundle.Generation?.Save(outDir);
     }

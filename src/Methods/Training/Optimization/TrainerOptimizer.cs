@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using Engine.Methods.Training.Checkpoints;
+using Engine.Methods.Training.Distributed;
 using Engine.Models.Checkpoints;
 using Engine.Models.Lora;
 using Engine.Runtime;
+using Engine.Runtime.Distributed;
 using Engine.Runtime.Optim;
 
 namespace Engine.Methods.Training.Optimization;
@@ -25,11 +27,55 @@ internal sealed class TrainerOptimizer
     private readonly LrSchedule _schedule;
     private readonly AdamW _decay, _noDecay;
     private readonly List<(ParameterGroup Group, AdamW Opt)> _groups = [];
+    private readonly ICommunicator _comm;
+    private readonly GradientSync _sync;
 
-    public TrainerOptimizer(TrainableModel model, TrainerOptions options, LrSchedule schedule)
+    public TrainerOptimizer(TrainableModel model, TrainerOptions options, LrSchedule schedule, ICommunicator comm)
     {
-        _model = model; _options = options; _schedule = schedule;
-        (_decay, _noDecay) = model.CreateOptimizers(options);
+        _model = model; _options = options; _schedule = schedule; _comm = comm;
+        _sync = new GradientSync(comm);
+        if (options.ZeroStage == 1)
+        {
+            // ZeRO-1: the model's moments live sharded in _zero; the two plain groups stay empty (nothing allocated).
+            _decay = new AdamW([], options.LearningRate); _noDecay = new AdamW([], options.LearningRate);
+            _zero = new ZeroShardedAdamW(Decayed(true), Decayed(false), options, comm);
+        }
+        else (_decay, _noDecay) = model.CreateOptimizers(options);
+    }
+
+    private readonly ZeroShardedAdamW? _zero;
+
+    private List<Tensor> Decayed(bool decays) => _model.Trainable.Where(kv => TrainableModel.Decays(kv.Key) == decays).Select(kv => kv.Value).ToList();
+
+    /// <summary>Every tensor this optimizer updates: the model's trainable tensors, then each group's, in a fixed order.</summary>
+    public IReadOnlyList<Tensor> AllParameters => _model.Parameters.Concat(_groups.SelectMany(g => Tensors(g.Group))).ToList();
+
+    /// <summary>Data parallel: sum the accumulated gradients over ranks (before <see cref="Step"/>).</summary>
+    public void SynchronizeGradients()
+    {
+        // ZeRO-1 reduce-scatters the model's gradients in Step; the methods' groups are all-reduced here.
+        if (_zero is null) _sync.AllReduce(AllParameters);
+        else _sync.AllReduce(_groups.SelectMany(g => Tensors(g.Group)).ToList());
+    }
+
+    /// <summary>
+    /// The optimizer state rank 0 needs to write a checkpoint, gathered from every rank (a collective: call it on every
+    /// rank); null when rank 0 holds it already (no ZeRO). Saved under the same names as a plain run's, so a checkpoint
+    /// resumes with or without ZeRO and with any number of processes.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>>? GatherForSave()
+    {
+        if (_zero is null) return null;
+        var moments = _zero.GatherMoments();
+        var list = new List<KeyValuePair<string, Tensor>>();
+        int nd = Decayed(true).Count;
+        for (int i = 0; i < moments.Count; i++)
+        {
+            var key = i < nd ? $"decay.{i}" : $"no_decay.{i - nd}";
+            list.Add(new($"{key}.exp_avg", moments[i].m));
+            list.Add(new($"{key}.exp_avg_sq", moments[i].v));
+        }
+        return list;
     }
 
     public IReadOnlyList<ParameterGroup> Groups => _groups.Select(g => g.Group).ToList();
@@ -58,22 +104,47 @@ internal sealed class TrainerOptimizer
             metrics[$"lr/{g.Name}"] = opt.LearningRate;
             metrics[$"grad_norm/{g.Name}"] = GradClip.GlobalNorm(Tensors(g));
         }
-        var global = _model.Parameters.Concat(_groups.Where(x => x.Group.Clipping == GroupClipping.WithModel).SelectMany(x => Tensors(x.Group))).ToList();
-        double norm = _options.MaxGradNorm > 0 ? GradClip.ClipGradNorm(global, _options.MaxGradNorm) : GradClip.GlobalNorm(global);
+        double norm;
+        if (_zero is null)
+        {
+            var global = _model.Parameters.Concat(_groups.Where(x => x.Group.Clipping == GroupClipping.WithModel).SelectMany(x => Tensors(x.Group))).ToList();
+            norm = _options.MaxGradNorm > 0 ? GradClip.ClipGradNorm(global, _options.MaxGradNorm) : GradClip.GlobalNorm(global);
+        }
+        else norm = ZeroClip();
         foreach (var (g, _) in _groups)
         {
             if (g.Clipping == GroupClipping.Own) GradClip.ClipGradNorm(Tensors(g).ToList(), g.MaxGradNorm);
             if (g.Direction == OptimizeDirection.Maximize) Negate(Tensors(g));
         }
-        _decay.Step(); _noDecay.Step();
+        if (_zero is null) { _decay.Step(); _noDecay.Step(); }
+        else _zero.Step(lr);
         foreach (var (_, opt) in _groups) opt.Step();
         _model.SyncComputeCopies();
         ZeroGrad();
         return new OptimizerStep(lr, norm, metrics);
     }
 
+    /// <summary>ZeRO-1: the global norm from every rank's gradient block (plus the groups clipped with the model), and the clip.</summary>
+    private double ZeroClip()
+    {
+        Span<double> sq = [_zero!.ReduceGradients()];
+        _comm.AllReduceSum(sq);
+        var withModel = _groups.Where(x => x.Group.Clipping == GroupClipping.WithModel).SelectMany(x => Tensors(x.Group)).ToList();
+        double groupNorm = GradClip.GlobalNorm(withModel);
+        double norm = Math.Sqrt(sq[0] + groupNorm * groupNorm);
+        if (_options.MaxGradNorm > 0 && _options.MaxGradNorm / (norm + 1e-6) is var factor && factor < 1)
+        {
+            _zero.Scale(factor);
+            using var _ = Autograd.NoGrad();
+            foreach (var p in withModel)
+                if (p.Grad is { } g) { if (!g.IsContiguous) p.Grad = g = g.Contiguous(); Backend.Of(g).ScaleInPlace(g, factor); }
+        }
+        return norm;
+    }
+
     public void ZeroGrad()
     {
+        _zero?.ZeroGrad();
         _decay.ZeroGrad(); _noDecay.ZeroGrad();
         foreach (var (_, opt) in _groups) opt.ZeroGrad();
     }
@@ -101,7 +172,7 @@ internal sealed class TrainerOptimizer
     }
 
     /// <summary>Moments of every group, their step counts, and the extra groups' current values.</summary>
-    public void Save(string dir)
+    public void Save(string dir, IReadOnlyList<KeyValuePair<string, Tensor>>? gathered = null)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (key, opt) in All())
@@ -112,10 +183,12 @@ internal sealed class TrainerOptimizer
                 tensors.Add(new($"{key}.{i}.exp_avg_sq", opt.State[i].v.Detach()));
             }
         }
+        if (gathered is not null) tensors.InsertRange(0, gathered);
+        long decaySteps = _zero?.StepCount ?? _decay.StepCount, noDecaySteps = _zero?.StepCount ?? _noDecay.StepCount;
         SafeTensorsWriter.Write(Path.Combine(dir, MomentsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         CheckpointJson.Write(Path.Combine(dir, StepsFile), new JsonObject
         {
-            ["decay_steps"] = _decay.StepCount, ["no_decay_steps"] = _noDecay.StepCount,
+            ["decay_steps"] = decaySteps, ["no_decay_steps"] = noDecaySteps,
             ["groups"] = new JsonObject(_groups.Select(x => KeyValuePair.Create(x.Group.Name, (JsonNode?)x.Opt.StepCount))),
         });
         if (_groups.Count > 0)
@@ -134,6 +207,7 @@ internal sealed class TrainerOptimizer
             if (!mine.Contains(name)) throw new InvalidDataException($"{dir} holds parameter group '{name}', which this run does not register (was it written by another method?).");
         foreach (var name in mine)
             if (!savedGroups.ContainsKey(name)) throw new InvalidDataException($"{dir} has no parameter group '{name}' (registered by this run); it was written without it, so its values and moments cannot be restored.");
+        if (_zero is not null) LoadZero(moments, steps["decay_steps"]!.GetValue<long>(), dir);
         LoadMoments(moments, "decay", _decay, steps["decay_steps"]!.GetValue<long>(), dir);
         LoadMoments(moments, "no_decay", _noDecay, steps["no_decay_steps"]!.GetValue<long>(), dir);
         if (_groups.Count == 0) return;
@@ -150,6 +224,21 @@ internal sealed class TrainerOptimizer
             }
             Autocast.MarkUpdated(Tensors(g));
         }
+    }
+
+    /// <summary>ZeRO-1: every parameter's full moments from the checkpoint; this rank keeps its block.</summary>
+    private void LoadZero(Dictionary<string, Tensor> saved, long stepCount, string dir)
+    {
+        var list = new List<(Tensor m, Tensor v)>();
+        foreach (var (key, ps) in new[] { ("decay", Decayed(true)), ("no_decay", Decayed(false)) })
+            for (int i = 0; i < ps.Count; i++)
+            {
+                if (!saved.TryGetValue($"{key}.{i}.exp_avg", out var m) || !saved.TryGetValue($"{key}.{i}.exp_avg_sq", out var v))
+                    throw new InvalidDataException($"{dir}/{MomentsFile} lacks the moments of {key} parameter {i}; was it written for another model or LoRA setting?");
+                if (!m.Shape.SequenceEqual(ps[i].Shape)) throw new InvalidDataException($"{dir}: optimizer moment {key}.{i} is {m.ShapeString}, the parameter is {ps[i].ShapeString}.");
+                list.Add((m, v));
+            }
+        _zero!.LoadMoments(stepCount, list);
     }
 
     private static void LoadMoments(Dictionary<string, Tensor> saved, string key, AdamW opt, long stepCount, string dir)

@@ -1,0 +1,30 @@
+using Engine.Runtime;
+using Engine.Runtime.Distributed;
+
+namespace Engine.Cli.Infrastructure;
+
+/// <summary>How a verb joins the world its launcher (mpirun, Slurm, torchrun) started it in.</summary>
+public static class DistributedCli
+{
+    /// <summary>
+    /// The communicator for this process on <paramref name="device"/> (a world of one without a launcher), also set as
+    /// <see cref="Communicators.Current"/> so trainers inside methods join it.
+    /// </summary>
+    public static ICommunicator Join(Device device)
+    {
+        if (Communicators.Current is { } c) return c;
+        var world = WorldInfo.Detect();
+        c = Communicators.Create(world, device);
+        Communicators.Current = c;
+        // One line per rank: which process is which (to find or stop one rank of a job).
+        if (world.IsDistributed) Console.Error.WriteLine($"distributed: rank {world.Rank} of {world.Size} pid {Environment.ProcessId} ({world.Launcher}, {c.Backend})");
+        return c;
+    }
+
+    /// <summary>"cuda" under a launcher means the GPU of this process's local rank (one process per GPU); anything else is kept.</summary>
+    public static Device PerProcessDevice(string option, Device parsed)
+    {
+        var world = WorldInfo.Detect();
+        return !parsed.IsCpu && world.IsDistributed && !option.Contains(':') ? Device.Cuda(world.LocalRank) : parsed;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Engine.Methods.Training.Checkpoints;
+using Engine.Models.Lora;
+using Engine.Models.Tokenizers;
+using Engine.Models.Transformer;
+using Engine.Tests.Training;
+
+namespace Engine.Tests.Distributed;
+
+/// <summary>
+/// Several real processes under mpirun, each the built CLI: the collectives, data-parallel SFT against one process,
+/// ZeRO-1 against plain data parallelism, a killed rank and a resume with another world size, a sharded record job.
+/// </summary>
+[Collection("mpirun")]
+public class MpiTrainingTests
+{
+    private static string MakeModel(string root)
+    {
+        var dir = Path.Combine(root, "model");
+        var corpus = ToyTraining.Words.Select(w => w + ". " + new string(w.Reverse().ToArray()) + ".").ToArray();
+        var tok = BpeTrainer.Train(corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"]);
+        var cfg = ToyTraining.Config(vocab: tok.VocabSize) with { EosTokenIds = tok.EosTokenId is { } e ? [e] : [] };
+        TransformerModel.CreateRandom(cfg, 3).Save(dir);
+        tok.Save(dir);
+        return dir;
+    }
+
+    private static string MakeData(string root)
+    {
+        var data = Path.Combine(root, "train.jsonl");
+        File.WriteAllLines(data, ToyTraining.Words.Select(w => $"{{\"prompt\": \"{w}.\", \"completion\": \"{new string(w.Reverse().ToArray())}.\"}}"));
+        return data;
+    }
+
+    private static string[] Sft(string model, string data, string output, params string[] extra) =>
+        ["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "6", "--batch-size", "2", "--grad-accum", "2",
+         "--lr", "1e-2", "--weight-decay", "0.1", "--log-steps", "1", "--parameter-check-steps", "1", .. extra];
+
+    private static Dictionary<string, float[]> Weights(string dir)
+    {
+        return SafeTensorsDictionary.ReadAll(Path.Combine(dir, "model.safetensors")).ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
+    }
+
+    private static void Ok((int Code, string Out, string Err) r, string what) => Assert.True(r.Code == 0, $"{what} exited {r.Code}:\n{r.Err}\n{r.Out}");
+
+    [Fact]
+    public void CollectivesAgreeWithWhatEachRankComputesAlone()
+    {
+        var r = Mpirun.Run(2, ["distributed", "check", "--elements", "5000"]);
+        Ok(r, "distributed check");
+        foreach (var what in new[] { "all-reduce", "reduce-scatter", "all-gather", "broadcast from rank 1", "barrier" })
+            for (int rank = 0; rank < 2; rank++) Assert.Contains($"ok   rank {rank}/2 mpi {what}", r.Out);
+        Assert.DoesNotContain("FAIL", r.Out);
+    }
+
+    [Fact]
+    public void TwoRanksTrainBitwiseLikeOneProcessAndZeroOneMatchesWithin1e6()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (MakeModel(root), MakeData(root));
+            string one = Path.Combine(root, "one"), two = Path.Combine(root, "two"), zero = Path.Combine(root, "zero");
+            Ok(Mpirun.Run(0, Sft(model, data, one)), "one process");
+            var dp = Mpirun.Run(2, Sft(model, data, two));
+            Ok(dp, "mpirun -np 2");
+            Assert.Contains("distributed: rank 1 of 2", dp.Err);
+            Ok(Mpirun.Run(2, Sft(model, data, zero, "--zero", "1")), "mpirun -np 2 --zero 1");
+
+            var w1 = Weights(one); var w2 = Weights(two); var wz = Weights(zero); var w0 = Weights(model);
+            Assert.Equal(w1.Keys.Order(), w2.Keys.Order());
+            Assert.Contains(w1, kv => !kv.Value.SequenceEqual(w0[kv.Key])); // it trained
+            // Batch 2 × accumulation 2 over 2 ranks: each rank runs one of the micro-batches one process runs, and the
+            // sum of two gradients is the same in either order, so the parameters are the same bits.
+            foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(w2[k]), $"{k} differs between one process and two ranks");
+            // ZeRO-1: same element-wise update; only the clipping norm is summed in another order.
+            foreach (var (k, v) in w1)
+                for (int i = 0; i < v.Length; i++)
+                    Assert.True(Math.Abs(v[i] - wz[k][i]) <= 1e-6 * Math.Max(1e-3, Math.Abs(v[i])), $"{k}[{i}]: plain {v[i]}, ZeRO-1 {wz[k][i]}");
+            // Only rank 0 wrote the metrics: one line per step.
+            Assert.Equal(6, File.ReadLines(Path.Combine(two, "metrics.jsonl")).Count(l => l.Contains("\"train\"")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
+    [Fact]
+    public void TwoRanksTrainKtoBitwiseLikeOneProcess()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var model = MakeModel(root);
+            var data = Path.Combine(root, "kto.jsonl");
+            File.WriteAllLines(data, ToyTraining.Words.Select((w, i) =>
+                $"{{\"prompt\": \"{w}.\", \"completion\": \"{(i % 3 == 0 ? w : new string(w.Reverse().ToArray()))}.\", \"label\": {(i % 3 == 0 ? "false" : "true")}}}"));
+            string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
+            string[] Kto(string output) => ["kto", "--model", model, "--data", data, "--output", output, "--max-steps", "3", "--batch-size", "2", "--grad-accum", "2",
+                "--lr", "1e-2", "--log-steps", "1", "--parameter-check-steps", "1"];
+            Ok(Mpirun.Run(0, Kto(one)), "one process");
+            Ok(Mpirun.Run(2, Kto(two)), "mpirun -np 2 kto");
+            var w1 = Weights(one); var w2 = Weights(two); var w0 = Weights(model);
+            Assert.Contains(w1, kv => !kv.Value.SequenceEqual(w0[kv.Key]));
+            foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(w2[k]), $"{k} differs between one process and two ranks");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>
+    /// With dropout each micro-batch draws from its own range of the generator, a function of its index in the step:
+    /// two and four processes draw the same masks (the parameters then differ only by the order of the gradient sum).
+    /// </summary>
+    [Fact]
+    public void WithDropoutTwoAndFourRanksDrawTheSameMasks()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (MakeModel(root), MakeData(root));
+            string two = Path.Combine(root, "two"), four = Path.Combine(root, "four");
+            string[] Lora(string output) => ["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "4", "--batch-size", "1", "--grad-accum", "4",
+                "--lr", "1e-2", "--log-steps", "1", "--lora", "--lora-targets", "all-linear", "--lora-dropout", "0.3", "--save-adapter"];
+            Ok(Mpirun.Run(2, Lora(two)), "mpirun -np 2");
+            Ok(Mpirun.Run(4, Lora(four)), "mpirun -np 4");
+            var a = SafeTensorsDictionary.ReadAll(Path.Combine(two, "adapter_model.safetensors")).ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
+            var b = SafeTensorsDictionary.ReadAll(Path.Combine(four, "adapter_model.safetensors")).ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
+            Assert.Contains(a, kv => kv.Key.Contains("lora_B") && kv.Value.Any(x => x != 0));
+            foreach (var (k, v) in a)
+                for (int i = 0; i < v.Length; i++)
+                    Assert.True(Math.Abs(v[i] - b[k][i]) <= 1e-5 * Math.Max(1e-3, Math.Abs(v[i])), $"{k}[{i}]: 2 ranks {v[i]}, 4 ranks {b[k][i]}");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void AKilledRankFailsTheJobAndResumeWithOneProcessEndsWhereTheUninterruptedRunEnds()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (MakeModel(root), MakeData(root));
+            string one = Path.Combine(root, "one"), killed = Path.Combine(root, "killed");
+            Ok(Mpirun.Run(0, Sft(model, data, one, "--save-steps", "2")), "one process");
+
+            var psi = Mpirun.Start(2, Sft(model, data, killed, "--save-steps", "2"), new Dictionary<string, string> { [CheckpointStore.PauseEnvVar] = "1500" });
+            var clock = Stopwatch.StartNew();
+            using (var p = Process.Start(psi)!)
+            {
+                p.OutputDataReceived += (_, _) => { };
+                p.BeginOutputReadLine();
+                var log = new List<string>();
+                int? rank1 = null; int pauses = 0;
+                // Rank 0 pauses inside each checkpoint write; at the second (checkpoint-4) kill rank 1.
+                while (pauses < 2)
+                {
+                    var line = p.StandardError.ReadLine();
+                    if (line is null) Assert.Fail("mpirun ended early:\n" + string.Join('\n', log));
+                    log.Add(line!);
+                    if (Regex.Match(line!, @"distributed: rank 1 of 2 pid (\d+)") is { Success: true } m) rank1 = int.Parse(m.Groups[1].Value);
+                    if (line!.StartsWith("checkpoint-pause ", StringComparison.Ordinal)) pauses++;
+                    Assert.True(clock.Elapsed < TimeSpan.FromSeconds(240), "timed out:\n" + string.Join('\n', log));
+                }
+                Assert.NotNull(rank1);
+                Process.GetProcessById(rank1!.Value).Kill();
+                var rest = p.StandardError.ReadToEndAsync();
+                Assert.True(p.WaitForExit(120_000), "mpirun did not end after a rank was killed");
+                Assert.NotEqual(0, p.ExitCode);
+            }
+            Assert.Equal([2L], CheckpointStore.List(killed).Select(x => x.Step));
+
+            // Resume with a different world size: one process continues from checkpoint-2.
+            var resumed = Mpirun.Run(0, [.. Sft(model, data, killed, "--save-steps", "2"), "--resume"]);
+            Ok(resumed, "resume");
+            Assert.Contains("resuming at step 2", resumed.Err);
+            var w1 = Weights(one); var wr = Weights(killed);
+            foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(wr[k]), $"{k} differs after the resume");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void RanksThatDivergeStopTheJobWithAnErrorNamingTheStep()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (MakeModel(root), MakeData(root));
+            var r = Mpirun.Run(2, Sft(model, data, Path.Combine(root, "out")), new Dictionary<string, string> { ["ENGINE_TEST_DP_PERTURB"] = "1:3" });
+            Assert.NotEqual(0, r.Code);
+            Assert.Contains("diverged after step 3", r.Err);
+            Assert.Contains("rank 1 differ", r.Err);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void AScoreJobUnderMpirunWritesWhatOneProcessWrites()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var model = MakeModel(root);
+            var input = Path.Combine(root, "in.jsonl");
+            File.WriteAllLines(input, Enumerable.Range(0, 13).Select(i => $"{{\"id\": {i}, \"text\": \"{ToyTraining.Words[i % 12]} {ToyTraining.Words[(i * 5) % 12]}.\"}}"));
+            string a = Path.Combine(root, "one.jsonl"), b = Path.Combine(root, "two.jsonl");
+            Ok(Mpirun.Run(0, ["score", "--model", model, "--input", input, "--output", a, "--batch-size", "4"]), "one process");
+            var r = Mpirun.Run(2, ["score", "--model", model, "--input", input, "--output", b, "--batch-size", "4"]);
+            Ok(r, "mpirun -np 2 score");
+            Assert.Contains("merged", r.Err);
+            Assert.True(File.Exists(Path.Combine(root, "two.shard-1-of-2.jsonl")), "rank 1 wrote no shard");
+            Assert.Equal(13, File.ReadLines(a).Count());
+            Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
