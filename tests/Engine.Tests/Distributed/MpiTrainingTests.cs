@@ -15,24 +15,6 @@ namespace Engine.Tests.Distributed;
 [Collection("mpirun")]
 public class MpiTrainingTests
 {
-    private static string MakeModel(string root)
-    {
-        var dir = Path.Combine(root, "model");
-        var corpus = ToyTraining.Words.Select(w => w + ". " + new string(w.Reverse().ToArray()) + ".").ToArray();
-        var tok = BpeTrainer.Train(corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"]);
-        var cfg = ToyTraining.Config(vocab: tok.VocabSize) with { EosTokenIds = tok.EosTokenId is { } e ? [e] : [] };
-        TransformerModel.CreateRandom(cfg, 3).Save(dir);
-        tok.Save(dir);
-        return dir;
-    }
-
-    private static string MakeData(string root)
-    {
-        var data = Path.Combine(root, "train.jsonl");
-        File.WriteAllLines(data, ToyTraining.Words.Select(w => $"{{\"prompt\": \"{w}.\", \"completion\": \"{new string(w.Reverse().ToArray())}.\"}}"));
-        return data;
-    }
-
     private static string[] Sft(string model, string data, string output, params string[] extra) =>
         ["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "6", "--batch-size", "2", "--grad-accum", "2",
          "--lr", "1e-2", "--weight-decay", "0.1", "--log-steps", "1", "--parameter-check-steps", "1", .. extra];
@@ -61,7 +43,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var (model, data) = (MakeModel(root), MakeData(root));
+            var (model, data) = (ToyTraining.SaveCheckpoint(root), ToyTraining.WriteReversalData(root));
             string one = Path.Combine(root, "one"), two = Path.Combine(root, "two"), zero = Path.Combine(root, "zero");
             Ok(Mpirun.Run(0, Sft(model, data, one)), "one process");
             var dp = Mpirun.Run(2, Sft(model, data, two));
@@ -93,7 +75,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var model = MakeModel(root);
+            var model = ToyTraining.SaveCheckpoint(root);
             var data = Path.Combine(root, "kto.jsonl");
             File.WriteAllLines(data, ToyTraining.Words.Select((w, i) =>
                 $"{{\"prompt\": \"{w}.\", \"completion\": \"{(i % 3 == 0 ? w : new string(w.Reverse().ToArray()))}.\", \"label\": {(i % 3 == 0 ? "false" : "true")}}}"));
@@ -120,7 +102,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var (model, data) = (MakeModel(root), MakeData(root));
+            var (model, data) = (ToyTraining.SaveCheckpoint(root), ToyTraining.WriteReversalData(root));
             string two = Path.Combine(root, "two"), four = Path.Combine(root, "four");
             string[] Lora(string output) => ["sft", "--model", model, "--data", data, "--output", output, "--max-steps", "4", "--batch-size", "1", "--grad-accum", "4",
                 "--lr", "1e-2", "--log-steps", "1", "--lora", "--lora-targets", "all-linear", "--lora-dropout", "0.3", "--save-adapter"];
@@ -143,7 +125,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var (model, data) = (MakeModel(root), MakeData(root));
+            var (model, data) = (ToyTraining.SaveCheckpoint(root), ToyTraining.WriteReversalData(root));
             string one = Path.Combine(root, "one"), killed = Path.Combine(root, "killed");
             Ok(Mpirun.Run(0, Sft(model, data, one, "--save-steps", "2")), "one process");
 
@@ -190,7 +172,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var (model, data) = (MakeModel(root), MakeData(root));
+            var (model, data) = (ToyTraining.SaveCheckpoint(root), ToyTraining.WriteReversalData(root));
             var r = Mpirun.Run(2, Sft(model, data, Path.Combine(root, "out")), new Dictionary<string, string> { ["ENGINE_TEST_DP_PERTURB"] = "1:3" });
             Assert.NotEqual(0, r.Code);
             Assert.Contains("diverged after step 3", r.Err);
@@ -206,7 +188,7 @@ public class MpiTrainingTests
         Directory.CreateDirectory(root);
         try
         {
-            var model = MakeModel(root);
+            var model = ToyTraining.SaveCheckpoint(root);
             var input = Path.Combine(root, "in.jsonl");
             File.WriteAllLines(input, Enumerable.Range(0, 13).Select(i => $"{{\"id\": {i}, \"text\": \"{ToyTraining.Words[i % 12]} {ToyTraining.Words[(i * 5) % 12]}.\"}}"));
             string a = Path.Combine(root, "one.jsonl"), b = Path.Combine(root, "two.jsonl");

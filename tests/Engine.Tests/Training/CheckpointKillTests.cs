@@ -16,17 +16,6 @@ public class CheckpointKillTests
     private static string EngineDll => Path.Combine(AppContext.BaseDirectory, "engine.dll");
     private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
 
-    private static string MakeModel(string root)
-    {
-        var dir = Path.Combine(root, "model");
-        var corpus = ToyTraining.Words.Select(w => w + ". " + new string(w.Reverse().ToArray()) + ".").ToArray();
-        var tok = BpeTrainer.Train(corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"]);
-        var cfg = ToyTraining.Config(vocab: tok.VocabSize) with { EosTokenIds = tok.EosTokenId is { } e ? [e] : [] };
-        TransformerModel.CreateRandom(cfg, 3).Save(dir);
-        tok.Save(dir);
-        return dir;
-    }
-
     private static ProcessStartInfo Sft(string model, string data, string output, bool resume)
     {
         var psi = new ProcessStartInfo(DotnetHost) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -46,9 +35,8 @@ public class CheckpointKillTests
         Directory.CreateDirectory(root);
         try
         {
-            var model = MakeModel(root);
-            var data = Path.Combine(root, "train.jsonl");
-            File.WriteAllLines(data, ToyTraining.Words.Select(w => $"{{\"prompt\": \"{w}.\", \"completion\": \"{new string(w.Reverse().ToArray())}.\"}}"));
+            var model = ToyTraining.SaveCheckpoint(root);
+            var data = ToyTraining.WriteReversalData(root);
             var output = Path.Combine(root, "out");
 
             var psi = Sft(model, data, output, resume: false);

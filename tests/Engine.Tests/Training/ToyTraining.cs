@@ -62,4 +62,24 @@ public static class ToyTraining
         for (int k = 0; k < v; k++) s += Math.Exp(logits[row * v + k] - max);
         return -(logits[row * v + target] - max - Math.Log(s));
     }
+
+    /// <summary>A toy checkpoint folder root/model for CLI tests: a BPE tokenizer trained on the words and their reversals, random weights (seed 3).</summary>
+    public static string SaveCheckpoint(string root)
+    {
+        var dir = Path.Combine(root, "model");
+        var corpus = Words.Select(w => w + ". " + new string(w.Reverse().ToArray()) + ".").ToArray();
+        var tok = Engine.Models.Tokenizers.BpeTrainer.Train(corpus, vocabSize: 300, specialTokens: ["<|endoftext|>"]);
+        var cfg = Config(vocab: tok.VocabSize) with { EosTokenIds = tok.EosTokenId is { } e ? [e] : [] };
+        TransformerModel.CreateRandom(cfg, 3).Save(dir);
+        tok.Save(dir);
+        return dir;
+    }
+
+    /// <summary>root/train.jsonl: prompt = a word, completion = the word reversed.</summary>
+    public static string WriteReversalData(string root)
+    {
+        var data = Path.Combine(root, "train.jsonl");
+        File.WriteAllLines(data, Words.Select(w => $"{{\"prompt\": \"{w}.\", \"completion\": \"{new string(w.Reverse().ToArray())}.\"}}"));
+        return data;
+    }
 }
