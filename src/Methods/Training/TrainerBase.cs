@@ -107,10 +107,10 @@ public abstract class TrainerBase<TExample> where TExample : class
     private readonly List<Generator> _generators = [];
 
     /// <summary>
-    /// Data parallel: each micro-batch draws its random numbers (dropout) from its own range of every generator, a
-    /// function of the step's starting offset and the micro-batch's index in the step, so ranks draw independent masks,
-    /// every rank's generators agree after the step, and any number of processes above one draws the same masks.
-    /// (One process keeps drawing sequentially, as before; with dropout its masks differ from a multi-process run's.)
+    /// Each micro-batch draws its random numbers (dropout, L0 mask noise) from its own range of every generator, a
+    /// function of the step's starting offset and the micro-batch's index in the step. So data-parallel ranks draw
+    /// independent masks, every rank's generators agree after the step, and one process draws exactly the masks any
+    /// number of processes draws: a run's result does not depend on its world size.
     /// </summary>
     private const int MicroBatchOffsetShift = 32;
 
@@ -273,7 +273,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         var (firstMicro, myMicros) = StepSharding.MicroBatchesOf((indices.Length + microSize - 1) / microSize, Communicator.Rank, Communicator.Size);
         double units = NormalizerUnits(step.Examples);
         Model.Training = true;
-        ulong[]? stepOffsets = null;
+        ulong[] stepOffsets;
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
@@ -281,13 +281,12 @@ public abstract class TrainerBase<TExample> where TExample : class
         using (Autocast.For(Precision))
         {
             BeginStep(step);
-            if (Communicator.Size > 1) stepOffsets = _generators.Select(g => g.Offset).ToArray();
+            stepOffsets = _generators.Select(g => g.Offset).ToArray();
             foreach (var (idx, ex) in step.MicroBatches())
             {
                 // Data parallel: this rank's block of the step's micro-batches (numbered as in the whole step).
                 if (micro < firstMicro || micro >= firstMicro + myMicros) { micro++; continue; }
-                if (stepOffsets is not null)
-                    for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + ((ulong)micro << MicroBatchOffsetShift);
+                for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + ((ulong)micro << MicroBatchOffsetShift);
                 var ctx = Context(true, idx, micro++, units > 0 ? NormalizerUnits(ex) / units : 0, step.Count);
                 var r = ComputeLoss(ex, units, ctx);
                 var total = r.Loss;
@@ -306,11 +305,9 @@ public abstract class TrainerBase<TExample> where TExample : class
                 foreach (var c in Observers) c.OnMicroBatch(ctx);
             }
         }
-        if (stepOffsets is not null)
-        {
-            ulong microBatches = (ulong)((indices.Length + microSize - 1) / microSize);
-            for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
-        }
+        // Every generator moves past all of the step's ranges (the same position on every rank).
+        ulong microBatches = (ulong)((indices.Length + microSize - 1) / microSize);
+        for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
         if (Communicator.Size > 1)
         {
             _optimizer.SynchronizeGradients();

@@ -202,4 +202,49 @@ public class MpiTrainingTests
         }
         finally { Directory.Delete(root, true); }
     }
+    /// <summary>
+    /// `engine prune` under mpirun: both stages data parallel, the controller fed every rank's per-domain training losses
+    /// in the step's micro-batch order (so its EMA and the mixture it picks are the one-process ones), masks drawn per
+    /// micro-batch from the step's generator range, rank 0 alone writing the exports.
+    /// </summary>
+    [Fact]
+    public void PruneUnderMpirunWritesTheModelsAndMixtureOneProcessWrites()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var model = Path.Combine(root, "model");
+            var texts = new[] { "alpha beta gamma delta", "one two three four five", "red green blue", "north south east west" };
+            Engine.Methods.Evaluation.Experiments.TestbedExperiment.MakeTinyModel(model, texts,
+                new Engine.Methods.Evaluation.Experiments.TestbedExperiment.TinyModelSize(Hidden: 16, Layers: 2, Heads: 4, KvHeads: 2, Intermediate: 24, Vocab: 300), 1);
+            var data = Path.Combine(root, "mix.jsonl");
+            File.WriteAllLines(data, Enumerable.Range(0, 24).Select(i =>
+                $"{{\"text\": \"{texts[i % 4]} {texts[(i + 1) % 4]}\", \"domain\": \"{(i % 4 == 3 ? "rare" : "common")}\"}}"));
+            var shape = Path.Combine(root, "shape.json");
+            File.WriteAllText(shape, "{\"hidden_size\": 12, \"num_attention_heads\": 2, \"intermediate_size\": 16}");
+            string[] Prune(string output) => ["prune", "--model", model, "--data", data, "--target-config", shape, "--output", output, "--steps", "4",
+                "--continue-steps", "2", "--batch-size", "2", "--grad-accum", "2", "--update-every", "1", "--domain-loss", "train", "--lr", "1e-2",
+                "--reference-loss", "common=1,rare=1"];
+            string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
+            Ok(Mpirun.Run(0, Prune(one)), "one process");
+            var r = Mpirun.Run(2, Prune(two));
+            Ok(r, "mpirun -np 2 prune");
+            Assert.Contains("distributed: rank 1 of 2", r.Err);
+
+            foreach (var stage in new[] { "pruned", "continued" })
+            {
+                var w1 = Weights(Path.Combine(one, stage)); var w2 = Weights(Path.Combine(two, stage));
+                Assert.Equal(w1.Keys.Order(), w2.Keys.Order());
+                foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(w2[k]), $"{stage} {k} differs between one process and two ranks");
+            }
+            var mix1 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(one, "report.json")))!["final_weights"]!.ToJsonString();
+            var mix2 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(two, "report.json")))!["final_weights"]!.ToJsonString();
+            Assert.Equal(mix1, mix2);
+            // The controller moved the mixture away from the record counts (18 common : 6 rare), so its inputs mattered.
+            Assert.NotEqual("[0.75,0.25]", mix1.Replace(" ", ""));
+            Assert.False(Directory.EnumerateDirectories(Path.GetTempPath(), "drpruning-rank1-*").Any(), "rank 1 left its scratch export behind");
+        }
+        finally { if (Environment.GetEnvironmentVariable("KEEP_TEST_DIR") is null) Directory.Delete(root, true); else Console.Error.WriteLine("kept " + root); }
+    }
 }

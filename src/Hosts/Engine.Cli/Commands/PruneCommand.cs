@@ -67,7 +67,9 @@ public static class PruneCommand
         cmd.Subcommands.Add(PruneReferenceCommand.Create());
         cmd.SetAction(r =>
         {
-            var dev = CliOptions.ParseDevice(r.GetValue(device)!);
+            // Under a launcher (mpirun, srun) both training stages run data parallel; rank 0 writes every file.
+            var dev = DistributedCli.PerProcessDevice(r.GetValue(device)!, CliOptions.ParseDevice(r.GetValue(device)!));
+            bool root = DistributedCli.Join(dev).Rank == 0;
             var o = new DrPruningOptions
             {
                 Model = r.GetValue(model)!, Data = r.GetValue(data)!, EvalData = r.GetValue(evalData) is { Length: > 0 } e ? e : null,
@@ -104,6 +106,7 @@ public static class PruneCommand
                     loggers.Add(logger);
                     return [new RunBanner("prune " + stage), logger];
                 });
+                if (!root) return 0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"pruned {result.SourceParameters:N0} → {result.PrunedParameters:N0} parameters ({result.SourceNonEmbedding:N0} → {result.PrunedNonEmbedding:N0} non-embedding); model in {result.FinalModel}"));
                 Console.WriteLine("final mixture: " + string.Join(", ", result.Domains.Select((d, k) => string.Create(CultureInfo.InvariantCulture, $"{d} {result.FinalWeights[k]:F3}"))));

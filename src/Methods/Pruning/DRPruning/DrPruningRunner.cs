@@ -8,6 +8,7 @@ using Engine.Models.Config;
 using Engine.Models.Generation;
 using Engine.Models.Pruning;
 using Engine.Runtime;
+using Engine.Runtime.Distributed;
 
 namespace Engine.Methods.Pruning.DRPruning;
 
@@ -31,7 +32,9 @@ public sealed record DrPruningResult(string FinalModel, string PrunedModel, Targ
 /// dense smaller model (a plain Llama/Qwen2 folder) → optionally continue pre-training it with the same controller.
 /// Every check of the inputs (target shape against the source, every domain present, proportions and reference losses
 /// naming known domains) runs before the first step. Each stage checkpoints; <c>resume</c> continues the stage in
-/// progress and skips finished ones (their marker files are written last).
+/// progress and skips finished ones (their marker files are written last). Under a launcher
+/// (<see cref="Communicators.Current"/> set), both training stages are data parallel; every rank computes the same masks
+/// and export, rank 0 alone writes files, and no rank reads a stage's output before rank 0 has written it.
 /// </summary>
 public static class DrPruningRunner
 {
@@ -47,7 +50,10 @@ public static class DrPruningRunner
     {
         var clock = Stopwatch.StartNew();
         o.Validate();
-        log ??= _ => { };
+        var comm = Communicators.CurrentOrLocal(o.Device);
+        bool root = comm.Rank == 0;
+        var say = log ?? (_ => { });
+        log = m => { if (root) say(m); };
         // ---- every input check, before any training ----
         var bundle = ModelBundle.Load(o.Model, o.Device);
         var source = bundle.Model.Config;
@@ -101,14 +107,20 @@ public static class DrPruningRunner
             trainer.Train(resume && HasCheckpoint(pruneOut, log));
             bundle.Model.Masks = null;
             var masks = l0.Deterministic(exactTargets: true);
-            WriteMasks(Path.Combine(pruneOut, "l0_masks.json"), l0, masks);
-            if (Directory.Exists(prunedOut)) Directory.Delete(prunedOut, recursive: true);
-            var report = DenseExport.Export(bundle.Model, masks, prunedOut, new DenseExportOptions
+            // Every rank builds the same dense model (deterministic); rank 0 writes it into a scratch folder, the others discard theirs.
+            if (root)
+            {
+                WriteMasks(Path.Combine(pruneOut, "l0_masks.json"), l0, masks);
+                if (Directory.Exists(prunedOut)) Directory.Delete(prunedOut, recursive: true);
+            }
+            var exportDir = root ? prunedOut : Path.Combine(Path.GetTempPath(), $"drpruning-rank{comm.Rank}-{Environment.ProcessId}");
+            var report = DenseExport.Export(bundle.Model, masks, exportDir, new DenseExportOptions
             {
                 TokenizerDir = o.Model, SaveDType = DType.F32, ReplicateLmHeadDoubleScaling = o.ReplicateLmHeadDoubleScaling,
             });
+            if (!root) Directory.Delete(exportDir, recursive: true);
             finalWeights = [.. trainer.MixtureSampler.Weights]; finalReference = [.. pruneController.Reference];
-            WriteJson(Path.Combine(prunedOut, ExportMarker), new JsonObject
+            if (root) WriteJson(Path.Combine(prunedOut, ExportMarker), new JsonObject
             {
                 ["source"] = Path.GetFullPath(o.Model), ["target"] = target.ToJson(),
                 ["kept_layers"] = Ints(report.KeptLayers), ["kept_hidden_dims"] = Ints(report.KeptHiddenDims),
@@ -118,6 +130,7 @@ public static class DrPruningRunner
             });
             log($"drpruning: pruned model in {prunedOut} ({report.ParameterCount:N0} parameters; layers kept [{string.Join(", ", report.KeptLayers)}])");
         }
+        comm.Barrier(); // pruned/ is complete before any rank loads it
         var prunedConfig = ModelConfig.Load(prunedOut);
         var finalModel = prunedOut;
 
@@ -143,10 +156,13 @@ public static class DrPruningRunner
                     opts, controller);
                 foreach (var c in callbacks?.Invoke("continue", cptOut) ?? []) trainer.Callbacks.Add(c);
                 trainer.Train(resume && HasCheckpoint(cptOut, log));
-                pruned.Tokenizer.Save(cptOut);
-                (pruned.Generation ?? new GenerationConfig { EosTokenIds = pruned.EosTokenIds }).Save(cptOut);
+                if (root)
+                {
+                    pruned.Tokenizer.Save(cptOut);
+                    (pruned.Generation ?? new GenerationConfig { EosTokenIds = pruned.EosTokenIds }).Save(cptOut);
+                }
                 finalWeights = [.. trainer.MixtureSampler.Weights]; finalReference = [.. controller.Reference];
-                WriteJson(Path.Combine(cptOut, ContinueMarker), new JsonObject
+                if (root) WriteJson(Path.Combine(cptOut, ContinueMarker), new JsonObject
                 {
                     ["steps"] = o.ContinueSteps, ["domains"] = Strings(names), ["final_weights"] = Nums(finalWeights), ["reference"] = Nums(finalReference),
                     ["controller_log"] = controller.Save()["log"]!.DeepClone(),
@@ -156,7 +172,7 @@ public static class DrPruningRunner
         }
 
         var result = new DrPruningResult(finalModel, prunedOut, target, source, prunedConfig, names, finalWeights, finalReference, clock.Elapsed.TotalSeconds);
-        WriteJson(Path.Combine(o.Output, ReportFile), new JsonObject
+        if (root) WriteJson(Path.Combine(o.Output, ReportFile), new JsonObject
         {
             ["final_model"] = Path.GetFullPath(finalModel), ["pruned_model"] = Path.GetFullPath(prunedOut),
             ["source_parameters"] = result.SourceParameters, ["pruned_parameters"] = result.PrunedParameters,
@@ -164,6 +180,7 @@ public static class DrPruningRunner
             ["target"] = target.ToJson(), ["domains"] = Strings(names), ["initial_proportions"] = Nums(pruneController.InitialRatio),
             ["final_weights"] = Nums(finalWeights), ["reference_loss"] = Nums(finalReference), ["controller"] = o.Controller.Controller.ToString().ToLowerInvariant(),
         });
+        comm.Barrier(); // the report is written when any rank returns
         return result;
     }
 

@@ -21,7 +21,9 @@ public sealed class DrPruningTrainer : SftTrainer
     private readonly DomainController _controller;
     private readonly DomainMixtureSampler _sampler;
     private readonly int[] _trainDomains, _evalDomains;
-    private double[] _pendingSums = [], _pendingCounts = [];
+    // This step's per-domain training sums: row = micro-batch index in the step, [Σ CE of each domain, tokens of each domain].
+    // Observed in micro-batch order at the step's end, after summing the rows over ranks (each row has one contributor).
+    private double[] _stepObservations = [];
     private double[]? _evalSums, _evalCounts;
     private StructuralMasks? _evalMasks;
 
@@ -67,6 +69,7 @@ public sealed class DrPruningTrainer : SftTrainer
     protected override void BeginStep(StepExamples<SftExample> step)
     {
         base.BeginStep(step);
+        if (step.Training) _stepObservations = new double[step.Count * 2 * _controller.Domains.Count]; // at most one micro-batch per example
         if (!step.Training && _l0 is not null)
         {
             // Evaluation sees the deterministic masks (LLM-Shearing's eval mode), sized by the current scores.
@@ -90,7 +93,8 @@ public sealed class DrPruningTrainer : SftTrainer
         var (sums, counts) = DomainSums(ctx, ctx.Training ? _trainDomains : _evalDomains);
         if (ctx.Training)
         {
-            _pendingSums = sums; _pendingCounts = counts;
+            int k = sums.Length, row = ctx.MicroBatch * 2 * k;
+            sums.CopyTo(_stepObservations, row); counts.CopyTo(_stepObservations, row + k);
             var w = _sampler.Weights;
             for (int d = 0; d < w.Count; d++) ctx.Metrics["weight/" + _controller.Domains[d]] = w[d] * ctx.Share;
             if (_l0 is not null) ctx.Metrics["expected_sparsity"] = _l0.ExpectedOverallSparsity() * ctx.Share;
@@ -120,19 +124,33 @@ public sealed class DrPruningTrainer : SftTrainer
         if (_l0 is not null) yield return ExtraLoss.Mean("lagrangian", _l0.Lagrangian(ctx.Step));
     }
 
-    protected override void AfterMicroBatch(TrainingStepContext ctx)
-    {
-        base.AfterMicroBatch(ctx);
-        _controller.ObserveTraining(_pendingSums, _pendingCounts);
-    }
-
     protected override void OnStepEnd(StepMetrics metrics)
     {
+        ObserveStep();
         base.OnStepEnd(metrics);
         if (Step % _controller.Options.UpdateEvery != 0 || _controller.Options.Controller == MixtureController.Constant) return;
         var losses = _controller.NeedsEvalLosses ? HeldOutDomainLosses() : null;
         var weights = _controller.Update(Step, TotalSteps, losses, _sampler.Weights, _l0?.ExpectedOverallSparsity(), _l0?.TargetSparsity);
         if (weights is not null) _sampler.SetWeights(weights);
+    }
+
+    /// <summary>
+    /// Hands the controller this step's training losses, micro-batch by micro-batch in the step's order. Data parallel:
+    /// each rank filled the rows of its own micro-batches, so the sum over ranks is every row exactly, and every rank
+    /// makes the same (order-dependent, EMA) observations one process makes.
+    /// </summary>
+    private void ObserveStep()
+    {
+        int k = _controller.Domains.Count;
+        if (Communicator.Size > 1) Communicator.AllReduceSum(_stepObservations);
+        for (int row = 0; row + 2 * k <= _stepObservations.Length; row += 2 * k)
+        {
+            var counts = _stepObservations.AsSpan(row + k, k);
+            bool any = false;
+            foreach (var c in counts) any |= c != 0;
+            if (any) _controller.ObserveTraining(_stepObservations[row..(row + k)], counts.ToArray());
+        }
+        _stepObservations = [];
     }
 
     /// <summary>Token-mean held-out loss of every domain (one evaluation pass).</summary>
