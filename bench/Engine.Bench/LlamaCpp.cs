@@ -52,21 +52,21 @@ internal sealed unsafe class LlamaCpp : IDisposable
             ?? throw new FileNotFoundException($"{libDir}: no {prefix}*.so (unpack npm pack @node-llama-cpp/linux-x64 and pass its bins/linux-x64).");
         _ggml = NativeLibrary.Load(Find("libggml.v"));
         _llama = NativeLibrary.Load(Find("libllama.v"));
-        T F<T>(nint lib, string name) where T : unmanaged { var p = NativeLibrary.GetExport(lib, name); return *(T*)&p; }
+        static nint F(nint lib, string name) => NativeLibrary.GetExport(lib, name);
 
-        F<delegate* unmanaged<delegate* unmanaged<int, byte*, nint, void>, nint, void>>(_llama, "llama_log_set")(&OnLog, 0);
-        F<delegate* unmanaged<byte*, void>>(_ggml, "ggml_backend_load_all_from_path")((byte*)Marshal.StringToCoTaskMemUTF8(libDir));
-        F<delegate* unmanaged<void>>(_llama, "llama_backend_init")();
-        _contextDefaults = F<delegate* unmanaged<Params>>(_llama, "llama_context_default_params");
-        _decode = F<delegate* unmanaged<nint, Batch, int>>(_llama, "llama_decode");
-        _logitsIth = F<delegate* unmanaged<nint, int, float*>>(_llama, "llama_get_logits_ith");
-        _logits = F<delegate* unmanaged<nint, float*>>(_llama, "llama_get_logits");
-        _memory = F<delegate* unmanaged<nint, nint>>(_llama, "llama_get_memory");
-        _memoryClear = F<delegate* unmanaged<nint, byte, void>>(_llama, "llama_memory_clear");
+        ((delegate* unmanaged<delegate* unmanaged<int, byte*, nint, void>, nint, void>)F(_llama, "llama_log_set"))(&OnLog, 0);
+        ((delegate* unmanaged<byte*, void>)F(_ggml, "ggml_backend_load_all_from_path"))((byte*)Marshal.StringToCoTaskMemUTF8(libDir));
+        ((delegate* unmanaged<void>)F(_llama, "llama_backend_init"))();
+        _contextDefaults = ((delegate* unmanaged<Params>)F(_llama, "llama_context_default_params"));
+        _decode = ((delegate* unmanaged<nint, Batch, int>)F(_llama, "llama_decode"));
+        _logitsIth = ((delegate* unmanaged<nint, int, float*>)F(_llama, "llama_get_logits_ith"));
+        _logits = ((delegate* unmanaged<nint, float*>)F(_llama, "llama_get_logits"));
+        _memory = ((delegate* unmanaged<nint, nint>)F(_llama, "llama_get_memory"));
+        _memoryClear = ((delegate* unmanaged<nint, byte, void>)F(_llama, "llama_memory_clear"));
 
-        var modelParams = F<delegate* unmanaged<Params>>(_llama, "llama_model_default_params")();
+        var modelParams = ((delegate* unmanaged<Params>)F(_llama, "llama_model_default_params"))();
         var path = (byte*)Marshal.StringToCoTaskMemUTF8(ggufPath);
-        _model = F<delegate* unmanaged<byte*, Params, nint>>(_llama, "llama_model_load_from_file")(path, modelParams);
+        _model = ((delegate* unmanaged<byte*, Params, nint>)F(_llama, "llama_model_load_from_file"))(path, modelParams);
         if (_model == 0) throw new InvalidOperationException($"llama.cpp could not load {ggufPath}: {string.Join(" | ", Log)}");
 
         var cp = _contextDefaults();
@@ -85,13 +85,13 @@ internal sealed unsafe class LlamaCpp : IDisposable
             if (at < 0) throw new InvalidOperationException("llama_context_params: type_k/type_v not found; run with the f16 cache.");
             *(uint*)((byte*)u + at) = 0; *(uint*)((byte*)u + at + 4) = 0;
         }
-        _ctx = F<delegate* unmanaged<nint, Params, nint>>(_llama, "llama_init_from_model")(_model, cp);
+        _ctx = ((delegate* unmanaged<nint, Params, nint>)F(_llama, "llama_init_from_model"))(_model, cp);
         if (_ctx == 0) throw new InvalidOperationException($"llama.cpp could not create a context: {string.Join(" | ", Log)}");
-        F<delegate* unmanaged<nint, int, int, void>>(_llama, "llama_set_n_threads")(_ctx, threads, threads);
-        Vocab = F<delegate* unmanaged<nint, int>>(_llama, "llama_n_vocab")(F<delegate* unmanaged<nint, nint>>(_llama, "llama_model_get_vocab")(_model));
-        SystemInfo = Marshal.PtrToStringUTF8((nint)F<delegate* unmanaged<byte*>>(_llama, "llama_print_system_info")()) ?? "";
-        _disposeModel = F<delegate* unmanaged<nint, void>>(_llama, "llama_model_free");
-        _disposeCtx = F<delegate* unmanaged<nint, void>>(_llama, "llama_free");
+        ((delegate* unmanaged<nint, int, int, void>)F(_llama, "llama_set_n_threads"))(_ctx, threads, threads);
+        Vocab = ((delegate* unmanaged<nint, int>)F(_llama, "llama_vocab_n_tokens"))(((delegate* unmanaged<nint, nint>)F(_llama, "llama_model_get_vocab"))(_model));
+        SystemInfo = Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)F(_llama, "llama_print_system_info"))()) ?? "";
+        _disposeModel = ((delegate* unmanaged<nint, void>)F(_llama, "llama_model_free"));
+        _disposeCtx = ((delegate* unmanaged<nint, void>)F(_llama, "llama_free"));
     }
 
     private readonly delegate* unmanaged<nint, void> _disposeModel, _disposeCtx;
