@@ -100,8 +100,10 @@ internal sealed unsafe class LlamaCpp : IDisposable
     private static void OnLog(int level, byte* text, nint user)
     {
         var s = Marshal.PtrToStringUTF8((nint)text)?.TrimEnd() ?? "";
-        // GGML_LOG_LEVEL_ERROR = 4; the backend loader's "loaded CPU backend from …" names the variant in use.
-        if (level == 4 || s.Contains("loaded CPU backend", StringComparison.Ordinal)) lock (Log) Log.Add(s);
+        // GGML_LOG_LEVEL_ERROR = 4; the backend loader's "loaded CPU backend from …" names the variant in use, and the
+        // KV cache's size line its element types (proof that the f32 cache request took effect).
+        if (level == 4 || s.Contains("loaded CPU backend", StringComparison.Ordinal) || s.Contains("llama_kv_cache: size", StringComparison.Ordinal)
+            || s.Contains("flash_attn", StringComparison.Ordinal)) lock (Log) Log.Add(s);
     }
 
     /// <summary>Drops the KV cache, so the next <see cref="Decode"/> starts a new sequence at position 0.</summary>
