@@ -5,10 +5,12 @@ using Engine.Bench;
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
 //   attention-profile                           attention phases and building blocks (Stopwatch)
 //   kernel-peak | variants                      GEMM microkernel studies
+//   llama-vs-engine --model DIR --llama-lib DIR  batch-1 prefill/scoring/decode vs llama.cpp, same f32 weights
 // Anything else goes to BenchmarkDotNet: every [Benchmark] class here, chosen with --filter (e.g. --filter '*Attention*').
 if (args.Length > 0 && args[0] == "attention-profile") return AttentionProfile.Run();
 if (args.Length > 0 && args[0] == "kernel-peak") return KernelPeak.Run();
 if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.VariantBench.Run(args);
+if (args.Length > 0 && args[0] == "llama-vs-engine") return LlamaVsEngine.Run(args);
 if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
 return 0;
