@@ -15,6 +15,6 @@ public static partial class Ops
         var wc = weight.Contiguous(); var ic = ids.Contiguous();
         var y = be.Embedding(wc, ic);
         int vocab = weight.Size(0);
-        return Autograd.Record(y, "Embedding", [wc], g => [be.EmbeddingBackward(g.Contiguous(), ic, vocab)]);
+        return Autograd.Record(y, "Embedding", [wc], g => [be.EmbeddingBackward(g.Contiguous(), ic, vocab).AsSoleGradient()]);
     }
 }

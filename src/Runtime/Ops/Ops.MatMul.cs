@@ -58,9 +58,9 @@ public static partial class Ops
                     int kk = a.Size(-1);
                     var a2 = a.Contiguous().Reshape(-1, kk);
                     var g2 = gc.Reshape(-1, gc.Size(-1));
-                    gb = be.MatMul(a2, g2, true, false);
+                    gb = be.MatMul(a2, g2, true, false).AsSoleGradient();
                 }
-                else gb = be.MatMul(ad, gc, !ta, false);
+                else gb = be.MatMul(ad, gc, !ta, false).AsSoleGradient();
             }
             return [ga, gb];
         });
@@ -86,7 +86,7 @@ public static partial class Ops
             var gx = xc.RequiresGrad ? be.MatMul(gc, wc, false, false) : null;
             Tensor? gw = null, gbias = null;
             if (wc.RequiresGrad)
-                gw = be.MatMul(gc.Reshape(-1, gc.Size(-1)), xc.Reshape(-1, xc.Size(-1)), true, false);
+                gw = be.MatMul(gc.Reshape(-1, gc.Size(-1)), xc.Reshape(-1, xc.Size(-1)), true, false).AsSoleGradient();
             if (bias is { RequiresGrad: true }) gbias = SumTo(gc, bias.Shape);
             return bias is null ? [gx, gw] : [gx, gw, gbias];
         });

@@ -30,7 +30,7 @@ public sealed unsafe class Storage : IDisposable
         if (bytes < 0) throw new ArgumentOutOfRangeException(nameof(bytes));
         var n = (nuint)Math.Max(bytes, 1);
         void* p;
-        try { p = NativeMemory.AlignedAlloc(n, 64); }
+        try { p = Cpu.CpuBlockPool.Rent(n); if (p == null) p = NativeMemory.AlignedAlloc(n, 64); }
         catch (OutOfMemoryException) { throw new OutOfMemoryException($"CPU allocation of {bytes:N0} bytes failed."); }
         if (zero) NativeMemory.Clear(p, n);
         return new Storage(p, bytes, Device.Cpu, owns: true, owner: null);
@@ -54,7 +54,7 @@ public sealed unsafe class Storage : IDisposable
         _ptr = null;
         if (_ownsMemory)
         {
-            NativeMemory.AlignedFree(p);
+            Cpu.CpuBlockPool.Return(p, (nuint)Math.Max(Bytes, 1));
             if (Bytes > 0) GC.RemoveMemoryPressure(Bytes);
         }
         _owner?.Dispose();

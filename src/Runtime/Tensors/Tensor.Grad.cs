@@ -39,10 +39,20 @@ public sealed partial class Tensor
         Autograd.RunBackward(this, gradient, retainGraph);
     }
 
+    /// <summary>
+    /// Set by a backward on a gradient it has just allocated and hands to exactly one input (a weight's GEMM gradient, the
+    /// embedding's scatter): a leaf may keep it as its Grad without the defensive copy, since nothing else refers to it.
+    /// </summary>
+    internal bool SoleGradient { get; private set; }
+
+    internal Tensor AsSoleGradient() { SoleGradient = true; return this; }
+
     internal void AccumulateGrad(Tensor g)
     {
         if (g.DType != DType) g = g.To(DType);
-        Grad = Grad is null ? g.Contiguous().Clone() : Ops.Add(Grad, g);
+        // Any other gradient may be shared (a backward that passes its input gradient on to two inputs, the caller's
+        // seed), and the optimizer and clipping change Grad in place: copy it.
+        Grad = Grad is null ? (g.SoleGradient && g.IsContiguous ? g : g.Contiguous().Clone()) : Ops.Add(Grad, g);
     }
 
     public void ZeroGrad() => Grad = null;

@@ -65,16 +65,39 @@ public static class BenchTrainCommand
         BenchReport.ResetPeak();
         CpuOpClock.Reset();
         CpuOpClock.Enabled = true;
+        CpuGemmLog.Reset();
+        CpuGemmLog.Enabled = true;
+        var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
         var total = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step(true);
         double secs = total.Elapsed.TotalSeconds;
+        proc.Refresh();
+        double cpuSecs = (proc.TotalProcessorTime - cpu0).TotalSeconds;
         CpuOpClock.Enabled = false;
+        CpuGemmLog.Enabled = false;
         long tokens = (long)batch * seq;
         double flops = 6.0 * m.ParameterCount * tokens + 6.0 * cfg.NumLayers * cfg.NumHeads * cfg.HeadDim * (double)seq * seq * batch; // causal: half of 12·L·H·D·T²
         Console.WriteLine($"step {secs / steps:F3} s (forward {fwd / steps:F3}, backward {bwd / steps:F3}, clip+adamw {optim / steps:F3}); " +
             $"{tokens * steps / secs:F0} tokens/s; {flops * steps / secs / 1e9:F1} GFLOP/s of model FLOPs");
+        Console.WriteLine($"process CPU time {cpuSecs / steps:F3} s per step ({flops / (cpuSecs / steps / threads) / 1e9:F1} GFLOP/s per CPU-second ÷ threads)");
+        GemmOnly(secs / steps, cpuSecs / steps, steps);
         Console.WriteLine($"peak resident memory during the steps: {BenchReport.PeakRssBytes() / 1e9:F2} GB");
         BenchReport.Breakdown(secs, steps, "step");
         return 0;
+    }
+
+    /// <summary>
+    /// Replays the GEMMs the timed steps called (same shapes, transposes and batch), alone on preallocated buffers, and
+    /// prints the step's time against theirs: the goal is step throughput ≥ 60 % of this GEMM-only time.
+    /// </summary>
+    private static void GemmOnly(double stepSecs, double stepCpuSecs, int steps)
+    {
+        var calls = CpuGemmLog.Snapshot();
+        if (calls.Count == 0) { Console.WriteLine("GEMM-only replay: no f32 GEMM was recorded."); return; }
+        var (wall, cpu) = CpuGemmLog.Replay(calls);
+        double gemmWall = wall / steps, gemmCpu = cpu / steps, gflop = calls.Sum(c => c.Flops) / steps / 1e9;
+        Console.WriteLine($"GEMM-only replay of the step's {calls.Count / steps} GEMMs ({gflop:F1} GFLOP): {gemmWall:F3} s ({gflop / gemmWall:F1} GFLOP/s), CPU {gemmCpu:F3} s; " +
+            $"step throughput = {gemmWall / stepSecs:P1} of GEMM-only (CPU time: {gemmCpu / stepCpuSecs:P1})");
     }
 }

@@ -14,6 +14,7 @@ public sealed unsafe partial class CpuBackend
         var y = Tensor.Empty(shape, a.DType);
         long sa = (long)m * k, sb = b.Rank == 2 ? 0 : (long)k * n, sc = (long)m * n;
         int lda = transA ? m : k, ldb = transB ? k : n;
+        if (a.DType == DType.F32) CpuGemmLog.Record(new(transA, transB, m, n, k, batch, sb == 0));
         if (a.DType == DType.F32)
             Gemm.GemmStridedBatched(transA, transB, m, n, k, 1f, a.Ptr<float>(), lda, sa, b.Ptr<float>(), ldb, sb, 0f, y.Ptr<float>(), n, sc, batch);
         else
