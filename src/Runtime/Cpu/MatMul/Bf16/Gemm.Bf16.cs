@@ -1,0 +1,30 @@
+namespace Engine.Runtime.Cpu;
+
+/// <summary>The bf16 × bf16 → f32 entry points (VDPBF16PS where the CPU has it); see Bf16Gemm for the arithmetic.</summary>
+public static unsafe partial class Gemm
+{
+    /// <summary>
+    /// f32 activations × bf16 weights, the inference and frozen-base case: runs the bf16 dot-product GEMM (activations
+    /// rounded to bf16, f32 accumulation) when <see cref="Bf16Compute.Active"/>, else <see cref="SgemmBf16B"/> (weights
+    /// widened to f32, activations kept in f32: the reference). Tiny and thin (GEMV-like) shapes keep the widening path.
+    /// </summary>
+    public static void SgemmBf16Weights(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (Bf16Compute.Active && !GemmSmall.Suits(m, n, k))
+            RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
+        else
+            SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>The bf16 dot-product GEMM with the kernel (machine code or managed) and thread count pinned (tests, benchmarks).</summary>
+    internal static void RunBf16Dot(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb,
+        float beta, float* c, int ldc, int threads)
+    {
+        Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
+        if (native && !Bf16Kernel.NativeSupported)
+            throw new PlatformNotSupportedException($"gemm: the VDPBF16PS kernel is unavailable: {Bf16Kernel.UnavailableReason}");
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        Bf16Gemm.Run(native, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+    }
+}
