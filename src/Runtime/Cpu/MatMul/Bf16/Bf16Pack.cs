@@ -12,6 +12,9 @@ internal static unsafe class Bf16Pack
     public static void A(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, uint* dst)
     {
         int mr = Bf16Kernel.MR, kp = (kc + 1) / 2;
+        // Untransposed rows are rounded with the vectorised converter into a small buffer, whose 32-bit words are then
+        // exactly the row's k-pairs (the scalar path below is 3–5× slower and was a third of a 1024³ product).
+        ushort* row = stackalloc ushort[transA ? 0 : 2 * kp];
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
@@ -20,11 +23,19 @@ internal static unsafe class Bf16Pack
             {
                 if (r >= rows) { for (int p = 0; p < kp; p++) d[(long)p * mr + r] = 0; continue; }
                 long i = i0 + ir + r;
+                if (!transA)
+                {
+                    DTypeConvert.FloatToBf16(new ReadOnlySpan<float>(a + i * lda + p0, kc), new Span<ushort>(row, kc));
+                    if ((kc & 1) != 0) row[kc] = 0;
+                    uint* pairs = (uint*)row;
+                    for (int p = 0; p < kp; p++) d[(long)p * mr + r] = pairs[p];
+                    continue;
+                }
                 for (int p = 0; p < kp; p++)
                 {
                     long k0 = p0 + 2 * p;
-                    float lo = transA ? a[k0 * lda + i] : a[i * lda + k0];
-                    float hi = 2 * p + 1 >= kc ? 0f : transA ? a[(k0 + 1) * lda + i] : a[i * lda + k0 + 1];
+                    float lo = a[k0 * lda + i];
+                    float hi = 2 * p + 1 >= kc ? 0f : a[(k0 + 1) * lda + i];
                     d[(long)p * mr + r] = DTypeConvert.FloatToBf16(lo) | (uint)DTypeConvert.FloatToBf16(hi) << 16;
                 }
             }
