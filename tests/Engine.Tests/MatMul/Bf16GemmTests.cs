@@ -138,25 +138,45 @@ public unsafe class Bf16GemmTests
         var a = GemmTestData.RandF(31, (long)m * k);
         var b = GemmTestData.RandF(32, (long)n * k).Select(DTypeConvert.FloatToBf16).ToArray();
         var viaEntry = new float[m * n]; var viaDot = new float[m * n]; var viaWide = new float[m * n]; var off = new float[m * n];
-        bool saved = Bf16Compute.Enabled;
-        try
+        fixed (float* pa = a, pe = viaEntry, pd = viaDot, pw = viaWide, po = off) fixed (ushort* pb = b)
         {
-            fixed (float* pa = a, pe = viaEntry, pd = viaDot, pw = viaWide, po = off) fixed (ushort* pb = b)
-            {
-                Bf16Compute.Enabled = true;
-                Gemm.SgemmBf16Weights(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pe, n);
-                Bf16Compute.Enabled = false;
-                Gemm.SgemmBf16Weights(false, true, m, n, k, 1f, pa, k, pb, k, 0f, po, n);
-                if (Bf16Kernel.NativeSupported) Gemm.RunBf16Dot(true, false, true, m, n, k, 1f, pa, k, pb, k, 0f, pd, n, CpuThreads.Count);
-                Gemm.SgemmBf16B(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pw, n);
-            }
+            Gemm.Bf16Weights(Bf16Kernel.NativeSupported, false, true, m, n, k, 1f, pa, k, pb, k, 0f, pe, n);
+            Gemm.Bf16Weights(false, false, true, m, n, k, 1f, pa, k, pb, k, 0f, po, n);
+            if (Bf16Kernel.NativeSupported) Gemm.RunBf16Dot(true, false, true, m, n, k, 1f, pa, k, pb, k, 0f, pd, n, CpuThreads.Count);
+            Gemm.SgemmBf16B(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pw, n);
         }
-        finally { Bf16Compute.Enabled = saved; }
+        Assert.Equal(Bf16Compute.Enabled && Bf16Kernel.NativeSupported, Bf16Compute.Active);
         Assert.True(off.AsSpan().SequenceEqual(viaWide), "disabled: the widening path");
         if (Bf16Kernel.NativeSupported)
         {
             Assert.True(viaEntry.AsSpan().SequenceEqual(viaDot), "enabled: the VDPBF16PS path");
             Assert.False(viaEntry.AsSpan().SequenceEqual(viaWide), "rounding the activations to bf16 must show");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 300, 77)]
+    [InlineData(2, 65, 1000)]
+    [InlineData(4, 700, 512)]
+    [InlineData(3, 9000, 64)]
+    public void GemvMatchesReferenceWithF32Activations(int m, int n, int k)
+    {
+        // Decode shape x·Wᵀ through the public entry: x stays f32 (no rounding), W bf16; same bytes on 1, 2 and 3 threads.
+        int ldx = k + 5, ldy = n + 3;
+        var x = GemmTestData.RandF(41, (long)m * ldx);
+        var w = GemmTestData.RandF(42, (long)n * k).Select(DTypeConvert.FloatToBf16).ToArray();
+        var y0 = GemmTestData.RandF(43, (long)m * ldy);
+        var (expected, bound) = Reference(false, true, m, n, k, 0.75f, x, ldx, w, k, -0.5f, y0, ldy);
+        Assert.True(Bf16Gemv.Suits(false, true, m) || !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated);
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var pin = CpuThreads.Pin(threads);
+            var y = (float[])y0.Clone();
+            fixed (float* px = x, py = y) fixed (ushort* pw = w) Gemm.SgemmBf16Weights(false, true, m, n, k, 0.75f, px, ldx, pw, k, -0.5f, py, ldy);
+            Check(expected, bound, y, $"gemv {m}x{n}x{k} threads={threads}", ldy, n);
+            for (int i = 0; i < m; i++) for (int j = n; j < ldy; j++) Assert.Equal(y0[(long)i * ldy + j], y[(long)i * ldy + j]);
+            if (first is null) first = y; else Assert.True(first.AsSpan().SequenceEqual(y), $"gemv: {threads} threads differ from 1");
         }
     }
 

@@ -6,11 +6,21 @@ public static unsafe partial class Gemm
     /// <summary>
     /// f32 activations × bf16 weights, the inference and frozen-base case: runs the bf16 dot-product GEMM (activations
     /// rounded to bf16, f32 accumulation) when <see cref="Bf16Compute.Active"/>, else <see cref="SgemmBf16B"/> (weights
-    /// widened to f32, activations kept in f32: the reference). Tiny and thin (GEMV-like) shapes keep the widening path.
+    /// widened to f32, activations kept in f32: the reference). x·Wᵀ with 1–4 rows (decode) streams W through Bf16Gemv
+    /// (f32 activations, weights widened in registers), tiny shapes keep the widening path.
     /// </summary>
     public static void SgemmBf16Weights(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
+        => Bf16Weights(Bf16Compute.Active, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <summary>SgemmBf16Weights with the choice of the dot-product kernel made by the caller (tests do not flip the global switch).</summary>
+    internal static void Bf16Weights(bool dot, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
     {
-        if (Bf16Compute.Active && !GemmSmall.Suits(m, n, k))
+        if (Bf16Gemv.Suits(transA, transB, m) && k > 0)
+        {
+            Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
+            Bf16Gemv.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
+        }
+        else if (dot && !GemmSmall.Suits(m, n, k))
             RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
         else
             SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
