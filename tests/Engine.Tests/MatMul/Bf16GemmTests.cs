@@ -131,27 +131,26 @@ public unsafe class Bf16GemmTests
     }
 
     [Fact]
-    public void WeightsEntryUsesTheDotKernelOnlyWhenEnabled()
+    public void WeightsEntryUsesTheDotKernelOnlyForBf16ExactActivations()
     {
-        // x·Wᵀ with bf16 W: enabled (and supported) it must equal the dot kernel bit for bit; disabled, the widening path.
+        // x·Wᵀ with bf16 W. bf16-exact x (autocast) with the kernel on: bit for bit the dot kernel. f32 x, or the kernel
+        // off: bit for bit the widening path, so a matmul kept in f32 on purpose is never rounded.
         int m = 24, n = 64, k = 96;
         var a = GemmTestData.RandF(31, (long)m * k);
+        var ar = Round(a);
         var b = GemmTestData.RandF(32, (long)n * k).Select(DTypeConvert.FloatToBf16).ToArray();
-        var viaEntry = new float[m * n]; var viaDot = new float[m * n]; var viaWide = new float[m * n]; var off = new float[m * n];
-        fixed (float* pa = a, pe = viaEntry, pd = viaDot, pw = viaWide, po = off) fixed (ushort* pb = b)
-        {
-            Gemm.Bf16Weights(Bf16Kernel.NativeSupported, false, true, m, n, k, 1f, pa, k, pb, k, 0f, pe, n);
-            Gemm.Bf16Weights(false, false, true, m, n, k, 1f, pa, k, pb, k, 0f, po, n);
-            if (Bf16Kernel.NativeSupported) Gemm.RunBf16Dot(true, false, true, m, n, k, 1f, pa, k, pb, k, 0f, pd, n, CpuThreads.Count);
-            Gemm.SgemmBf16B(false, true, m, n, k, 1f, pa, k, pb, k, 0f, pw, n);
-        }
-        Assert.Equal(Bf16Compute.Enabled && Bf16Kernel.NativeSupported, Bf16Compute.Active);
-        Assert.True(off.AsSpan().SequenceEqual(viaWide), "disabled: the widening path");
+        float[] Entry(bool dot, float[] x) { var y = new float[m * n]; fixed (float* px = x, py = y) fixed (ushort* pb = b) Gemm.Bf16Weights(dot, false, true, m, n, k, 1f, px, k, pb, k, 0f, py, n); return y; }
+        float[] Wide(float[] x) { var y = new float[m * n]; fixed (float* px = x, py = y) fixed (ushort* pb = b) Gemm.SgemmBf16B(false, true, m, n, k, 1f, px, k, pb, k, 0f, py, n); return y; }
+        Assert.True(Entry(false, ar).AsSpan().SequenceEqual(Wide(ar)), "off: the widening path");
+        Assert.True(Entry(Bf16Kernel.NativeSupported, a).AsSpan().SequenceEqual(Wide(a)), "f32 activations: the widening path");
         if (Bf16Kernel.NativeSupported)
         {
-            Assert.True(viaEntry.AsSpan().SequenceEqual(viaDot), "enabled: the VDPBF16PS path");
-            Assert.False(viaEntry.AsSpan().SequenceEqual(viaWide), "rounding the activations to bf16 must show");
+            var dot = new float[m * n];
+            fixed (float* px = ar, py = dot) fixed (ushort* pb = b) Gemm.RunBf16Dot(true, false, true, m, n, k, 1f, px, k, pb, k, 0f, py, n, CpuThreads.Count);
+            Assert.True(Entry(true, ar).AsSpan().SequenceEqual(dot), "bf16-exact activations: the VDPBF16PS path");
+            Assert.False(dot.AsSpan().SequenceEqual(Wide(ar)), "the two paths sum in different orders; equal bytes would mean the kernel never ran");
         }
+        Assert.Equal(Bf16Compute.Enabled && Bf16Kernel.NativeSupported, Bf16Compute.Active);
     }
 
     [Theory]
