@@ -3,6 +3,7 @@ using Engine.Bench;
 
 // Console comparisons (interleaved, fair under load):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
+//   gemm-bf16 [sizes...] [--threads T]          bf16 dot-product GEMM vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
 //   attention-profile                           attention phases and building blocks (Stopwatch)
 //   kernel-peak | variants                      GEMM microkernel studies
 //   llama-vs-engine --model DIR --llama-lib DIR  batch-1 prefill/scoring/decode vs llama.cpp, same f32 weights
@@ -12,5 +13,6 @@ if (args.Length > 0 && args[0] == "kernel-peak") return KernelPeak.Run();
 if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.VariantBench.Run(args);
 if (args.Length > 0 && args[0] == "llama-vs-engine") return LlamaVsEngine.Run(args);
 if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);
+if (args.Length > 0 && args[0] == "gemm-bf16") return Bf16VsF32.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
 return 0;

@@ -2,7 +2,7 @@ using Engine.Runtime.Cpu;
 
 namespace Engine.Runtime;
 
-/// <summary>MatMul (the blocked SIMD GEMM of this folder, f32/f64, and f32 × a bf16 weight) and the autocast MixedMatMul on the CPU.</summary>
+/// <summary>MatMul (the blocked SIMD GEMM of this folder, f32/f64, and f32 × a bf16 weight via Gemm.SgemmBf16Weights) and the autocast MixedMatMul on the CPU.</summary>
 public sealed unsafe partial class CpuBackend
 {
     public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB)
@@ -32,20 +32,21 @@ public sealed unsafe partial class CpuBackend
         if (!transA && batch > 1)
         {
             // Rows of all batches form one tall matrix: one call, one widening of the weights.
-            Gemm.SgemmBf16B(false, transB, batch * m, n, k, 1f, a.Ptr<float>(), lda, b.Ptr<ushort>(), ldb, 0f, y.Ptr<float>(), n);
+            Gemm.SgemmBf16Weights(false, transB, batch * m, n, k, 1f, a.Ptr<float>(), lda, b.Ptr<ushort>(), ldb, 0f, y.Ptr<float>(), n);
             Alive(a, b);
             return y;
         }
         for (int i = 0; i < batch; i++)
-            Gemm.SgemmBf16B(transA, transB, m, n, k, 1f, a.Ptr<float>() + i * (long)m * k, lda, b.Ptr<ushort>(), ldb, 0f, y.Ptr<float>() + i * (long)m * n, n);
+            Gemm.SgemmBf16Weights(transA, transB, m, n, k, 1f, a.Ptr<float>() + i * (long)m * k, lda, b.Ptr<ushort>(), ldb, 0f, y.Ptr<float>() + i * (long)m * n, n);
         Alive(a, b);
         return y;
     }
 
     /// <summary>
-    /// The CPU has no bf16 arithmetic worth using, so the operands are widened to f32 (exact) and the f32 GEMM runs:
-    /// bit-for-bit the math of bf16 inputs with f32 accumulation. A rank-2 bf16 right operand (a weight) is widened
-    /// inside the GEMM's packing instead of as a whole copy.
+    /// Operands are widened to f32 (exact) and the f32 GEMM runs: the math of bf16 inputs with f32 accumulation.
+    /// A rank-2 bf16 right operand (a weight) goes to Gemm.SgemmBf16Weights instead: widened inside the GEMM's packing,
+    /// or, where the CPU has AVX512_BF16, multiplied by VDPBF16PS (the f32 left operand is bf16-exact here, so the
+    /// rounding in that kernel's packing changes nothing).
     /// </summary>
     public Tensor MixedMatMul(Tensor a, Tensor b, bool transA, bool transB)
     {

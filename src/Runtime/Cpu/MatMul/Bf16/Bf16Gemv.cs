@@ -1,0 +1,59 @@
+using System.Runtime.Intrinsics;
+
+namespace Engine.Runtime.Cpu;
+
+/// <summary>
+/// y = alpha·x·Wᵀ + beta·y for a few rows of x (decode: m = 1) and bf16 W stored n×k: memory-bound, so the weights
+/// are streamed once, widened to f32 in registers (a shift: exact) and multiplied by f32 x with f32 sums; x is not
+/// rounded. Each output is one dot product summed in a fixed order (32 lanes, then a fixed lane sum), and threads
+/// take fixed column ranges, so the bytes do not depend on the thread count.
+/// </summary>
+internal static unsafe class Bf16Gemv
+{
+    public const int MaxRows = 4;
+
+    /// <summary>Bytes of weights per thread below which a fork costs more than it saves.</summary>
+    private const long MinBytesPerThread = 256 * 1024;
+
+    public static bool Suits(bool transA, bool transB, int m) => !transA && transB && m >= 1 && m <= MaxRows && Vector512.IsHardwareAccelerated;
+
+    public static void Run(int m, int n, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy, int threads)
+    {
+        long bytes = 2L * n * k;
+        int t = (int)Math.Clamp(bytes / MinBytesPerThread, 1, Math.Max(1, Math.Min(threads, n)));
+        if (t <= 1) { Columns(m, 0, n, k, alpha, x, ldx, w, ldw, beta, y, ldy); return; }
+        GemmWorkers.Run(t, i => Columns(m, (int)((long)n * i / t), (int)((long)n * (i + 1) / t), k, alpha, x, ldx, w, ldw, beta, y, ldy));
+    }
+
+    private static void Columns(int m, int j0, int j1, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy)
+    {
+        int k32 = k & ~31;
+        var acc = stackalloc Vector512<float>[2 * MaxRows];
+        for (int j = j0; j < j1; j++)
+        {
+            ushort* wj = w + (long)j * ldw;
+            for (int i = 0; i < 2 * m; i++) acc[i] = Vector512<float>.Zero;
+            for (int p = 0; p < k32; p += 32)
+            {
+                var bits = Vector512.Load(wj + p);
+                var (lo, hi) = Vector512.Widen(bits);
+                var w0 = (lo << 16).AsSingle();
+                var w1 = (hi << 16).AsSingle();
+                for (int i = 0; i < m; i++)
+                {
+                    float* xi = x + (long)i * ldx + p;
+                    acc[2 * i] = Vector512.FusedMultiplyAdd(Vector512.Load(xi), w0, acc[2 * i]);
+                    acc[2 * i + 1] = Vector512.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, acc[2 * i + 1]);
+                }
+            }
+            for (int i = 0; i < m; i++)
+            {
+                float s = Vector512.Sum(acc[2 * i] + acc[2 * i + 1]);
+                float* xi = x + (long)i * ldx;
+                for (int p = k32; p < k; p++) s += xi[p] * DTypeConvert.Bf16ToFloat(wj[p]);
+                float* yij = y + (long)i * ldy + j;
+                *yij = beta == 0f ? alpha * s : alpha * s + beta * *yij;
+            }
+        }
+    }
+}
