@@ -3,6 +3,7 @@ using Engine.Bench;
 
 // Console comparisons (interleaved, fair under load):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
+//   gemm-vs-openblas --skinny [--threads T]     decode shapes (M = 1–8, x·Wᵀ) vs OpenBLAS sgemm / sgemv
 //   attention-profile                           attention phases and building blocks (Stopwatch)
 //   kernel-peak | variants                      GEMM microkernel studies
 // Anything else goes to BenchmarkDotNet: every [Benchmark] class here, chosen with --filter (e.g. --filter '*Attention*').
