@@ -100,11 +100,10 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The kernel family Auto picks on this CPU, or the requested one if the CPU has it.</summary>
+    /// <summary>The kernel family Auto picks on this CPU (GemmTuning's table), or the requested one if the CPU has it.</summary>
     internal static GemmIsa Resolve<T>(GemmIsa isa) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (isa == GemmIsa.Auto)
-            return GemmKernelAvx512<T>.IsSupported ? GemmIsa.Avx512 : GemmKernelAvx2<T>.IsSupported ? GemmIsa.Avx2 : GemmIsa.Portable;
+        if (isa == GemmIsa.Auto) isa = GemmTuning.Current.Isa;
         bool ok = isa switch
         {
             GemmIsa.Avx512 => GemmKernelAvx512<T>.IsSupported,

@@ -15,7 +15,7 @@ internal static unsafe class GemmSkinny
     public const int MaxM = 8;
 
     /// <summary>Below this many multiply-adds per thread, a fork costs more than it saves.</summary>
-    private const long MinWorkPerThread = 1L << 17;
+    private const long MinWorkPerThread = 1L << 19;
 
     public static bool Suits<T>(int m) => m <= MaxM && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
