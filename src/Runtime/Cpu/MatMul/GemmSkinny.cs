@@ -84,21 +84,24 @@ internal static unsafe class GemmSkinny
             T* w1 = cols > 1 ? b.Row(j + 1, 0, k, scratch + k) : w0;
             T* w2 = cols > 2 ? b.Row(j + 2, 0, k, scratch + 2L * k) : w0;
             T* w3 = cols > 3 ? b.Row(j + 3, 0, k, scratch + 3L * k) : w0;
+            // Rows of W in place and evenly spaced (not widened into scratch): the next group starts 4 strides on.
+            nint stride = (nint)(w1 - w0);
+            nint ahead = cols == 4 && w0 != scratch && w2 - w1 == stride && w3 - w2 == stride ? 4 * stride : 0;
             int i = 0;
             if (fourRows)
                 for (; i + 4 <= m; i += 4)
                 {
-                    GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows4>(k, a + i * lda, lda, w0, w1, w2, w3, o);
+                    GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows4>(k, a + i * lda, lda, w0, w1, w2, w3, ahead, o);
                     Merge(o, 4, 4, cols, c + (long)i * ldc + j, ldc, alpha, beta);
                 }
             for (; i + 2 <= m; i += 2)
             {
-                GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows2>(k, a + i * lda, lda, w0, w1, w2, w3, o);
+                GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows2>(k, a + i * lda, lda, w0, w1, w2, w3, ahead, o);
                 Merge(o, 4, 2, cols, c + (long)i * ldc + j, ldc, alpha, beta);
             }
             for (; i < m; i++)
             {
-                GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows1>(k, a + i * lda, lda, w0, w1, w2, w3, o);
+                GemmSkinnyKernels.Dot4<T, TV, TO, SkinnyRows1>(k, a + i * lda, lda, w0, w1, w2, w3, ahead, o);
                 Merge(o, 4, 1, cols, c + (long)i * ldc + j, ldc, alpha, beta);
             }
         }
