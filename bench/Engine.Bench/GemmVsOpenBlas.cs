@@ -15,12 +15,15 @@ internal static unsafe class GemmVsOpenBlas
         if (!OpenBlas.Available) { Console.Error.WriteLine($"OpenBLAS not found at {OpenBlas.Path}: apt-get install -y libopenblas0-pthread"); return 2; }
         if (!OpenBlasEnv.IsSet) return OpenBlasEnv.Reexec(args);
         int threads = 2;
+        bool skinny = false;
         var sizes = new List<int>();
         for (int i = 1; i < args.Length; i++)
         {
             if (args[i] == "--threads") threads = int.Parse(args[++i]);
+            else if (args[i] == "--skinny") skinny = true;
             else sizes.Add(int.Parse(args[i]));
         }
+        if (skinny) return GemmSkinnyVsOpenBlas.Run(threads);
         if (sizes.Count == 0) sizes.AddRange([256, 512, 1024, 2048]);
         CpuThreads.Count = threads;
         OpenBlas.SetNumThreads(threads);

@@ -15,6 +15,9 @@ internal static unsafe partial class OpenBlas
     [LibraryImport(Path, EntryPoint = "cblas_sgemm")]
     private static partial void CblasSgemm(int order, int transA, int transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
 
+    [LibraryImport(Path, EntryPoint = "cblas_sgemv")]
+    private static partial void CblasSgemv(int order, int trans, int m, int n, float alpha, float* a, int lda, float* x, int incX, float beta, float* y, int incY);
+
     [LibraryImport(Path, EntryPoint = "openblas_get_corename")]
     private static partial nint GetCoreName();
 
@@ -31,6 +34,10 @@ internal static unsafe partial class OpenBlas
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
         => CblasSgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <summary>y[m] = alpha·A·x + beta·y, A row-major m×n.</summary>
+    public static void Sgemv(int m, int n, float alpha, float* a, int lda, float* x, float beta, float* y)
+        => CblasSgemv(RowMajor, NoTrans, m, n, alpha, a, lda, x, 1, beta, y, 1);
 
     public static string Describe() => $"{Marshal.PtrToStringUTF8(GetCoreName())} | {Marshal.PtrToStringUTF8(GetConfig())} | threads={NumThreads()}";
 }

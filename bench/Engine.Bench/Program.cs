@@ -4,6 +4,7 @@ using Engine.Bench;
 // Console comparisons (interleaved, fair under load):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
 //   gemm-bf16 [sizes...] [--threads T]          bf16 dot-product GEMM vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
+//   gemm-vs-openblas --skinny [--threads T]     decode shapes (M = 1–8, x·Wᵀ) vs OpenBLAS sgemm / sgemv
 //   attention-profile                           attention phases and building blocks (Stopwatch)
 //   kernel-peak | variants                      GEMM microkernel studies
 //   llama-vs-engine --model DIR --llama-lib DIR  batch-1 prefill/scoring/decode vs llama.cpp, same f32 weights

@@ -7,7 +7,8 @@ namespace Engine.Runtime.Cpu;
 /// Row-major GEMM entry points of the CPU backend: C[m×n] = alpha·op(A)·op(B) + beta·C,
 /// where op(A) is m×k (A stored k×m when transA) and op(B) is k×n (B stored n×k when transB).
 /// Leading dimensions are row strides in elements. beta = 0 ignores C's prior contents (NaN included).
-/// Large problems run the packed, cache-blocked SIMD path (GemmDriver); tiny or very thin ones run GemmSmall.
+/// C with at most 8 rows (decode) runs GemmSkinny; larger ones the packed, cache-blocked SIMD path (GemmDriver), except
+/// tiny problems, which run GemmSmall.
 /// </summary>
 public static unsafe partial class Gemm
 {
@@ -37,6 +38,11 @@ public static unsafe partial class Gemm
         Validate<T>(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == T.Zero) { ScaleC(m, n, beta, c, ldc); return; }
+        if (GemmSkinny.Suits<T>(m))
+        {
+            GemmSkinny.Run(Resolve<T>(isa), transA, transB, m, n, k, alpha, a, lda, new DenseB<T>(b, ldb, transB), beta, c, ldc, threads);
+            return;
+        }
         if (isa == GemmIsa.Auto && GemmSmall.Suits(m, n, k))
         {
             GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, new DenseB<T>(b, ldb, transB), beta, c, ldc, threads);
@@ -51,6 +57,11 @@ public static unsafe partial class Gemm
         Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        if (GemmSkinny.Suits<float>(m))
+        {
+            GemmSkinny.Run(Resolve<float>(isa), transA, transB, m, n, k, alpha, a, lda, new Bf16B(b, ldb, transB), beta, c, ldc, threads);
+            return;
+        }
         if (isa == GemmIsa.Auto && GemmSmall.Suits(m, n, k))
         {
             GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, new Bf16B(b, ldb, transB), beta, c, ldc, threads);
@@ -89,11 +100,10 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The kernel family Auto picks on this CPU, or the requested one if the CPU has it.</summary>
+    /// <summary>The kernel family Auto picks on this CPU (GemmTuning's table), or the requested one if the CPU has it.</summary>
     internal static GemmIsa Resolve<T>(GemmIsa isa) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (isa == GemmIsa.Auto)
-            return GemmKernelAvx512<T>.IsSupported ? GemmIsa.Avx512 : GemmKernelAvx2<T>.IsSupported ? GemmIsa.Avx2 : GemmIsa.Portable;
+        if (isa == GemmIsa.Auto) isa = GemmTuning.Current.Isa;
         bool ok = isa switch
         {
             GemmIsa.Avx512 => GemmKernelAvx512<T>.IsSupported,
