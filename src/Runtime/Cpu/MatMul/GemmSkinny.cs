@@ -17,7 +17,11 @@ internal static unsafe class GemmSkinny
     /// <summary>Below this many multiply-adds per thread, a fork costs more than it saves.</summary>
     private const long MinWorkPerThread = 1L << 19;
 
-    public static bool Suits<T>(int m) => m <= MaxM && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+    /// <summary>
+    /// 2–8 rows. One row (batch-1 decode) stays on GemmSmall's row kernel: on the quiet Zen 5 run it was 1.3–3× faster
+    /// than this path on 2 threads at n = k = 1024–4096 (bench/results/cpu-gemm.md), while 2–8 rows gain 1.2–3.3×.
+    /// </summary>
+    public static bool Suits<T>(int m) => m >= 2 && m <= MaxM && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>isa is a resolved family (Avx512, Avx2 or Portable): it picks the register width.</summary>
     public static void Run<T, TB>(GemmIsa isa, bool transA, bool transB, int m, int n, int k, T alpha, T* a, int lda, TB b, T beta, T* c, int ldc, int threads)
