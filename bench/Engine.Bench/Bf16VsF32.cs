@@ -52,8 +52,8 @@ internal static unsafe class Bf16VsF32
             double cb = 0, cf = 0, cw = 0;
             for (int r = 0; r < rounds; r++)
             {
-                if ((r & 1) == 0) { tb[r] = Time(Bf16, ref cb); tf[r] = Time(F32, ref cf); tw[r] = Time(Widen, ref cw); }
-                else { tw[r] = Time(Widen, ref cw); tf[r] = Time(F32, ref cf); tb[r] = Time(Bf16, ref cb); }
+                if ((r & 1) == 0) { tb[r] = CpuClock.Time(Bf16, ref cb); tf[r] = CpuClock.Time(F32, ref cf); tw[r] = CpuClock.Time(Widen, ref cw); }
+                else { tw[r] = CpuClock.Time(Widen, ref cw); tf[r] = CpuClock.Time(F32, ref cf); tb[r] = CpuClock.Time(Bf16, ref cb); }
             }
             // Relative to the f32 product's scale: the bf16 rounding of X and W shows here (expected ~1e-2 of an element's size).
             double maxDiff = 0, scale = 0;
@@ -91,15 +91,5 @@ internal static unsafe class Bf16VsF32
             double gbs = (double)n * k * 2 / t / 1e9;
             Console.WriteLine($"gemv M=1 {n}x{k} bf16 weights: {t * 1e3:F3} ms, {gbs:F1} GB/s of weights = {gbs / roof:P0} of the measured bandwidth");
         }
-    }
-
-    private static double Time(Action f, ref double cpu)
-    {
-        double c0 = CpuClock.ProcessSeconds();
-        var sw = Stopwatch.StartNew();
-        f();
-        double wall = sw.Elapsed.TotalSeconds;
-        cpu += CpuClock.ProcessSeconds() - c0;
-        return wall;
     }
 }

@@ -22,4 +22,15 @@ internal static partial class CpuClock
         ClockGetTime(ProcessCpuTime, out var ts);
         return ts.Sec + ts.Nsec * 1e-9;
     }
+
+    /// <summary>Runs <paramref name="f"/> once: returns its wall seconds and adds the process CPU seconds it took to <paramref name="cpu"/>.</summary>
+    public static double Time(Action f, ref double cpu)
+    {
+        double c0 = ProcessSeconds();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        f();
+        double wall = sw.Elapsed.TotalSeconds;
+        cpu += ProcessSeconds() - c0;
+        return wall;
+    }
 }

@@ -50,8 +50,8 @@ internal static unsafe class GemmSkinnyVsOpenBlas
         double cpuOurs = 0, cpuBlas = 0, cpuGemv = 0, cpuBefore = 0;
         for (int r = 0; r < rounds; r++)
         {
-            if ((r & 1) == 0) { to[r] = Time(Ours, ref cpuOurs); tb[r] = Time(Blas, ref cpuBlas); tv[r] = Time(Gemv, ref cpuGemv); tp[r] = Time(Before, ref cpuBefore); }
-            else { tp[r] = Time(Before, ref cpuBefore); tv[r] = Time(Gemv, ref cpuGemv); tb[r] = Time(Blas, ref cpuBlas); to[r] = Time(Ours, ref cpuOurs); }
+            if ((r & 1) == 0) { to[r] = CpuClock.Time(Ours, ref cpuOurs); tb[r] = CpuClock.Time(Blas, ref cpuBlas); tv[r] = CpuClock.Time(Gemv, ref cpuGemv); tp[r] = CpuClock.Time(Before, ref cpuBefore); }
+            else { tp[r] = CpuClock.Time(Before, ref cpuBefore); tv[r] = CpuClock.Time(Gemv, ref cpuGemv); tb[r] = CpuClock.Time(Blas, ref cpuBlas); to[r] = CpuClock.Time(Ours, ref cpuOurs); }
         }
         double maxDiff = 0;
         for (long i = 0; i < (long)m * n; i++) maxDiff = Math.Max(maxDiff, Math.Abs(p1[i] - p2[i]));
@@ -60,15 +60,5 @@ internal static unsafe class GemmSkinnyVsOpenBlas
         double gbs = 4.0 * n * k / to[rounds / 2] / 1e9;
         double oc = flops * rounds / (cpuOurs / threads) / 1e9, bc = flops * rounds / (cpuBlas / threads) / 1e9;
         Console.WriteLine($"{m,3} {n,6} {k,5} {threads,4} {om,10:F1} {bm,11:F1} {om / bm,6:F2} {vm,11:F1} {om / vm,6:F2} {pm,8:F1} {gbs,10:F1} {oc,9:F1} {bc,9:F1}  {maxDiff:G3}");
-    }
-
-    private static double Time(Action f, ref double cpu)
-    {
-        double c0 = CpuClock.ProcessSeconds();
-        var sw = Stopwatch.StartNew();
-        f();
-        double wall = sw.Elapsed.TotalSeconds;
-        cpu += CpuClock.ProcessSeconds() - c0;
-        return wall;
     }
 }

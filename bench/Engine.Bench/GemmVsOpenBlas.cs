@@ -51,8 +51,8 @@ internal static unsafe class GemmVsOpenBlas
         for (int r = 0; r < rounds; r++)
         {
             // Alternate which goes first so neither always follows the other's cache footprint.
-            if ((r & 1) == 0) { to[r] = Time(Ours, ref cpuOurs); tb[r] = Time(Blas, ref cpuBlas); }
-            else { tb[r] = Time(Blas, ref cpuBlas); to[r] = Time(Ours, ref cpuOurs); }
+            if ((r & 1) == 0) { to[r] = CpuClock.Time(Ours, ref cpuOurs); tb[r] = CpuClock.Time(Blas, ref cpuBlas); }
+            else { tb[r] = CpuClock.Time(Blas, ref cpuBlas); to[r] = CpuClock.Time(Ours, ref cpuOurs); }
         }
         double maxDiff = 0;
         for (long i = 0; i < (long)n * n; i++) maxDiff = Math.Max(maxDiff, Math.Abs(p1[i] - p2[i]));
@@ -60,15 +60,5 @@ internal static unsafe class GemmVsOpenBlas
         double ob = flops / to[0] / 1e9, bb = flops / tb[0] / 1e9, om = flops / to[rounds / 2] / 1e9, bm = flops / tb[rounds / 2] / 1e9;
         double oc = flops * rounds / (cpuOurs / threads) / 1e9, bc = flops * rounds / (cpuBlas / threads) / 1e9;
         Console.WriteLine($"{n,6} {threads,4} {ob,10:F1} {bb,10:F1} {ob / bb,6:F2} {om,10:F1} {bm,10:F1} {om / bm,6:F2} {oc,9:F1} {bc,9:F1} {oc / bc,6:F2}  {maxDiff:G3}");
-    }
-
-    private static double Time(Action f, ref double cpu)
-    {
-        double c0 = CpuClock.ProcessSeconds();
-        var sw = Stopwatch.StartNew();
-        f();
-        double wall = sw.Elapsed.TotalSeconds;
-        cpu += CpuClock.ProcessSeconds() - c0;
-        return wall;
     }
 }
