@@ -77,15 +77,7 @@ public class CrossEntropyTests
         var logits = Rand.Param(4, 3, 5, vocab);
         var t = TargetsWithIgnored(vocab);
         Ops.CrossEntropy(logits, Tensor.FromArray(t, 3, 5)).Backward();
-        var x = logits.ToDoubleArray();
-        int counted = t.Count(v => v != Ignore);
-        var expected = new double[x.Length];
-        for (int i = 0; i < 15; i++)
-        {
-            if (t[i] == Ignore) continue;
-            var ls = LossReference.LogSoftmaxRow(x, i, vocab);
-            for (int v = 0; v < vocab; v++) expected[i * vocab + v] = (Math.Exp(ls[v]) - (v == t[i] ? 1 : 0)) / counted;
-        }
+        var expected = MeanLossGradient(logits.ToDoubleArray(), t, vocab);
         Close.All(expected, logits.Grad!.ToDoubleArray(), 1e-15, 1e-12, "dLogits");
     }
 
@@ -105,15 +97,8 @@ public class CrossEntropyTests
         var t = TargetsWithIgnored(vocab);
         t[0] = vocab - 1; t[1] = 1024; // targets in the ragged last block and on a block boundary
         Ops.CrossEntropy(logits, Tensor.FromArray(t, 3, 5)).Backward();
-        var x = logits.ToDoubleArray();
         int counted = t.Count(v => v != Ignore);
-        var expected = new double[x.Length];
-        for (int i = 0; i < 15; i++)
-        {
-            if (t[i] == Ignore) continue;
-            var ls = LossReference.LogSoftmaxRow(x, i, vocab);
-            for (int v = 0; v < vocab; v++) expected[i * vocab + v] = (Math.Exp(ls[v]) - (v == t[i] ? 1 : 0)) / counted;
-        }
+        var expected = MeanLossGradient(logits.ToDoubleArray(), t, vocab);
         Close.All(expected, logits.Grad!.ToDoubleArray(), tol / counted, 10 * tol, "dLogits");
     }
 
@@ -156,5 +141,19 @@ public class CrossEntropyTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Ops.CrossEntropy(logits, Tensor.FromArray(new long[] { 1, 7 }, 2)));
         Assert.Contains("target 7 at row 1", ex.Message);
         Assert.Throws<ArgumentException>(() => Ops.CrossEntropy(logits, Tensor.FromArray(new long[] { 1, 2, 3 }, 3)));
+    }
+
+    /// <summary>f64 reference of d(mean CE)/d(logits): (softmax − one-hot) ÷ counted tokens on counted rows, 0 on ignored ones.</summary>
+    private static double[] MeanLossGradient(double[] x, long[] t, int vocab)
+    {
+        int counted = t.Count(v => v != Ignore);
+        var expected = new double[x.Length];
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (t[i] == Ignore) continue;
+            var ls = LossReference.LogSoftmaxRow(x, i, vocab);
+            for (int v = 0; v < vocab; v++) expected[i * vocab + v] = (Math.Exp(ls[v]) - (v == t[i] ? 1 : 0)) / counted;
+        }
+        return expected;
     }
 }

@@ -36,4 +36,18 @@ internal static unsafe class GemmPackA
             }
         }
     }
+
+    /// <summary>
+    /// The unpacked small-M paths read op(A) row by row: A itself when it is stored untransposed (row stride lda), else its
+    /// m × k rows gathered into this thread's scratch (row stride k; small, since m is).
+    /// </summary>
+    public static T* RowsOfOpA<T>(bool transA, int m, int k, T* a, int lda, out long rowStride) where T : unmanaged
+    {
+        rowStride = lda;
+        if (!transA) return a;
+        T* rows = GemmScratch.A<T>((long)m * k);
+        rowStride = k;
+        for (int p = 0; p < k; p++) for (int i = 0; i < m; i++) rows[(long)i * k + p] = a[(long)p * lda + i];
+        return rows;
+    }
 }

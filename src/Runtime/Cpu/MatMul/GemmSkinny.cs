@@ -42,15 +42,7 @@ internal static unsafe class GemmSkinny
     private static void Run<T, TV, TO, TB>(bool fourRows, bool transA, bool transB, int m, int n, int k, T alpha, T* a, int lda, TB b, T beta, T* c, int ldc, int threads)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TO : ISkinnyVec<TV, T> where TB : struct, IGemmBSource<T>
     {
-        // Rows of op(A) contiguous: gather them when A is stored transposed (m·k values, small).
-        T* ar = a;
-        long lar = lda;
-        if (transA)
-        {
-            ar = GemmScratch.A<T>((long)m * k);
-            lar = k;
-            for (int p = 0; p < k; p++) for (int i = 0; i < m; i++) ar[(long)i * k + p] = a[(long)p * lda + i];
-        }
+        T* ar = GemmPackA.RowsOfOpA(transA, m, k, a, lda, out long lar);
         int unit = transB ? 4 : 4 * TO.Count;
         int units = (n + unit - 1) / unit;
         int t = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, Math.Min(threads, units)));

@@ -28,15 +28,7 @@ internal static unsafe class GemmSmall
     {
         int w = j1 - j0;
         if (w <= 0) return;
-        // Rows of op(A) contiguous: gather them when A is stored transposed.
-        T* ar = a;
-        long lar = lda;
-        if (transA)
-        {
-            ar = GemmScratch.A<T>((long)m * k);
-            lar = k;
-            for (int p = 0; p < k; p++) for (int i = 0; i < m; i++) ar[(long)i * k + p] = a[(long)p * lda + i];
-        }
+        T* ar = GemmPackA.RowsOfOpA(transA, m, k, a, lda, out long lar);
 
         T* scratch = GemmScratch.B<T>(transB ? k : w); // only non-f32 B (bf16) is widened into it, one row at a time
         if (!transB)
