@@ -308,7 +308,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         // Every generator moves past all of the step's ranges (the same position on every rank).
         ulong microBatches = (ulong)((indices.Length + microSize - 1) / microSize);
         for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
-        if (Communicator.Size > 1)
+        if (Communicator.RunsCollectives())
         {
             _optimizer.SynchronizeGradients();
             (loss, tokens) = ReduceMetrics(loss, tokens, extra);

@@ -26,6 +26,12 @@ public static class Collectives
         return whole;
     }
 
+    /// <summary>
+    /// True when <paramref name="comm"/> runs the collectives (MPI, NCCL), also in a world of one (see
+    /// <see cref="Communicators.BackendVariable"/>); false for the local communicator, whose collectives are no-ops.
+    /// </summary>
+    public static bool RunsCollectives(this ICommunicator comm) => comm is not LocalCommunicator;
+
     /// <summary>Root's string on every rank.</summary>
     public static string BroadcastString(this ICommunicator comm, string? value, int root = 0)
     {

@@ -18,6 +18,21 @@ public static class Communicators
     public static ICommunicator CurrentOrLocal(Device device) => Current ?? new LocalCommunicator(device);
 
     /// <summary>
+    /// Environment variable that makes a world of one use the real backend ("nccl" or "mpi") instead of the local
+    /// communicator, so a single process runs the whole data-parallel path (bucketed all-reduce, metric reduction):
+    /// that is how the path's own cost is measured, and how a one-GPU machine checks that NCCL works at all.
+    /// </summary>
+    public const string BackendVariable = "ENGINE_COLLECTIVES";
+
+    private static string? ForcedBackend() => Environment.GetEnvironmentVariable(BackendVariable)?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => null,
+        "nccl" => "nccl",
+        "mpi" => "mpi",
+        var v => throw new ArgumentException($"{BackendVariable}='{v}': expected nccl, mpi or auto."),
+    };
+
+    /// <summary>
     /// The communicator for <paramref name="world"/> on <paramref name="device"/>: a world of one needs none (local);
     /// CPU tensors use MPI (the launcher must be mpirun, or Slurm's srun with an MPI plugin); CUDA tensors use NCCL, one
     /// process per GPU, its unique id passed through MPI when mpirun started the job, else through a TCP rendezvous on
@@ -25,7 +40,10 @@ public static class Communicators
     /// </summary>
     public static ICommunicator Create(WorldInfo world, Device device)
     {
-        if (!world.IsDistributed) return new LocalCommunicator(device);
+        var forced = ForcedBackend();
+        if (!world.IsDistributed && forced is null) return new LocalCommunicator(device);
+        if (forced == "nccl" && device.IsCpu) throw new ArgumentException($"{BackendVariable}=nccl needs a CUDA device; CPU tensors use MPI.");
+        if (forced == "mpi" && !device.IsCpu) throw new ArgumentException($"{BackendVariable}=mpi: CUDA tensors use NCCL.");
         if (device.IsCpu)
         {
             if (world.Launcher == "torchrun")

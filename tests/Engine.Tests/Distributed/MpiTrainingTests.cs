@@ -67,6 +67,39 @@ public class MpiTrainingTests
         finally { Directory.Delete(root, true); }
     }
 
+    /// <summary>
+    /// ENGINE_COLLECTIVES=mpi makes one process run the whole data-parallel path through MPI (flags, buckets,
+    /// all-reduce, metric reduction): the same bits as the local communicator, since a sum over one rank is the
+    /// identity. The same switch is how NCCL is checked and timed on a one-GPU machine. A bad value is a clear error.
+    /// </summary>
+    [Fact]
+    public void OneProcessThroughTheMpiPathTrainsTheSameBitsAsWithoutIt()
+    {
+        var root = ToyTraining.TempDir();
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (model, data) = (ToyTraining.SaveCheckpoint(root), ToyTraining.WriteReversalData(root));
+            string local = Path.Combine(root, "local"), mpi = Path.Combine(root, "mpi");
+            Ok(Mpirun.Run(0, Sft(model, data, local)), "local communicator");
+            var r = Mpirun.Run(0, Sft(model, data, mpi), new Dictionary<string, string> { ["ENGINE_COLLECTIVES"] = "mpi" });
+            Ok(r, "ENGINE_COLLECTIVES=mpi");
+            Assert.Contains("distributed: rank 0 of 1", r.Err);
+            Assert.Contains("mpi)", r.Err);
+            var a = Weights(local); var b = Weights(mpi); var w0 = Weights(model);
+            Assert.Contains(a, kv => !kv.Value.SequenceEqual(w0[kv.Key])); // it trained
+            foreach (var (k, v) in a) Assert.True(v.SequenceEqual(b[k]), $"{k} differs through the MPI path");
+
+            var bad = Mpirun.Run(0, Sft(model, data, Path.Combine(root, "bad")), new Dictionary<string, string> { ["ENGINE_COLLECTIVES"] = "gloo" });
+            Assert.NotEqual(0, bad.Code);
+            Assert.Contains("ENGINE_COLLECTIVES='gloo': expected nccl, mpi or auto", bad.Err + bad.Out);
+            var nccl = Mpirun.Run(0, Sft(model, data, Path.Combine(root, "nccl")), new Dictionary<string, string> { ["ENGINE_COLLECTIVES"] = "nccl" });
+            Assert.NotEqual(0, nccl.Code);
+            Assert.Contains("needs a CUDA device", nccl.Err + nccl.Out);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
     [Fact]
     public void TwoRanksTrainKtoBitwiseLikeOneProcess()

@@ -17,7 +17,7 @@ public static class DistributedCli
         c = Communicators.Create(world, device);
         Communicators.Current = c;
         // One line per rank: which process is which (to find or stop one rank of a job).
-        if (world.IsDistributed) Console.Error.WriteLine($"distributed: rank {world.Rank} of {world.Size} pid {Environment.ProcessId} ({world.Launcher}, {c.Backend})");
+        if (world.IsDistributed || c.RunsCollectives()) Console.Error.WriteLine($"distributed: rank {world.Rank} of {world.Size} pid {Environment.ProcessId} ({world.Launcher}, {c.Backend})");
         return c;
     }
 

@@ -16,7 +16,7 @@ public sealed class GradientSync(ICommunicator comm, long bucketElements = 1L <<
 
     public void AllReduce(IReadOnlyList<Tensor> parameters)
     {
-        if (comm.Size == 1) return;
+        if (!comm.RunsCollectives()) return;
         var flags = new double[parameters.Count];
         for (int i = 0; i < flags.Length; i++) flags[i] = parameters[i].Grad is null ? 0 : 1;
         comm.AllReduceSum(flags);

@@ -8,8 +8,8 @@ namespace Engine.Runtime.Distributed.Nccl;
 /// <see cref="ICommunicator"/> over NCCL, one process per GPU. Collectives are queued on the engine's current CUDA stream
 /// of the device, so they are ordered with the kernels around them without a host wait; the host-value collectives
 /// (metrics, flags) copy through the device and wait. libnccl is loaded on first use only; a machine without it gets
-/// an error that says so. Untested on hardware so far (no GPU has run it); the interface and the trainer path above it
-/// are tested with MPI.
+/// an error that says so. Run on one H200 in a world of one (<see cref="Communicators.BackendVariable"/>; SFT byte-identical
+/// to the local communicator); several GPUs have not run it yet. The trainer path above it is tested with MPI.
 /// </summary>
 public sealed unsafe class NcclCommunicator : ICommunicator
 {
@@ -38,7 +38,7 @@ public sealed unsafe class NcclCommunicator : ICommunicator
         var bytes = new byte[NcclUniqueId.Bytes];
         if (world.IsRoot) new ReadOnlySpan<byte>(id.Internal, NcclUniqueId.Bytes).CopyTo(bytes);
         if (world.IsMpiLaunch && MpiCommunicator.IsAvailable(out _)) MpiCommunicator.Initialize().Broadcast(bytes, 0);
-        else bytes = NcclRendezvous.Exchange(world, world.IsRoot ? bytes : null);
+        else if (world.Size > 1) bytes = NcclRendezvous.Exchange(world, world.IsRoot ? bytes : null);
         bytes.CopyTo(new Span<byte>(id.Internal, NcclUniqueId.Bytes));
         IntPtr comm;
         NcclNative.Check(NcclNative.ncclCommInitRank(&comm, world.Size, id, world.Rank), "ncclCommInitRank");
