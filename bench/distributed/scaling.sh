@@ -37,4 +37,8 @@ echo "| 1 | $threads | $t1 | $k1 | 1.00 |"
 ENGINE_THREADS=$threads mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 -x ENGINE_THREADS dotnet "$dll" "${args[@]}" --output "$work/np2" >/dev/null 2>&1
 read -r t2 k2 < <(median_step "$work/np2/metrics.jsonl")
 echo "| 2 | $threads | $t2 | $k2 | $(python3 -c "print(f'{$t1/$t2:.2f}')") |"
+rm -rf "$work/np2-after"
+ENGINE_THREADS=$threads mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 -x ENGINE_THREADS dotnet "$dll" "${args[@]}" --overlap-allreduce false --output "$work/np2-after" >/dev/null 2>&1
+read -r t3 k3 < <(median_step "$work/np2-after/metrics.jsonl")
+echo "| 2, all-reduce after the backward (--overlap-allreduce false) | $threads | $t3 | $k3 | $(python3 -c "print(f'{$t1/$t3:.2f}')") |"
 echo "uptime: $(uptime)"

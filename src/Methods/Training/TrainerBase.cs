@@ -277,11 +277,14 @@ public abstract class TrainerBase<TExample> where TExample : class
         double loss = 0; long tokens = 0;
         var extra = new Dictionary<string, double>();
         int micro = 0;
+        GradientBuckets? buckets;
         // One autocast scope per optimizer step: weights are cast to bf16 once and reused by every micro-batch.
         using (Autocast.For(Precision))
         {
             BeginStep(step);
             stepOffsets = _generators.Select(g => g.Offset).ToArray();
+            // Data parallel: gradients go into all-reduce buckets during this rank's last backward of the step.
+            buckets = Communicator.RunsCollectives() ? _optimizer.BeginGradientSync() : null;
             foreach (var (idx, ex) in step.MicroBatches())
             {
                 // Data parallel: this rank's block of the step's micro-batches (numbered as in the whole step).
@@ -296,7 +299,8 @@ public abstract class TrainerBase<TExample> where TExample : class
                     extra[term.Name] = extra.GetValueOrDefault(term.Name) + scaled.Item();
                     total = Ops.Add(total, scaled);
                 }
-                if (total.RequiresGrad) total.Backward();
+                if (total.RequiresGrad)
+                    using (micro == firstMicro + myMicros ? buckets?.Observe() : null) total.Backward(); // micro is already the next index
                 loss += total.Item();
                 tokens += r.Tokens;
                 foreach (var (k, v) in r.Metrics) extra[k] = extra.GetValueOrDefault(k) + v;
@@ -310,7 +314,7 @@ public abstract class TrainerBase<TExample> where TExample : class
         for (int gi = 0; gi < _generators.Count; gi++) _generators[gi].Offset = stepOffsets[gi] + (microBatches << MicroBatchOffsetShift);
         if (Communicator.RunsCollectives())
         {
-            _optimizer.SynchronizeGradients();
+            _optimizer.SynchronizeGradients(buckets);
             (loss, tokens) = ReduceMetrics(loss, tokens, extra);
         }
         var opt = _optimizer.Step(Step);

@@ -82,6 +82,12 @@ public sealed record TrainerOptions
     /// </summary>
     public int ZeroStage { get; init; }
 
+    /// <summary>
+    /// Data parallel: start each gradient bucket's all-reduce during the step's last backward, as soon as its tensors
+    /// are final, instead of after the backward (same sums either way). No effect in a world of one or with ZeRO-1.
+    /// </summary>
+    public bool OverlapGradientSync { get; init; } = true;
+
     /// <summary>Examples consumed by one optimizer step.</summary>
     public int StepBatchSize => BatchSize * GradientAccumulation;
 

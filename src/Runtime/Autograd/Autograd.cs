@@ -57,7 +57,48 @@ public static class Autograd
         return output;
     }
 
+    [ThreadStatic] private static int _backwardDepth;
+    [ThreadStatic] private static Action<Tensor>? _leafFinal;
+
+    /// <summary>
+    /// Until disposed, <paramref name="onFinal"/> is called on this thread once per leaf that needs a gradient, during
+    /// each outermost <see cref="Tensor.Backward"/>, at the moment that backward can add nothing more to the leaf's
+    /// <see cref="Tensor.Grad"/>: when the reverse topological walk reaches the leaf, every node that uses it has run,
+    /// including nodes whose backward runs a nested one into it (checkpointed segments and loss blocks list the
+    /// parameters they use as inputs). The leaf's Grad may be null there (no path carried a gradient). Data-parallel
+    /// training starts a bucket's all-reduce as soon as all of its tensors are final, overlapping it with the rest of
+    /// the backward (PyTorch DDP's gradient hooks).
+    /// </summary>
+    /// <param name="onFinal">Called once per leaf reached, when its gradient is final.</param>
+    /// <param name="onStart">
+    /// Called once at the start of each outermost backward with a test of whether that backward reaches a tensor: a
+    /// tensor it does not reach is final already (DDP's unused parameters), and can be treated so without waiting.
+    /// </param>
+    public static IDisposable OnLeafGradientFinal(Action<Tensor> onFinal, Action<Func<Tensor, bool>>? onStart = null)
+    {
+        ArgumentNullException.ThrowIfNull(onFinal);
+        var previous = (_leafFinal, _backwardStart);
+        (_leafFinal, _backwardStart) = (onFinal, onStart);
+        return new Restore(() => (_leafFinal, _backwardStart) = previous);
+    }
+
+    [ThreadStatic] private static Action<Func<Tensor, bool>>? _backwardStart;
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        private Action? _undo = undo;
+        public void Dispose() { _undo?.Invoke(); _undo = null; }
+    }
+
     internal static void RunBackward(Tensor root, Tensor seed, bool retainGraph)
+    {
+        _backwardDepth++;
+        bool outermost = _backwardDepth == 1;
+        try { RunBackwardCore(root, seed, retainGraph, outermost ? _leafFinal : null, outermost ? _backwardStart : null); }
+        finally { _backwardDepth--; }
+    }
+
+    private static void RunBackwardCore(Tensor root, Tensor seed, bool retainGraph, Action<Tensor>? leafFinal, Action<Func<Tensor, bool>>? onStart)
     {
         // Iterative post-order DFS: deep models must not overflow the stack.
         var order = new List<Tensor>();
@@ -78,17 +119,19 @@ public static class Autograd
             }
         }
 
+        onStart?.Invoke(visited.Contains);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
         using var _ = NoGrad();
         for (int idx = order.Count - 1; idx >= 0; idx--)
         {
             var t = order[idx];
-            if (!grads.Remove(t, out var g)) continue;
             if (t.GradFn is null)
             {
-                if (t.RequiresGrad) t.AccumulateGrad(g);
+                if (grads.Remove(t, out var lg) && t.RequiresGrad) t.AccumulateGrad(lg);
+                if (leafFinal is not null && t.RequiresGrad) leafFinal(t);
                 continue;
             }
+            if (!grads.Remove(t, out var g)) continue;
             var node = t.GradFn;
             var inGrads = node.BackwardFn!(g);
             if (inGrads.Length != node.Inputs.Length)

@@ -18,6 +18,13 @@ public interface ICommunicator : IDisposable
     /// <summary>Every rank's <paramref name="tensor"/> replaced by the element-wise sum over ranks.</summary>
     void AllReduceSum(Tensor tensor);
     /// <summary>
+    /// Start the in-place sum of <paramref name="tensor"/> over ranks and return without waiting for it, so the caller
+    /// can compute while it runs (gradient buckets during the backward). Started collectives run in the order they were
+    /// started, and before any collective called later; every rank must start the same ones in the same order. The
+    /// default runs it at once.
+    /// </summary>
+    IPendingCollective StartAllReduceSum(Tensor tensor) { AllReduceSum(tensor); return CompletedCollective.Instance; }
+    /// <summary>
     /// Sum <paramref name="input"/> over ranks and keep this rank's block: <paramref name="output"/> (n elements) gets
     /// elements [Rank·n, (Rank+1)·n) of the sum; <paramref name="input"/> has Size·n elements.
     /// </summary>

@@ -63,6 +63,27 @@ public class MpiTrainingTests
                     Assert.True(Math.Abs(v[i] - wz[k][i]) <= 1e-6 * Math.Max(1e-3, Math.Abs(v[i])), $"{k}[{i}]: plain {v[i]}, ZeRO-1 {wz[k][i]}");
             // Only rank 0 wrote the metrics: one line per step.
             Assert.Equal(6, File.ReadLines(Path.Combine(two, "metrics.jsonl")).Count(l => l.Contains("\"train\"")));
+
+            // The all-reduce after the backward instead of overlapped with it: the same sums, so the same bits.
+            string after = Path.Combine(root, "after");
+            Ok(Mpirun.Run(2, Sft(model, data, after, "--overlap-allreduce", "false")), "mpirun -np 2 --overlap-allreduce false");
+            var wa = Weights(after);
+            foreach (var (k, v) in w1) Assert.True(v.SequenceEqual(wa[k]), $"{k} differs without the overlap");
+            // Checkpointed layers and a blocked loss reach the weights through nested backwards (the LM head once per
+            // block): the buckets must still take each gradient only once it is complete, so overlapped and not give
+            // the same bits. (Against one process they agree only to rounding here: one process adds the LM head's
+            // block gradients one by one across both micro-batches, ((a1+a2)+b1)+b2, two ranks add (a1+a2)+(b1+b2).)
+            string[] nested = ["--gradient-checkpointing", "--loss-chunk-tokens", "3"];
+            string oneNested = Path.Combine(root, "one-nested"), twoNested = Path.Combine(root, "two-nested"), twoNestedAfter = Path.Combine(root, "two-nested-after");
+            Ok(Mpirun.Run(0, Sft(model, data, oneNested, nested)), "one process, checkpointed");
+            Ok(Mpirun.Run(2, Sft(model, data, twoNested, nested)), "mpirun -np 2, checkpointed");
+            Ok(Mpirun.Run(2, Sft(model, data, twoNestedAfter, [.. nested, "--overlap-allreduce", "false"])), "mpirun -np 2, checkpointed, no overlap");
+            var n1 = Weights(oneNested); var n2 = Weights(twoNested); var n2a = Weights(twoNestedAfter);
+            foreach (var (k, v) in n2) Assert.True(v.SequenceEqual(n2a[k]), $"{k}: the overlapped all-reduce differs from the one after the backward with checkpointing and loss blocks");
+            double worst = 0;
+            foreach (var (k, v) in n1)
+                for (int i = 0; i < v.Length; i++) worst = Math.Max(worst, Math.Abs(v[i] - n2[k][i]) / Math.Max(1e-2, Math.Abs(v[i])));
+            Assert.True(worst <= 1e-5, $"checkpointed two ranks vs one process: worst relative difference {worst:E2}");
         }
         finally { Directory.Delete(root, true); }
     }

@@ -50,6 +50,12 @@ public sealed class TrainingCliOptions
             + "process; 1 shards it, so each process holds and updates 1/N of the optimizer state (gradients reduce-scattered, parameters all-gathered).",
         DefaultValueFactory = _ => 0,
     };
+    public Option<bool> OverlapAllReduce { get; } = new("--overlap-allreduce")
+    {
+        Description = "With several processes: start each gradient bucket's all-reduce during the backward, as soon as its gradients are final "
+            + "(PyTorch DDP's overlap), instead of after it. The sums are the same either way. `--overlap-allreduce false` turns it off.",
+        DefaultValueFactory = _ => true,
+    };
     public Option<int> ParameterCheckSteps { get; } = new("--parameter-check-steps")
     {
         Description = "With several processes: compare a checksum of every process's parameters every N steps and at the end; any difference stops "
@@ -75,7 +81,7 @@ public sealed class TrainingCliOptions
 
     public IEnumerable<Option> All => [Model, Data, EvalData, EvalSplit, Output, LearningRate, Schedule, WarmupSteps, WarmupRatio, Epochs, MaxSteps,
         BatchSize, GradAccum, MaxGradNorm, WeightDecay, Beta1, Beta2, Seed, SaveSteps, SaveTotalLimit, EvalSteps, LogSteps, Resume,
-        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing, Zero, ParameterCheckSteps];
+        Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing, Zero, OverlapAllReduce, ParameterCheckSteps];
 
     /// <summary>SFT's chunked LM-head loss (added by the verbs whose trainer computes SFT's loss).</summary>
     public static Option<int> LossChunkTokens() => new("--loss-chunk-tokens")
@@ -115,6 +121,7 @@ public sealed class TrainingCliOptions
         Precision = ComputePrecisions.Parse(r.GetValue(Precision)!, CliOptions.ParseDevice(r.GetValue(Device)!)),
         GradientCheckpointing = r.GetValue(GradientCheckpointing),
         ZeroStage = r.GetValue(Zero),
+        OverlapGradientSync = r.GetValue(OverlapAllReduce),
         ParameterCheckSteps = r.GetValue(ParameterCheckSteps),
     };
 

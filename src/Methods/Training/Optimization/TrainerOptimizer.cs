@@ -50,9 +50,17 @@ internal sealed class TrainerOptimizer
     /// <summary>Every tensor this optimizer updates: the model's trainable tensors, then each group's, in a fixed order.</summary>
     public IReadOnlyList<Tensor> AllParameters => _model.Parameters.Concat(_groups.SelectMany(g => Tensors(g.Group))).ToList();
 
-    /// <summary>Data parallel: sum the accumulated gradients over ranks (before <see cref="Step"/>).</summary>
-    public void SynchronizeGradients()
+    /// <summary>
+    /// Data parallel, overlapped: the buckets to fill during the step's last backward on this rank, or null when the
+    /// all-reduce runs after the backward (no collectives, overlap off, or ZeRO-1, which reduce-scatters in <see cref="Step"/>).
+    /// </summary>
+    public GradientBuckets? BeginGradientSync() =>
+        _zero is null && _options.OverlapGradientSync ? _sync.Begin(AllParameters) : null;
+
+    /// <summary>Data parallel: sum the accumulated gradients over ranks (before <see cref="Step"/>), finishing <paramref name="started"/> if given.</summary>
+    public void SynchronizeGradients(GradientBuckets? started = null)
     {
+        if (started is not null) { started.Finish(); return; }
         // ZeRO-1 reduce-scatters the model's gradients in Step; the methods' groups are all-reduced here.
         if (_zero is null) _sync.AllReduce(AllParameters);
         else _sync.AllReduce(_groups.SelectMany(g => Tensors(g.Group)).ToList());

@@ -21,11 +21,14 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             if (!MpiNative.TryLoad(out var error)) throw new DllNotFoundException(error);
             int flag;
             MpiNative.Check(MpiNative.MPI_Initialized(&flag), "MPI_Initialized");
-            if (flag == 0) MpiNative.Check(MpiNative.MPI_Init(null, null), "MPI_Init");
+            // SERIALIZED lets the collective worker thread make the started all-reduces while the trainer computes.
+            int provided;
+            if (flag == 0) MpiNative.Check(MpiNative.MPI_Init_thread(null, null, MpiNative.ThreadSerialized, &provided), "MPI_Init_thread");
+            else MpiNative.Check(MpiNative.MPI_Query_thread(&provided), "MPI_Query_thread");
             int rank, size;
             MpiNative.Check(MpiNative.MPI_Comm_rank(MpiNative.CommWorld, &rank), "MPI_Comm_rank");
             MpiNative.Check(MpiNative.MPI_Comm_size(MpiNative.CommWorld, &size), "MPI_Comm_size");
-            _instance = new MpiCommunicator(rank, size);
+            _instance = new MpiCommunicator(rank, size, provided >= MpiNative.ThreadSerialized);
             // Without MPI_Finalize mpirun reports the job as failed, so finalize on every normal exit.
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _instance?.Dispose();
             return _instance;
@@ -35,7 +38,67 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <summary>True when libmpi can be loaded on this machine.</summary>
     public static bool IsAvailable(out string error) => MpiNative.TryLoad(out error);
 
-    private MpiCommunicator(int rank, int size) { Rank = rank; Size = size; }
+    private MpiCommunicator(int rank, int size, bool canOverlap) { Rank = rank; Size = size; CanOverlap = canOverlap; }
+
+    /// <summary>
+    /// True when MPI gave at least MPI_THREAD_SERIALIZED, so <see cref="StartAllReduceSum"/> runs on a worker thread
+    /// while the caller computes; otherwise it runs at once.
+    /// </summary>
+    public bool CanOverlap { get; }
+
+    // MPI calls are serialized by _calls; collectives started with StartAllReduceSum run in order on one worker thread,
+    // and every other collective first waits for them, so each rank makes its MPI calls in the order its code made them.
+    private readonly Lock _calls = new();
+    private readonly System.Collections.Concurrent.BlockingCollection<StartedAllReduce> _started = new();
+    private Thread? _worker;
+    private StartedAllReduce? _lastStarted;
+
+    private sealed class StartedAllReduce(Tensor tensor) : IPendingCollective
+    {
+        public Tensor Tensor { get; } = tensor;
+        private readonly ManualResetEventSlim _done = new();
+        private Exception? _error;
+        public void Finish(Exception? error) { _error = error; _done.Set(); }
+        public void Wait()
+        {
+            _done.Wait();
+            if (_error is not null) throw new InvalidOperationException($"A started MPI all-reduce failed: {_error.Message}", _error);
+        }
+    }
+
+    public IPendingCollective StartAllReduceSum(Tensor tensor)
+    {
+        EnsureOpen();
+        Collectives.CheckTensor(tensor, Device, "StartAllReduceSum", reduce: true);
+        if (!CanOverlap) { AllReduceSum(tensor); return CompletedCollective.Instance; }
+        if (_worker is null)
+        {
+            _worker = new Thread(RunStarted) { IsBackground = true, Name = "engine-mpi-collectives" };
+            _worker.Start();
+        }
+        var job = new StartedAllReduce(tensor);
+        _lastStarted = job;
+        _started.Add(job);
+        return job;
+    }
+
+    private void RunStarted()
+    {
+        foreach (var job in _started.GetConsumingEnumerable())
+        {
+            try { lock (_calls) AllReduceInPlace(job.Tensor); job.Finish(null); }
+            catch (Exception e) { job.Finish(e); }
+        }
+    }
+
+    /// <summary>Wait for every started collective (they come before any collective called after them).</summary>
+    private void WaitStarted()
+    {
+        var last = _lastStarted;
+        if (last is null) return;
+        last.Wait();
+        _lastStarted = null;
+    }
 
     public string Backend => "mpi";
     public int Rank { get; }
@@ -55,6 +118,12 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         EnsureOpen();
         Collectives.CheckTensor(tensor, Device, "AllReduceSum", reduce: true);
+        WaitStarted();
+        lock (_calls) AllReduceInPlace(tensor);
+    }
+
+    private static void AllReduceInPlace(Tensor tensor)
+    {
         // MPI counts are int: large tensors go in pieces.
         int elem = tensor.DType.SizeOf();
         byte* p = (byte*)tensor.RawPointer;
@@ -72,7 +141,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Collectives.CheckTensor(output, Device, "ReduceScatterSum", reduce: true);
         Collectives.CheckBlocks(input, output, Size, "ReduceScatterSum");
         if (output.NumElements > int.MaxValue) throw new ArgumentException($"ReduceScatterSum: {output.NumElements} elements per rank exceed MPI's int count.");
-        MpiNative.Check(MpiNative.MPI_Reduce_scatter_block(input.RawPointer, output.RawPointer, (int)output.NumElements, TypeOf(input), MpiNative.OpSum, MpiNative.CommWorld), "MPI_Reduce_scatter_block");
+        WaitStarted();
+        lock (_calls) MpiNative.Check(MpiNative.MPI_Reduce_scatter_block(input.RawPointer, output.RawPointer, (int)output.NumElements, TypeOf(input), MpiNative.OpSum, MpiNative.CommWorld), "MPI_Reduce_scatter_block");
     }
 
     public void AllGather(Tensor input, Tensor output)
@@ -83,7 +153,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Collectives.CheckBlocks(output, input, Size, "AllGather");
         long count = CountOf(input);
         if (count > int.MaxValue) throw new ArgumentException($"AllGather: {count} elements per rank exceed MPI's int count.");
-        MpiNative.Check(MpiNative.MPI_Allgather(input.RawPointer, (int)count, TypeOf(input), output.RawPointer, (int)count, TypeOf(input), MpiNative.CommWorld), "MPI_Allgather");
+        WaitStarted();
+        lock (_calls) MpiNative.Check(MpiNative.MPI_Allgather(input.RawPointer, (int)count, TypeOf(input), output.RawPointer, (int)count, TypeOf(input), MpiNative.CommWorld), "MPI_Allgather");
     }
 
     public void Broadcast(Tensor tensor, int root)
@@ -91,14 +162,17 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         EnsureOpen();
         Collectives.CheckRoot(root, Size);
         Collectives.CheckTensor(tensor, Device, "Broadcast", reduce: false);
-        Bcast((byte*)tensor.RawPointer, tensor.NumElements * tensor.DType.SizeOf(), root);
+        WaitStarted();
+        lock (_calls) Bcast((byte*)tensor.RawPointer, tensor.NumElements * tensor.DType.SizeOf(), root);
     }
 
     public void Broadcast(Span<byte> bytes, int root)
     {
         EnsureOpen();
         Collectives.CheckRoot(root, Size);
-        fixed (byte* p = bytes) Bcast(p, bytes.Length, root);
+        WaitStarted();
+        lock (_calls)
+            fixed (byte* p = bytes) Bcast(p, bytes.Length, root);
     }
 
     private static void Bcast(byte* p, long bytes, int root)
@@ -111,11 +185,18 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         EnsureOpen();
         if (values.Length == 0) return;
-        fixed (double* p = values)
-            MpiNative.Check(MpiNative.MPI_Allreduce((void*)MpiNative.InPlace, p, values.Length, MpiNative.Double, MpiNative.OpSum, MpiNative.CommWorld), "MPI_Allreduce");
+        WaitStarted();
+        lock (_calls)
+            fixed (double* p = values)
+                MpiNative.Check(MpiNative.MPI_Allreduce((void*)MpiNative.InPlace, p, values.Length, MpiNative.Double, MpiNative.OpSum, MpiNative.CommWorld), "MPI_Allreduce");
     }
 
-    public void Barrier() { EnsureOpen(); MpiNative.Check(MpiNative.MPI_Barrier(MpiNative.CommWorld), "MPI_Barrier"); }
+    public void Barrier()
+    {
+        EnsureOpen();
+        WaitStarted();
+        lock (_calls) MpiNative.Check(MpiNative.MPI_Barrier(MpiNative.CommWorld), "MPI_Barrier");
+    }
 
     private void EnsureOpen() { if (_finalized) throw new ObjectDisposedException(nameof(MpiCommunicator), "MPI was finalized."); }
 
@@ -125,6 +206,9 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         lock (Gate)
         {
             if (_finalized) return;
+            try { WaitStarted(); } catch (InvalidOperationException) { } // finalizing anyway; the failure was reported to its waiter
+            _started.CompleteAdding();
+            _worker?.Join();
             _finalized = true;
             int flag;
             if (MpiNative.MPI_Finalized(&flag) == 0 && flag == 0) MpiNative.MPI_Finalize();

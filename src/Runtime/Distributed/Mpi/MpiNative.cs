@@ -14,6 +14,10 @@ internal static unsafe partial class MpiNative
     internal static readonly IntPtr InPlace = 1;
 
     [LibraryImport(Lib)] internal static partial int MPI_Init(int* argc, byte*** argv);
+    [LibraryImport(Lib)] internal static partial int MPI_Init_thread(int* argc, byte*** argv, int required, int* provided);
+    [LibraryImport(Lib)] internal static partial int MPI_Query_thread(int* provided);
+    /// <summary>MPI_THREAD_SERIALIZED (the same value in Open MPI and MPICH): any thread may call MPI, one at a time.</summary>
+    internal const int ThreadSerialized = 2;
     [LibraryImport(Lib)] internal static partial int MPI_Initialized(int* flag);
     [LibraryImport(Lib)] internal static partial int MPI_Finalized(int* flag);
     [LibraryImport(Lib)] internal static partial int MPI_Finalize();

@@ -50,7 +50,47 @@ public sealed unsafe class NcclCommunicator : ICommunicator
     public int Size { get; }
     public Device Device { get; }
 
-    private IntPtr Stream { get { _device.MakeCurrent(); return _device.CurrentStream.Handle; } }
+    /// <summary>The current stream, ordered after every collective started on the side stream (NCCL needs one order per communicator).</summary>
+    private IntPtr Stream
+    {
+        get
+        {
+            _device.MakeCurrent();
+            var compute = _device.CurrentStream;
+            if (_lastStarted is { } last) { _lastStarted = null; last.Wait(); }
+            return compute.Handle;
+        }
+    }
+
+    // Started all-reduces run on their own stream, after the work queued before them, so the kernels queued after
+    // them (the rest of the backward) run meanwhile; waiting orders the current stream after them, without a host wait.
+    private CudaStream? _side;
+    private StartedOnStream? _lastStarted;
+
+    private sealed class StartedOnStream(NcclCommunicator owner, CudaEvent done) : IPendingCollective
+    {
+        private bool _waited;
+        public void Wait()
+        {
+            if (_waited) return;
+            _waited = true;
+            owner._device.MakeCurrent();
+            owner._device.CurrentStream.Wait(done);
+            done.Dispose(); // safe while the stream still waits on it: CUDA frees it once it completes
+        }
+    }
+
+    public IPendingCollective StartAllReduceSum(Tensor tensor)
+    {
+        Collectives.CheckTensor(tensor, Device, "StartAllReduceSum", reduce: true);
+        _device.MakeCurrent();
+        _side ??= CudaStream.Create(_device);
+        using (var filled = _device.CurrentStream.Record()) _side.Wait(filled);
+        NcclNative.Check(NcclNative.ncclAllReduce(tensor.RawPointer, tensor.RawPointer, CountOf(tensor), TypeOf(tensor), NcclNative.Sum, Handle, _side.Handle), "ncclAllReduce");
+        var started = new StartedOnStream(this, _side.Record());
+        _lastStarted = started;
+        return started;
+    }
 
     private static int TypeOf(Tensor t) => t.DType switch
     {
@@ -120,6 +160,8 @@ public sealed unsafe class NcclCommunicator : ICommunicator
     {
         if (_comm == IntPtr.Zero) return;
         _device.Synchronize();
+        _lastStarted?.Wait();
+        _side?.Dispose();
         NcclNative.ncclCommDestroy(_comm);
         _comm = IntPtr.Zero;
     }
