@@ -121,6 +121,35 @@ public class MpiTrainingTests
         finally { Directory.Delete(root, true); }
     }
 
+    /// <summary>`engine lsm train` (Self-Powered LSM) joins the world: two ranks train the connector one process trains, and rank 0 alone writes the folder.</summary>
+    [Fact]
+    public void LsmTrainUnderMpirunWritesTheConnectorOneProcessWrites()
+    {
+        using var fx = new Engine.Tests.Speech.TinySpeechSetup();
+        var dir = fx.NewDir("mpi");
+        var targets = Path.Combine(dir, "targets.jsonl");
+        int rc = Engine.Cli.Commands.LsmCommand.Create().Parse(["gen-targets", "--llm", fx.Llm, "--transcripts", fx.Manifest, "--output", targets,
+            "--prompt-format", "chat", "--categories", "asr,repeat", "--max-new-tokens", "6", "--batch-size", "4", "--filter", "finished",
+            "--max-prompt-tokens", "0", "--seed", "2"]).Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = TextWriter.Null });
+        Assert.Equal(0, rc);
+        string[] Train(string output) => ["lsm", "train", "--llm", fx.Llm, "--encoder", fx.Encoder, "--data", targets, "--output", output, "--prompt-format", "chat",
+            "--qformer-hidden", "16", "--qformer-heads", "2", "--qformer-ffn", "32", "--qformer-layers", "1", "--window", "4", "--stride", "4",
+            "--min-target-tokens", "0", "--max-steps", "3", "--batch-size", "2", "--grad-accum", "2", "--warmup-steps", "0", "--lr", "1e-2", "--lora"];
+        string one = Path.Combine(dir, "one"), two = Path.Combine(dir, "two");
+        Ok(Mpirun.Run(0, Train(one)), "lsm train, one process");
+        var dp = Mpirun.Run(2, Train(two));
+        Ok(dp, "lsm train under mpirun -np 2");
+        Assert.Contains("distributed: rank 1 of 2", dp.Err);
+        var files = Directory.GetFiles(one, "*.safetensors", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order().ToList();
+        Assert.Contains(files, f => f.StartsWith(Engine.Methods.Speech.SelfPowered.SpeechLlmFolder.ConnectorFolder));
+        Assert.Contains(files, f => f.Contains("adapter"));
+        Assert.Equal(files, Directory.GetFiles(two, "*.safetensors", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order().ToList());
+        foreach (var f in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(one, f)).SequenceEqual(File.ReadAllBytes(Path.Combine(two, f))), $"{f} differs between one process and two ranks");
+        int Lines(string d) => File.ReadLines(Path.Combine(d, "metrics.jsonl")).Count(l => l.Contains("\"train\""));
+        Assert.Equal(Lines(one), Lines(two)); // rank 0 alone logged
+    }
+
     /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
     [Fact]
     public void TwoRanksTrainKtoBitwiseLikeOneProcess()

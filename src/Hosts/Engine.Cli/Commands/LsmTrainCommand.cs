@@ -77,7 +77,9 @@ public static class LsmTrainCommand
                 },
                 Lora = r.GetValue(lora) ? new LoraConfig { Rank = r.GetValue(loraR), Alpha = r.GetValue(loraAlpha), TargetModules = LoraConfig.ParseTargets(r.GetValue(loraTargets)!) } : null,
                 MinTargetTokens = r.GetValue(minTarget), MaxTargetTokens = r.GetValue(maxTarget), CacheInMemory = r.GetValue(cache),
-                SkipBadRecords = r.GetValue(skipBad), Resume = r.GetValue(resume), Device = CliOptions.ParseDevice(r.GetValue(device)!),
+                SkipBadRecords = r.GetValue(skipBad), Resume = r.GetValue(resume),
+                // Under a launcher (mpirun, srun, torchrun) this process is one rank of a data-parallel run: the trainer joins the world.
+                Device = DistributedCli.JoinForTraining(r.GetValue(device)!),
                 Trainer = new TrainerOptions
                 {
                     LearningRate = r.GetValue(lr), Schedule = LrSchedule.Parse(r.GetValue(schedule)!), WarmupSteps = r.GetValue(warmup), Epochs = r.GetValue(epochs),

@@ -21,6 +21,14 @@ public static class DistributedCli
         return c;
     }
 
+    /// <summary>The device a training verb's --device option names for this process, after joining the launcher's world on it.</summary>
+    public static Device JoinForTraining(string option)
+    {
+        var device = PerProcessDevice(option, CliOptions.ParseDevice(option));
+        Join(device);
+        return device;
+    }
+
     /// <summary>"cuda" under a launcher means the GPU of this process's local rank (one process per GPU); anything else is kept.</summary>
     public static Device PerProcessDevice(string option, Device parsed)
     {

@@ -39,8 +39,13 @@ public static class SelfPoweredTraining
         var trainer = new SelfPoweredTrainer(speech, llm, train, options, eval?.Examples, trainEncoder: false, o.CacheInMemory);
         foreach (var c in callbacks ?? []) trainer.Callbacks.Add(c);
         var result = trainer.Train(o.Resume);
-        connector.Save(Path.Combine(o.Output, SpeechLlmFolder.ConnectorFolder));
-        SpeechLlmFolder.Write(o.Output, o.Llm, o.Encoder, lora is not null, o.Format);
+        // Data parallel: every rank holds the same connector; rank 0 writes it, the others wait until it is there.
+        if (trainer.IsRoot)
+        {
+            connector.Save(Path.Combine(o.Output, SpeechLlmFolder.ConnectorFolder));
+            SpeechLlmFolder.Write(o.Output, o.Llm, o.Encoder, lora is not null, o.Format);
+        }
+        trainer.Communicator.Barrier();
         return new SelfPoweredTrainResult(result, report, eval?.Report, o.Output, connector.ParameterCount);
     }
 
