@@ -150,6 +150,34 @@ public class MpiTrainingTests
         Assert.Equal(Lines(one), Lines(two)); // rank 0 alone logged
     }
 
+    /// <summary>
+    /// `engine apt run` joins the world: rank 0 mines, judges, embeds, retrieves and builds the pairs, then both ranks
+    /// train each round data parallel; the merged models and the reports equal one process's.
+    /// </summary>
+    [Fact]
+    public void AptRunUnderMpirunWritesTheModelsAndReportsOneProcessWrites()
+    {
+        var root = Engine.Tests.Apt.AptRunTests.Temp();
+        try
+        {
+            var (model, eval, pool) = Engine.Tests.Apt.AptRunTests.Setup(root);
+            string[] Apt(string output) => ["apt", "run", "--model", model, "--eval", eval, "--pool", pool, "--output", output, "--judge", "checker",
+                "--iterations", "1", "--max-steps", "4", "--batch-size", "2", "--grad-accum", "2", "--lr", "5e-3", "--lora-r", "4", "--lora-alpha", "8",
+                "--max-new-tokens", "8", "--gen-batch-size", "4", "--embed-batch-size", "8", "--max-length", "256"];
+            string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
+            Ok(Mpirun.Run(0, Apt(one)), "apt run, one process");
+            var dp = Mpirun.Run(2, Apt(two));
+            Ok(dp, "apt run under mpirun -np 2");
+            Assert.Contains("distributed: rank 1 of 2", dp.Err);
+            var merged = Path.Combine("iter-0", "train", "model.safetensors");
+            Assert.True(File.Exists(Path.Combine(one, merged)), "the round trained nothing");
+            Assert.True(File.ReadAllBytes(Path.Combine(one, merged)).SequenceEqual(File.ReadAllBytes(Path.Combine(two, merged))), "the merged model differs between one process and two ranks");
+            string Report(string d) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(d, "report.json")))!.ToJsonString().Replace(d, "<run>");
+            Assert.Equal(Report(one), Report(two));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
     [Fact]
     public void TwoRanksTrainKtoBitwiseLikeOneProcess()

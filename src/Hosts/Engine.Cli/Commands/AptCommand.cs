@@ -74,7 +74,8 @@ public static class AptCommand
         teacher.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var dev = CliOptions.ParseDevice(r.GetValue(device)!);
+            // Under a launcher the training rounds run data parallel; rank 0 runs the other stages (AptRunner.Run).
+            var dev = DistributedCli.JoinForTraining(r.GetValue(device)!);
             var options = new AptOptions
             {
                 Iterations = r.GetValue(iterations), Threshold = r.GetValue(threshold), Scale = r.GetValue(scale),

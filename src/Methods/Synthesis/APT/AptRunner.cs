@@ -1,3 +1,4 @@
+using Engine.Runtime.Distributed;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Engine.Methods.Core.Data;
@@ -56,14 +57,25 @@ public sealed class AptRunner
 
     public static string IterationDir(string output, int t) => Path.Combine(output, $"iter-{t}");
 
+    /// <remarks>
+    /// Under a launcher (<see cref="Communicators.Current"/> set) the training rounds run data parallel. Rank 0 alone
+    /// runs the other stages (mining, judging, tagging, embedding, retrieval, pairs) and writes the reports. The other
+    /// ranks wait, then walk the same stages, which all find rank 0's finished files and skip, so every rank trains
+    /// on the same pairs and stops at the same iteration.
+    /// </remarks>
     public AptRunResult Run(string modelDir, string evalPath, string poolPath, string outputDir, string? generalPath = null, bool resume = false, bool overwrite = false)
     {
-        PrepareOutput(outputDir, resume, overwrite);
-        AptIterationReport.Write(Path.Combine(outputDir, RunMarker), new JsonObject
+        var comm = Communicators.CurrentOrLocal(Options.Device);
+        bool root = comm.Rank == 0;
+        if (root)
         {
-            ["model"] = Path.GetFullPath(modelDir), ["eval"] = Path.GetFullPath(evalPath), ["pool"] = Path.GetFullPath(poolPath),
-            ["general"] = generalPath is null ? null : Path.GetFullPath(generalPath), ["judge"] = _judge.Name, ["iterations"] = Options.Iterations,
-        });
+            PrepareOutput(outputDir, resume, overwrite);
+            AptIterationReport.Write(Path.Combine(outputDir, RunMarker), new JsonObject
+            {
+                ["model"] = Path.GetFullPath(modelDir), ["eval"] = Path.GetFullPath(evalPath), ["pool"] = Path.GetFullPath(poolPath),
+                ["general"] = generalPath is null ? null : Path.GetFullPath(generalPath), ["judge"] = _judge.Name, ["iterations"] = Options.Iterations,
+            });
+        }
         try
         {
             var reports = new List<AptIterationReport>();
@@ -71,15 +83,28 @@ public sealed class AptRunner
             for (int t = 0; ; t++)
             {
                 var dir = IterationDir(outputDir, t);
-                Directory.CreateDirectory(dir);
-                var report = Iteration(t, model, evalPath, poolPath, generalPath, modelDir, outputDir, dir);
+                if (root) Directory.CreateDirectory(dir);
+                AptIterationReport report = null!;
+                if (root) report = Prepare(t, model, evalPath, poolPath, generalPath, modelDir, outputDir, dir);
+                comm.Barrier(); // rank 0's stage files are complete
+                if (!root) report = Prepare(t, model, evalPath, poolPath, generalPath, modelDir, outputDir, dir);
+                if (report.Stop is null)
+                {
+                    var train = new AptTraining(Options, t, TrainingProgress);
+                    var (steps, loss) = train.Run(model, Path.Combine(dir, "pairs.jsonl"), TrainDir(dir), _progress, comm);
+                    report = report with { TrainSteps = steps, TrainLoss = loss };
+                }
                 reports.Add(report);
-                AptIterationReport.Write(Path.Combine(dir, "report.json"), report.ToJson());
-                AptIterationReport.Write(Path.Combine(outputDir, "report.json"), new JsonArray(reports.Select(r => (JsonNode)r.ToJson()).ToArray()));
-                File.WriteAllText(Path.Combine(outputDir, "report.md"), AptIterationReport.Markdown(reports));
+                if (root)
+                {
+                    AptIterationReport.Write(Path.Combine(dir, "report.json"), report.ToJson());
+                    AptIterationReport.Write(Path.Combine(outputDir, "report.json"), new JsonArray(reports.Select(r => (JsonNode)r.ToJson()).ToArray()));
+                    File.WriteAllText(Path.Combine(outputDir, "report.md"), AptIterationReport.Markdown(reports));
+                }
                 if (report.Stop is not null) break;
                 model = TrainDir(dir);
             }
+            comm.Barrier(); // the reports are written before any rank returns
             return new AptRunResult(reports, model);
         }
         finally
@@ -103,7 +128,8 @@ public sealed class AptRunner
         Directory.CreateDirectory(outputDir);
     }
 
-    private AptIterationReport Iteration(int t, string model, string evalPath, string poolPath, string? generalPath, string initialModel, string outputDir, string dir)
+    /// <summary>Every stage of iteration <paramref name="t"/> before training; the report says whether it stops here.</summary>
+    private AptIterationReport Prepare(int t, string model, string evalPath, string poolPath, string? generalPath, string initialModel, string outputDir, string dir)
     {
         _progress.Note($"apt: iteration {t}: model {model}");
         var judged = MineAndJudge(model, evalPath, Path.Combine(dir, "mined.jsonl"), Path.Combine(dir, "judged.jsonl"));
@@ -157,12 +183,7 @@ public sealed class AptRunner
             DroppedBadPairs = set.DroppedBad, DroppedSimilarPairs = set.DroppedSimilar,
         };
         _progress.Note($"apt: iteration {t}: {retrieved} similar cases retrieved for {retrievalCases} bad cases; {set.Pairs.Count} pairs ({set.DroppedBad + set.DroppedSimilar} dropped: chosen = rejected)");
-        if (set.Pairs.Count == 0) return report with { Stop = "no pairs to train on" };
-
-        // Train and merge.
-        var train = new AptTraining(Options, t, TrainingProgress);
-        var (steps, loss) = train.Run(model, pairsPath, TrainDir(dir), _progress);
-        return report with { TrainSteps = steps, TrainLoss = loss };
+        return set.Pairs.Count == 0 ? report with { Stop = "no pairs to train on" } : report;
     }
 
     /// <summary>Mine and judge one evaluation file; the judged output's path.</summary>

@@ -1,3 +1,4 @@
+using Engine.Runtime.Distributed;
 using System.Text.Json.Nodes;
 using Engine.Methods.Core.Jobs;
 using Engine.Methods.Core.Progress;
@@ -39,7 +40,11 @@ internal sealed class AptTraining(AptOptions options, int iteration, TextWriter?
         .Add("seed", (long)(options.Seed + (ulong)iteration)).Add("device", options.Device.IsCpu ? "cpu" : "cuda");
 
     /// <summary>Train on <paramref name="pairs"/> from <paramref name="model"/> into <paramref name="outDir"/>; skipped when already done with the same inputs.</summary>
-    public (long Steps, double? Loss) Run(string model, string pairs, string outDir, IProgress progress)
+    /// <remarks>
+    /// With several ranks (<paramref name="comm"/>), every rank decides from the same files whether to skip or resume
+    /// before rank 0 writes anything. The trainer runs data parallel, and rank 0 alone writes the round's files.
+    /// </remarks>
+    public (long Steps, double? Loss) Run(string model, string pairs, string outDir, IProgress progress, ICommunicator comm)
     {
         var f = Fingerprint(model, pairs);
         var existing = JobManifest.TryRead(outDir);
@@ -50,8 +55,13 @@ internal sealed class AptTraining(AptOptions options, int iteration, TextWriter?
             if (existing.Complete && File.Exists(Path.Combine(outDir, "config.json"))) return (existing.Records ?? 0, StoredLoss(outDir));
         }
         bool resume = existing is not null && CheckpointStore.Latest(outDir) is not null;
-        new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1 }.Write(outDir);
-        progress.Note(resume ? $"apt: training resumes from {CheckpointStore.Latest(outDir)}" : $"apt: training on {pairs}");
+        comm.Barrier(); // every rank has read the manifest before rank 0 rewrites it
+        bool root = comm.Rank == 0;
+        if (root)
+        {
+            new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1 }.Write(outDir);
+            progress.Note(resume ? $"apt: training resumes from {CheckpointStore.Latest(outDir)}" : $"apt: training on {pairs}");
+        }
 
         var bundle = ModelBundle.Load(model, options.Device);
         var lora = LoraModel.Apply(bundle.Model, new LoraConfig
@@ -81,11 +91,15 @@ internal sealed class AptTraining(AptOptions options, int iteration, TextWriter?
                 result = trainer.Train(resume);
             }
         }
-        bundle.Tokenizer.Save(outDir);
-        (bundle.Generation ?? new GenerationConfig { EosTokenIds = bundle.EosTokenIds }).Save(outDir);
         double? loss = double.IsFinite(result.FinalLoss) ? result.FinalLoss : null;
-        File.WriteAllText(Path.Combine(outDir, ResultFile), new JsonObject { ["steps"] = result.Steps, ["final_loss"] = loss }.ToJsonString());
-        new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1, Complete = true, Records = result.Steps }.Write(outDir);
+        if (root)
+        {
+            bundle.Tokenizer.Save(outDir);
+            (bundle.Generation ?? new GenerationConfig { EosTokenIds = bundle.EosTokenIds }).Save(outDir);
+            File.WriteAllText(Path.Combine(outDir, ResultFile), new JsonObject { ["steps"] = result.Steps, ["final_loss"] = loss }.ToJsonString());
+            new JobManifest { Fingerprint = f, Shard = Shard.Whole, OutputsPerRecord = 1, Complete = true, Records = result.Steps }.Write(outDir);
+        }
+        comm.Barrier(); // the merged model is complete before any rank loads it
         return (result.Steps, loss);
     }
 
