@@ -29,7 +29,10 @@ root.Subcommands.Add(SeaPoCommand.Create());
 root.Subcommands.Add(DistributedCommand.Create());
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var parsed = root.Parse(args);
+    if (parsed.Errors.Count == 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        Engine.Cli.Infrastructure.DistributedCli.RefuseUnderLauncher(parsed.CommandResult.Command);
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e)
 {

@@ -178,6 +178,19 @@ public class MpiTrainingTests
         finally { Directory.Delete(root, true); }
     }
 
+    /// <summary>An experiment under a launcher would run once per rank: it stops before doing anything, and says why.</summary>
+    [Fact]
+    public void AnExperimentUnderALauncherStopsWithAnError()
+    {
+        var work = Path.Combine(ToyTraining.TempDir(), "exp");
+        var env = new Dictionary<string, string> { ["OMPI_COMM_WORLD_RANK"] = "1", ["OMPI_COMM_WORLD_SIZE"] = "2" };
+        var r = Mpirun.Run(0, ["ccl", "experiment", "--work", work], env);
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("`ccl experiment` runs as one process, not under a launcher", r.Err);
+        Assert.False(Directory.Exists(work));
+        Assert.Equal(0, Mpirun.Run(0, ["ccl", "experiment", "--help"], env).Code); // help still works
+    }
+
     /// <summary>KTO's reference point is estimated over the whole step on every rank, and its per-micro-batch values are found by the micro-batch's index in the step.</summary>
     [Fact]
     public void TwoRanksTrainKtoBitwiseLikeOneProcess()

@@ -21,6 +21,18 @@ public static class DistributedCli
         return c;
     }
 
+    /// <summary>
+    /// The experiments compare arms on the testbed in one process; under a launcher every rank would repeat the whole
+    /// experiment and write the same results, so they stop with an error instead.
+    /// </summary>
+    public static void RefuseUnderLauncher(System.CommandLine.Command command)
+    {
+        if (command.Name != "experiment") return;
+        var world = WorldInfo.Detect();
+        if (world.IsDistributed)
+            throw new InvalidOperationException($"`{command.Parents.OfType<System.CommandLine.Command>().FirstOrDefault()?.Name} experiment` runs as one process, not under a launcher ({world}): start it without mpirun/srun/torchrun. The training verbs (sft, dpo, kto, ccl, prune, apt run, lsm train, ...) train data parallel.");
+    }
+
     /// <summary>The device a training verb's --device option names for this process, after joining the launcher's world on it.</summary>
     public static Device JoinForTraining(string option)
     {
