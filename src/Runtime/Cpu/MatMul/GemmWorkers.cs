@@ -9,9 +9,19 @@ namespace Engine.Runtime.Cpu;
 /// </summary>
 internal static class GemmWorkers
 {
-    /// <summary>How long an idle worker polls before sleeping: long enough to bridge consecutive GEMMs, short enough
-    /// not to steal a shared core for long.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+    /// <summary>
+    /// How long an idle worker stays awake after a job before it sleeps. Waking a sleeping worker costs tens to hundreds
+    /// of µs on a VM (futex, then the host must run the halted vCPU), as much as a whole 256³ product, so the worker
+    /// stays awake long enough to bridge the gaps between the GEMMs of a step. After the first <see cref="HotTicks"/> it
+    /// polls with sched_yield between checks, so a busy shared core is given to any other runnable thread instead of
+    /// being burnt (a pure 500 µs spin measured worse under oversubscription). Timing decides only when a worker
+    /// notices a job, never which part of the job it does, so results do not depend on it.
+    /// Internal and settable so the bench can compare policies in one process.
+    /// </summary>
+    internal static long SpinTicks = Stopwatch.Frequency / 1_000; // 1 ms
+
+    /// <summary>The first part of the wait, polled with pause instructions only (no system call).</summary>
+    internal static long HotTicks = Stopwatch.Frequency / 50_000; // 20 µs
 
     /// <summary>
     /// One fork, published whole: its body, how many workers take part, and its own countdown. A worker reads every field
@@ -74,15 +84,16 @@ internal static class GemmWorkers
         int seen = 0;
         while (true)
         {
-            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            long start = Stopwatch.GetTimestamp(), hot = start + HotTicks, until = start + SpinTicks;
             while (Volatile.Read(ref _current)?.Generation is not { } g1 || g1 == seen)
             {
-                if (Stopwatch.GetTimestamp() >= until)
+                long now = Stopwatch.GetTimestamp();
+                if (now >= until)
                 {
                     lock (Bell) while (_current is null || _current.Generation == seen) Monitor.Wait(Bell);
                     break;
                 }
-                Thread.SpinWait(16);
+                if (now < hot) Thread.SpinWait(16); else Thread.Yield();
             }
             var job = Volatile.Read(ref _current)!;
             seen = job.Generation;
