@@ -19,9 +19,8 @@ internal static unsafe class GemmSmall
     {
         int t = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, Math.Min(threads, n / 16)));
         if (t <= 1) { Columns(transA, transB, m, 0, n, k, alpha, a, lda, b, beta, c, ldc); return; }
-        // The persistent GEMM workers, not Parallel.For: an M = 1 product of a cache-resident W lasts tens of µs, about
-        // what a thread-pool fork costs; the partition is fixed by n and t either way.
-        GemmWorkers.Run(t, w => Columns(transA, transB, m, (int)((long)n * w / t), (int)((long)n * (w + 1) / t), k, alpha, a, lda, b, beta, c, ldc));
+        Parallel.For(0, t, new ParallelOptions { MaxDegreeOfParallelism = t },
+            w => Columns(transA, transB, m, (int)((long)n * w / t), (int)((long)n * (w + 1) / t), k, alpha, a, lda, b, beta, c, ldc));
     }
 
     /// <summary>C[:, j0..j1].</summary>

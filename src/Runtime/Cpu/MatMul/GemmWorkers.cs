@@ -10,18 +10,18 @@ namespace Engine.Runtime.Cpu;
 internal static class GemmWorkers
 {
     /// <summary>
-    /// How long an idle worker stays awake after a job before it sleeps. Waking a sleeping worker costs tens to hundreds
-    /// of µs on a VM (futex, then the host must run the halted vCPU), as much as a whole 256³ product, so the worker
-    /// stays awake long enough to bridge the gaps between the GEMMs of a step. After the first <see cref="HotTicks"/> it
-    /// polls with sched_yield between checks, so a busy shared core is given to any other runnable thread instead of
-    /// being burnt (a pure 500 µs spin measured worse under oversubscription). Timing decides only when a worker
-    /// notices a job, never which part of the job it does, so results do not depend on it.
-    /// Internal and settable so the bench can compare policies in one process.
+    /// How long an idle worker stays awake after a job before it sleeps: long enough to bridge back-to-back GEMMs, short
+    /// enough not to hold a shared core. Longer waits were tried on Zen 5 (500 µs of pure spin earlier; 1 ms of
+    /// sched_yield polling in stop 29): on a loaded machine a thread that has been polling has no scheduler credit left,
+    /// so it runs only after every other runnable thread, and the median 2-thread 256³ call took 8 ms instead of 0.25 ms
+    /// (bench/results/cpu-gemm.md); a sleeping worker, woken, is scheduled at once. Timing decides only when a worker
+    /// notices a job, never which part of the job it does, so results never depend on these values. Internal and
+    /// settable so the probes can compare policies.
     /// </summary>
-    internal static long SpinTicks = Stopwatch.Frequency / 1_000; // 1 ms
+    internal static long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
-    /// <summary>The first part of the wait, polled with pause instructions only (no system call).</summary>
-    internal static long HotTicks = Stopwatch.Frequency / 50_000; // 20 µs
+    /// <summary>The first part of the wait, polled with pause instructions only; after it, polls call sched_yield.</summary>
+    internal static long HotTicks = Stopwatch.Frequency / 20_000; // 50 µs: no yield phase by default
 
     /// <summary>
     /// One fork, published whole: its body, how many workers take part, and its own countdown. A worker reads every field
