@@ -6,6 +6,8 @@ using Engine.Bench;
 //   gemm-bf16 [sizes...] [--threads T]          bf16 dot-product GEMM vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
 //   gemm-vs-openblas --skinny [--threads T]     decode shapes (M = 1–8, x·Wᵀ) vs OpenBLAS sgemm / sgemv
 //   attention-profile                           attention phases and building blocks (Stopwatch)
+//   skinny-probe N K [M] [--threads T]          one decode shape: each route alone, then interleaved with sgemv
+//   square-probe [n] [--threads T]              one small square GEMM: whole call vs its packing steps vs OpenBLAS
 //   kernel-peak | variants                      GEMM microkernel studies
 //   llama-vs-engine --model DIR --llama-lib DIR  batch-1 prefill/scoring/decode vs llama.cpp, same f32 weights
 // Anything else goes to BenchmarkDotNet: every [Benchmark] class here, chosen with --filter (e.g. --filter '*Attention*').
@@ -14,6 +16,8 @@ if (args.Length > 0 && args[0] == "kernel-peak") return KernelPeak.Run();
 if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.VariantBench.Run(args);
 if (args.Length > 0 && args[0] == "llama-vs-engine") return LlamaVsEngine.Run(args);
 if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);
+if (args.Length > 0 && args[0] == "skinny-probe") return GemmSkinnyProbe.Run(args);
+if (args.Length > 0 && args[0] == "square-probe") return GemmSmallSquareProbe.Run(args);
 if (args.Length > 0 && args[0] == "gemm-bf16") return Bf16VsF32.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
 return 0;

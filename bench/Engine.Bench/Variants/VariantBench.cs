@@ -5,7 +5,7 @@ using Engine.Runtime.Cpu;
 namespace Engine.Bench.Variants;
 
 /// <summary>
-/// `variants [n] [threads] [rounds]`: the shipped 12×32 AVX-512 kernel against other register-block shapes (generated
+/// `variants [n] [threads] [rounds] [--kc K] [--l2 BYTES] [--mc ROWS]`: the shipped 12×32 AVX-512 kernel against other register-block shapes (generated
 /// by gen_kernel.py beside this file) and OpenBLAS, all through the same driver, interleaved round-robin.
 /// </summary>
 internal static unsafe class VariantBench
@@ -13,9 +13,19 @@ internal static unsafe class VariantBench
     public static int Run(string[] args)
     {
         if (!OpenBlasEnv.IsSet) return OpenBlasEnv.Reexec(args);
-        int n = args.Length > 1 ? int.Parse(args[1]) : 1024;
-        int threads = args.Length > 2 ? int.Parse(args[2]) : 1;
-        int rounds = args.Length > 3 ? int.Parse(args[3]) : 15;
+        // Blocking overrides (KC, bytes of L2 for packed B, MC rows) apply to every kernel below.
+        var opts = args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        string? Opt(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+        foreach (var name in new[] { "--kc", "--l2", "--mc" }) if (Opt(name) is { } v) opts.Remove(v);
+        var row = GemmTuning.Current;
+        if (Opt("--kc") is { } kc) row = row with { KcF32 = int.Parse(kc) };
+        if (Opt("--l2") is { } l2) row = row with { L2BudgetBytes = int.Parse(l2) };
+        if (Opt("--mc") is { } mc) row = row with { McRows = int.Parse(mc) };
+        GemmTuning.BenchRow = row;
+        Console.WriteLine($"blocking: {row}");
+        int n = opts.Count > 0 ? int.Parse(opts[0]) : 1024;
+        int threads = opts.Count > 1 ? int.Parse(opts[1]) : 1;
+        int rounds = opts.Count > 2 ? int.Parse(opts[2]) : 15;
         OpenBlas.SetNumThreads(threads);
         var a = Tensor.RandN([n, n], 1); var b = Tensor.RandN([n, n], 2); var c = Tensor.Zeros([n, n]);
         float* pa = a.Ptr<float>(), pb = b.Ptr<float>(), pc = c.Ptr<float>();

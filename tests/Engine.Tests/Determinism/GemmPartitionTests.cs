@@ -14,6 +14,7 @@ public class GemmPartitionTests
     [InlineData(257, 131, 385)]   // edge tiles in every dimension, two K blocks
     [InlineData(600, 96, 200)]    // tall: rows split, cooperative when the workers are free
     [InlineData(20, 700, 300)]    // short and wide: columns split
+    [InlineData(1, 1500, 700)]    // one row (decode): GemmSmall's column split on the workers
     public unsafe void ProductIsIdenticalForEveryPartition(int m, int n, int k)
     {
         var a = Tensor.RandN([m, k], 1); var b = Tensor.RandN([k, n], 2); var c0 = Tensor.RandN([m, n], 3);

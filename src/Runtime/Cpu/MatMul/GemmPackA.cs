@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Runtime.Cpu;
 
@@ -9,6 +10,7 @@ namespace Engine.Runtime.Cpu;
 internal static unsafe class GemmPackA
 {
     /// <param name="a">A as stored; op(A)[i,p] = transA ? a[p·lda+i] : a[i·lda+p].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack<T>(bool transA, T* a, int lda, int i0, int mc, int p0, int kc, int mr, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

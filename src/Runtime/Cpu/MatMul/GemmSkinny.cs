@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Engine.Runtime.Cpu;
@@ -67,6 +68,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>op(B) = Wᵀ: four rows of W at a time, each dotted with every row of A while it is hot in cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotColumns<T, TV, TO, TB>(bool fourRows, int m, int j0, int j1, int k, T alpha, T* a, long lda, TB b, T beta, T* c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TO : ISkinnyVec<TV, T> where TB : struct, IGemmBSource<T>
     {
@@ -104,6 +106,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>op(B) = B: blocks of four vectors of columns, then single vectors, then a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyColumns<T, TV, TO, TB>(bool fourRows, int m, int j0, int j1, int k, T alpha, T* a, long lda, TB b, T beta, T* c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TO : ISkinnyVec<TV, T> where TB : struct, IGemmBSource<T>
     {
@@ -128,6 +131,7 @@ internal static unsafe class GemmSkinny
         Merge(o, blk, m, rest, c + j, ldc, alpha, beta);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyBlock<T, TV, TO, TB>(bool fourRows, int m, int j, int vectors, int k, T alpha, T* a, long lda, TB b, T beta, T* c, int ldc, T* scratch, T* o, int ldo)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TO : ISkinnyVec<TV, T> where TB : struct, IGemmBSource<T>
     {
@@ -151,6 +155,7 @@ internal static unsafe class GemmSkinny
     }
 
     /// <summary>C[rows×cols] = alpha·tile + beta·C; beta = 0 never reads C (NaN there is ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Merge<T>(T* tile, int ldt, int rows, int cols, T* c, int ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < rows; i++)

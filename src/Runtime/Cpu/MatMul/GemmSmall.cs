@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Runtime.Cpu;
 
@@ -23,6 +24,7 @@ internal static unsafe class GemmSmall
     }
 
     /// <summary>C[:, j0..j1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns<T, TB>(bool transA, bool transB, int m, int j0, int j1, int k, T alpha, T* a, int lda, TB b, T beta, T* c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T> where TB : struct, IGemmBSource<T>
     {

@@ -10,6 +10,7 @@ namespace Engine.Runtime.Cpu;
 /// </summary>
 internal static unsafe class GemmTranspose
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T>(T* s, long lds, int rows, int len, T* d, long ldd) where T : unmanaged
     {
         int r = 0;

@@ -15,7 +15,10 @@ internal readonly record struct GemmTuning(string Name, GemmIsa Isa, int KcF32, 
     private static readonly Lazy<GemmTuning> Row = new(() => For(GemmCpu.Current, Environment.GetEnvironmentVariable(OverrideVariable)));
 
     /// <summary>This process's row, read once (a bad override throws its own error on every use, not a type-initializer one).</summary>
-    public static GemmTuning Current => Row.Value;
+    public static GemmTuning Current => BenchRow ?? Row.Value;
+
+    /// <summary>A blocking under study, set only by the GEMM benchmarks (variants --kc/--l2/--mc) before any GEMM runs.</summary>
+    internal static GemmTuning? BenchRow;
 
     /// <summary>The table. Blocking values are the ones measured on Zen 4 (bench/results/cpu-gemm.md); Zen 5 and
     /// Intel keep them until a measurement there says otherwise (Zen 5: 0.97–1.15× OpenBLAS at 512–2048 with them).</summary>

@@ -9,9 +9,19 @@ namespace Engine.Runtime.Cpu;
 /// </summary>
 internal static class GemmWorkers
 {
-    /// <summary>How long an idle worker polls before sleeping: long enough to bridge consecutive GEMMs, short enough
-    /// not to steal a shared core for long.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+    /// <summary>
+    /// How long an idle worker stays awake after a job before it sleeps: long enough to bridge back-to-back GEMMs, short
+    /// enough not to hold a shared core. Longer waits were tried on Zen 5 (500 µs of pure spin earlier; 1 ms of
+    /// sched_yield polling in stop 29): on a loaded machine a thread that has been polling has no scheduler credit left,
+    /// so it runs only after every other runnable thread, and the median 2-thread 256³ call took 8 ms instead of 0.25 ms
+    /// (bench/results/cpu-gemm.md); a sleeping worker, woken, is scheduled at once. Timing decides only when a worker
+    /// notices a job, never which part of the job it does, so results never depend on these values. Internal and
+    /// settable so the probes can compare policies.
+    /// </summary>
+    internal static long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+
+    /// <summary>The first part of the wait, polled with pause instructions only; after it, polls call sched_yield.</summary>
+    internal static long HotTicks = Stopwatch.Frequency / 20_000; // 50 µs: no yield phase by default
 
     /// <summary>
     /// One fork, published whole: its body, how many workers take part, and its own countdown. A worker reads every field
@@ -74,15 +84,16 @@ internal static class GemmWorkers
         int seen = 0;
         while (true)
         {
-            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            long start = Stopwatch.GetTimestamp(), hot = start + HotTicks, until = start + SpinTicks;
             while (Volatile.Read(ref _current)?.Generation is not { } g1 || g1 == seen)
             {
-                if (Stopwatch.GetTimestamp() >= until)
+                long now = Stopwatch.GetTimestamp();
+                if (now >= until)
                 {
                     lock (Bell) while (_current is null || _current.Generation == seen) Monitor.Wait(Bell);
                     break;
                 }
-                Thread.SpinWait(16);
+                if (now < hot) Thread.SpinWait(16); else Thread.Yield();
             }
             var job = Volatile.Read(ref _current)!;
             seen = job.Generation;
