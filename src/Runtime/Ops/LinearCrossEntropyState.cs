@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Engine.Runtime.Cpu;
 
 namespace Engine.Runtime;
 
@@ -21,11 +21,10 @@ internal sealed class LinearCrossEntropyState(IBackend be, Tensor hidden, Tensor
         if (withGradients)
         {
             if (hidden.RequiresGrad) _dHidden1 = Tensor.Empty(hidden.Shape, hidden.DType, hidden.Device);
-            unit = Tensor.Full([Math.Min(chunkRows, _rows)], 1.0, hidden.DType).To(hidden.Device);
+            unit = Tensor.Full([ChunkLength], 1.0, hidden.DType).To(hidden.Device);
         }
-        for (int at = 0; at < _rows; at += chunkRows)
+        foreach (var (at, len) in Chunks())
         {
-            int len = Math.Min(chunkRows, _rows - at);
             var (hb, tb) = (hidden.Narrow(0, at, len), targets.Narrow(0, at, len));
             var logits = be.MatMul(hb, weight, false, true);
             var (nb, lse) = be.CrossEntropyRows(logits, tb, ignoreIndex);
@@ -33,8 +32,7 @@ internal sealed class LinearCrossEntropyState(IBackend be, Tensor hidden, Tensor
             Free(nb);
             if (withGradients)
             {
-                var d = be.CrossEntropyRowsBackward(logits, tb, lse, unit!.Narrow(0, 0, len), ignoreIndex);
-                Free(logits);
+                var d = Gradient(logits, tb, lse, unit!.Narrow(0, 0, len));
                 BackChunk(d, hb, _dHidden1?.Narrow(0, at, len), weight.RequiresGrad, ref _dWeight1);
             }
             else Free(logits);
@@ -74,14 +72,14 @@ internal sealed class LinearCrossEntropyState(IBackend be, Tensor hidden, Tensor
     private Tensor? Recompute(Tensor g, Tensor? gh, bool wantW)
     {
         Tensor? gw = null;
-        for (int at = 0; at < _rows; at += chunkRows)
+        foreach (var (at, len) in Chunks())
         {
-            int len = Math.Min(chunkRows, _rows - at);
             var (hb, tb) = (hidden.Narrow(0, at, len), targets.Narrow(0, at, len));
             var logits = be.MatMul(hb, weight, false, true);
             var (nb, lse) = be.CrossEntropyRows(logits, tb, ignoreIndex);
-            var d = be.CrossEntropyRowsBackward(logits, tb, lse, g.Narrow(0, at, len), ignoreIndex);
-            Free(logits); Free(nb); Free(lse);
+            Free(nb);
+            var d = Gradient(logits, tb, lse, g.Narrow(0, at, len));
+            Free(lse);
             BackChunk(d, hb, gh?.Narrow(0, at, len), wantW, ref gw);
         }
         return gw;
@@ -97,18 +95,54 @@ internal sealed class LinearCrossEntropyState(IBackend be, Tensor hidden, Tensor
             Free(rows);
         }
         if (!wantW) { Free(d); return; }
+        if (d.Device.IsCpu)
+        {
+            // The GEMM accumulates into dW itself (beta = 1): no [V, H] product per chunk, no add pass.
+            bool first = dw is null;
+            dw ??= Tensor.Empty(weight.Shape, weight.DType, weight.Device);
+            CpuLinearCrossEntropy.AccumulateWeightGradient(d, hb, dw, accumulate: !first);
+            Free(d);
+            return;
+        }
         var part = be.MatMul(d, hb, true, false);
         Free(d);
         if (dw is null) { dw = part; return; }
-        AddInto(dw, part);
-        Free(part);
+        be.Binary(BinaryOp.Add, dw, part).CopyTo(dw);
     }
 
-    private void AddInto(Tensor acc, Tensor x)
+    /// <summary>
+    /// rowGrad ⊙ (softmax − one-hot) of a chunk's logits: written over them on the CPU (the logits are not needed
+    /// after), a new tensor elsewhere.
+    /// </summary>
+    private Tensor Gradient(Tensor logits, Tensor tb, Tensor lse, Tensor rowGrad)
     {
-        if (acc.Device.IsCpu && acc.DType == DType.F32) TensorPrimitives.Add(acc.AsSpan<float>(), x.AsSpan<float>(), acc.AsSpan<float>());
-        else if (acc.Device.IsCpu) TensorPrimitives.Add(acc.AsSpan<double>(), x.AsSpan<double>(), acc.AsSpan<double>());
-        else be.Binary(BinaryOp.Add, acc, x).CopyTo(acc);
+        if (logits.Device.IsCpu)
+        {
+            CpuLinearCrossEntropy.GradientInPlace(logits, tb, lse, rowGrad, ignoreIndex);
+            return logits;
+        }
+        var d = be.CrossEntropyRowsBackward(logits, tb, lse, rowGrad, ignoreIndex);
+        Free(logits);
+        return d;
+    }
+
+    private int ChunkCount => (_rows + chunkRows - 1) / chunkRows;
+
+    private int ChunkLength => (_rows + ChunkCount - 1) / Math.Max(1, ChunkCount);
+
+    /// <summary>
+    /// N split into ⌈N / chunkRows⌉ chunks as equal as can be (lengths differ by at most one), so a step allocates one
+    /// or two chunk sizes, which the block pool hands back step after step, never a small ragged last one besides.
+    /// </summary>
+    private IEnumerable<(int At, int Len)> Chunks()
+    {
+        int count = ChunkCount;
+        for (int c = 0, at = 0; c < count; c++)
+        {
+            int len = _rows / count + (c < _rows % count ? 1 : 0);
+            yield return (at, len);
+            at += len;
+        }
     }
 
     /// <summary>
