@@ -9,11 +9,11 @@ public sealed partial class TransformerModel
     /// Cross-entropy per position [N] of the LM head's logits for final hidden states <paramref name="hidden"/> [N, H]
     /// against <paramref name="targets"/> [N] (0 where the target is <paramref name="ignoreIndex"/>): the same values as
     /// <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, Reduction.None)</c>, but computed
-    /// <paramref name="chunkTokens"/> positions at a time, each block checkpointed (<see cref="Checkpoint.RunByRows"/>): its
-    /// logits are rebuilt in the backward, so neither the [N, vocab] logits nor their gradient ever exist for all N at once.
-    /// The cost is one more LM-head matmul over the positions. Values and gradients equal the plain path's to rounding:
-    /// a block's matmuls have fewer rows (the GEMM's edge tiles may accumulate in another order) and the LM head's
-    /// weight gradient is summed block by block.
+    /// <paramref name="chunkTokens"/> positions at a time, so neither the [N, vocab] logits nor their gradient ever exist
+    /// for all N at once. In f32/f64 without autocast this is <see cref="Ops.LinearCrossEntropy"/>, which back-propagates
+    /// each block in the forward and so runs no extra matmul; otherwise each block is checkpointed
+    /// (<see cref="Checkpoint.RunByRows"/>) and its LM-head matmul rerun in the backward. Values and gradients equal the plain path's to rounding: a block's matmuls have fewer rows (the GEMM's
+    /// edge tiles may accumulate in another order) and the LM head's weight gradient is summed block by block.
     /// </summary>
     public Tensor ChunkedCrossEntropy(Tensor hidden, Tensor targets, int chunkTokens, int ignoreIndex = -100)
     {
@@ -22,6 +22,9 @@ public sealed partial class TransformerModel
         if (targets.Rank != 1 || targets.Size(0) != hidden.Size(0))
             throw new ArgumentException($"targets must be [{hidden.Size(0)}], got {targets.ShapeString}.");
         if (chunkTokens <= 0) throw new ArgumentOutOfRangeException(nameof(chunkTokens), $"chunkTokens must be positive, got {chunkTokens}.");
+        // f32/f64 without autocast: the fused op (no checkpointed rerun of the forward; one chunk's logits at a time).
+        if (ComputeDType is null && hidden.DType == LmHead.DType && LmHead.DType is DType.F32 or DType.F64)
+            return Ops.LinearCrossEntropy(hidden, LmHead, targets, chunkTokens, ignoreIndex);
         return Checkpoint.RunByRows((h, first) => Ops.CrossEntropy(Logits(h), targets.Narrow(0, first, h.Size(0)).Contiguous(), ignoreIndex, Reduction.None),
             hidden, chunkTokens, [LmHead]);
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Engine.Models.Transformer;
 using Engine.Runtime;
+using Engine.Runtime.Cpu;
 using Engine.Runtime.Optim;
 
 namespace Engine.Cli.Commands;
@@ -21,7 +22,7 @@ public static class BenchTrainCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps after one warm-up step; the mean is reported.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: ENGINE_THREADS or all cores).", DefaultValueFactory = _ => CpuThreads.Count };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Rerun each decoder layer's forward in the backward instead of keeping its activations (as `engine sft --gradient-checkpointing`)." };
-        var lossChunk = new Option<int>("--loss-chunk-tokens") { Description = "Compute the LM head and cross-entropy this many positions at a time, rerun in the backward (as `engine sft --loss-chunk-tokens`); 0 = full logits.", DefaultValueFactory = _ => 0 };
+        var lossChunk = new Option<int>("--loss-chunk-tokens") { Description = "Compute the LM head and cross-entropy this many positions at a time, fused, so the [tokens × vocab] logits never exist whole (as `engine sft --loss-chunk-tokens`); 0 = full logits.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("train", "Time full fine-tuning steps on random tokens: tokens/s, GFLOP/s, per-op breakdown, peak memory.") { model, batch, seq, steps, threads, checkpointing, lossChunk };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(batch), r.GetValue(seq), r.GetValue(steps), r.GetValue(threads), r.GetValue(checkpointing), r.GetValue(lossChunk)));
         return cmd;
@@ -63,6 +64,7 @@ public static class BenchTrainCommand
         Step(false); // warm-up: JIT tiers, optimizer state, page faults
         GC.Collect();
         BenchReport.ResetPeak();
+        CpuBlockPool.ResetStats();
         CpuOpClock.Reset();
         CpuOpClock.Enabled = true;
         CpuGemmLog.Reset();
@@ -82,8 +84,11 @@ public static class BenchTrainCommand
             $"{tokens * steps / secs:F0} tokens/s; {flops * steps / secs / 1e9:F1} GFLOP/s of model FLOPs");
         Console.WriteLine($"process CPU time {cpuSecs / steps:F3} s per step ({flops / (cpuSecs / steps / threads) / 1e9:F1} GFLOP/s per CPU-second ÷ threads)");
         long peak = BenchReport.PeakRssBytes(); // before the replay, whose buffers are not the step's
+        var pool = CpuBlockPool.Stats();
         GemmOnly(secs / steps, cpuSecs / steps, steps);
         Console.WriteLine($"peak resident memory during the steps: {peak / 1e9:F2} GB");
+        Console.WriteLine($"blocks ≥ 1 MiB over the steps: {pool.Hits / steps} reused and {pool.Misses / steps} fresh ({pool.MissBytes / steps / 1e9:F2} GB) per step; " +
+            $"at their largest {(pool.PeakLiveBytes + pool.PeakCachedBytes) / 1e9:F2} GB = {pool.PeakLiveBytes / 1e9:F2} in use (or garbage not yet finalized) + {pool.PeakCachedBytes / 1e9:F2} cached by the pool");
         BenchReport.Breakdown(secs, steps, "step");
         return 0;
     }

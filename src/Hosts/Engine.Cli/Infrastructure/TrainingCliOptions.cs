@@ -86,7 +86,7 @@ public sealed class TrainingCliOptions
     /// <summary>SFT's chunked LM-head loss (added by the verbs whose trainer computes SFT's loss).</summary>
     public static Option<int> LossChunkTokens() => new("--loss-chunk-tokens")
     {
-        Description = "Compute the LM head and cross-entropy this many positions at a time, each block rerun in the backward, so the "
+        Description = "Compute the LM head and cross-entropy this many positions at a time (fused in f32; under autocast each block is rerun in the backward), so the "
             + "[tokens × vocabulary] logits and their gradient never exist at once (long contexts). 0 = the full logits at once. "
             + "Loss and gradients equal to rounding. 512 suits a 32k vocabulary.",
         DefaultValueFactory = _ => 0,
