@@ -48,7 +48,9 @@ internal sealed class LinearCrossEntropyState(IBackend be, Tensor hidden, Tensor
         Tensor? gh = null, gw = null;
         var (dh1, dw1) = (_dHidden1, _dWeight1);
         _dHidden1 = null; _dWeight1 = null; // taken: a second backward (retainGraph) recomputes instead
-        if (needH && dh1 is not null) gh = be.Binary(BinaryOp.Mul, dh1, g.Reshape(_rows, 1));
+        // Each row of dH₁ scaled by its row's gradient; the [N, 1] column is broadcast first, since backends need not
+        // broadcast a column in Mul (CUDA broadcasts only a trailing vector).
+        if (needH && dh1 is not null) gh = be.Binary(BinaryOp.Mul, dh1, be.BroadcastTo(g.Reshape(_rows, 1).Contiguous(), dh1.ShapeArray()));
         if (dh1 is not null) Free(dh1);
         if (needW && dw1 is not null && UniformOverCountedRows(g) is { } c)
         {

@@ -22,6 +22,54 @@ public static class LossCases
         // [2,150001]: a vocabulary-sized row (wide blocks, many chunks per thread); [5,4099] row 2 has p = q.
         foreach (var (n, v) in new[] { (3, 37), (17, 1000), (5, 4099), (2, 150_001) }) yield return SymmetricKl(n, v);
         yield return SymmetricKlAutograd();
+        yield return LinearCrossEntropy(weighted: true);
+        yield return LinearCrossEntropy(weighted: false);
+    }
+
+    /// <summary>
+    /// The LM head fused with cross-entropy over row chunks (Ops.LinearCrossEntropy): 13 rows in uneven chunks of 5,
+    /// row 1 ignored, per-row gradients (the path that recomputes dW) or a mean (the path that scales the forward's).
+    /// </summary>
+    private static OpCase LinearCrossEntropy(bool weighted)
+    {
+        const int n = 13, h = 24, v = 301, chunk = 5;
+        string name = "Ops.LinearCrossEntropy" + (weighted ? " weighted rows" : " mean");
+        return new OpCase
+        {
+            Family = Family, Name = name, Shape = $"h[{n}, {h}] W[{v}, {h}] chunks of {chunk}", Op = BackendOp.CrossEntropy, DType = DType.F32,
+            Inputs = s => [N(s, n, h), N(s + 1, 0.3, v, h), Targets(s, n, v, DType.I64), N(s + 2, n)],
+            Run = t =>
+            {
+                var (hid, w) = (Leaf(t[0]), Leaf(t[1]));
+                var nll = Ops.LinearCrossEntropy(hid, w, t[2], chunk, (int)Ignore);
+                (weighted ? Ops.Sum(Ops.Mul(nll, t[3])) : Ops.Mean(nll)).Backward();
+                return [Rel(name + " fwd", nll.Detach()), Rel(name + " d/hidden", hid.Grad!), Rel(name + " d/weight", w.Grad!)];
+            },
+            Reference = t =>
+            {
+                double[] hd = D(t[0]), wd = D(t[1]);
+                var logits = new double[n * v];
+                for (int r = 0; r < n; r++)
+                    for (int c = 0; c < v; c++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < h; k++) acc += hd[r * h + k] * wd[c * h + k];
+                        logits[r * v + c] = acc;
+                    }
+                var rowGrad = weighted ? D(t[3]) : Enumerable.Repeat(1.0 / n, n).ToArray();
+                var (nll, dl) = LossReference.CrossEntropy(logits, Longs(t[2]), rowGrad, v, Ignore);
+                var dh = new double[n * h]; var dw = new double[v * h];
+                for (int r = 0; r < n; r++)
+                    for (int c = 0; c < v; c++)
+                    {
+                        double g = dl[r * v + c];
+                        if (g == 0) continue;
+                        for (int k = 0; k < h; k++) { dh[r * h + k] += g * wd[c * h + k]; dw[c * h + k] += g * hd[r * h + k]; }
+                    }
+                return [Ref(name + " fwd", nll), Ref(name + " d/hidden", dh), Ref(name + " d/weight", dw)];
+            },
+            Gradient = weighted ? new Gradient(x => Ops.Mul(Ops.LinearCrossEntropy(x[0], x[1], x[2], chunk, (int)Ignore), x[3]), [0, 1]) : null,
+        };
     }
 
     /// <summary>Targets spread over the vocabulary, row 1 ignored.</summary>
