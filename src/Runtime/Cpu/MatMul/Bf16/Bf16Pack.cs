@@ -2,8 +2,11 @@ namespace Engine.Runtime.Cpu;
 
 /// <summary>
 /// Packing for the bf16 microkernel. Both operands are stored as k-pairs: one 32-bit word holds the bf16 values at
-/// k = 2p (low half) and k = 2p + 1 (high half), which is the operand layout of VDPBF16PS. An odd kc gets a zero
-/// high half in its last pair; rows/columns past the edge are zero.
+/// k = 2p (HIGH half) and k = 2p + 1 (low half), the operand layout of VDPBF16PS. The even k goes high because the
+/// instruction adds the high-half product first: so the sum runs in k order, as in the f32 GEMM, and the two paths
+/// give the same bytes on bf16-exact activations (with k even low, results moved by an f32 ulp, and under autocast,
+/// where the next matmul rounds its input to bf16, such an ulp can flip a bf16 rounding: 1.2e-3 of the logits of
+/// one test model). An odd kc gets a zero low half in its last pair; rows/columns past the edge are zero.
 /// A (f32 activations) is rounded to bf16 here, to nearest even; B is bf16 already and is only rearranged.
 /// </summary>
 internal static unsafe class Bf16Pack
@@ -28,7 +31,7 @@ internal static unsafe class Bf16Pack
                     DTypeConvert.FloatToBf16(new ReadOnlySpan<float>(a + i * lda + p0, kc), new Span<ushort>(row, kc));
                     if ((kc & 1) != 0) row[kc] = 0;
                     uint* pairs = (uint*)row;
-                    for (int p = 0; p < kp; p++) d[(long)p * mr + r] = pairs[p];
+                    for (int p = 0; p < kp; p++) d[(long)p * mr + r] = Swap(pairs[p]);
                     continue;
                 }
                 for (int p = 0; p < kp; p++)
@@ -36,7 +39,7 @@ internal static unsafe class Bf16Pack
                     long k0 = p0 + 2 * p;
                     float lo = a[k0 * lda + i];
                     float hi = 2 * p + 1 >= kc ? 0f : a[(k0 + 1) * lda + i];
-                    d[(long)p * mr + r] = DTypeConvert.FloatToBf16(lo) | (uint)DTypeConvert.FloatToBf16(hi) << 16;
+                    d[(long)p * mr + r] = (uint)DTypeConvert.FloatToBf16(lo) << 16 | DTypeConvert.FloatToBf16(hi);
                 }
             }
         }
@@ -60,8 +63,8 @@ internal static unsafe class Bf16Pack
                     // Column col of op(B) is stored row col of B: its k-pairs are already adjacent in memory.
                     ushort* s = b + col * ldb + p0;
                     int full = kc / 2;
-                    for (int p = 0; p < full; p++) d[(long)p * nr + j] = *(uint*)(s + 2 * p);
-                    if (odd) d[(long)full * nr + j] = s[kc - 1];
+                    for (int p = 0; p < full; p++) d[(long)p * nr + j] = Swap(*(uint*)(s + 2 * p));
+                    if (odd) d[(long)full * nr + j] = (uint)s[kc - 1] << 16;
                 }
                 else
                 {
@@ -70,10 +73,13 @@ internal static unsafe class Bf16Pack
                     {
                         uint lo = s[(long)2 * p * ldb];
                         uint hi = 2 * p + 1 < kc ? s[(long)(2 * p + 1) * ldb] : 0u;
-                        d[(long)p * nr + j] = lo | hi << 16;
+                        d[(long)p * nr + j] = lo << 16 | hi;
                     }
                 }
             }
         }
     }
+
+    /// <summary>Memory order (k even in the low half) to the kernel's order (k even in the high half, summed first).</summary>
+    private static uint Swap(uint pair) => System.Numerics.BitOperations.RotateLeft(pair, 16);
 }
