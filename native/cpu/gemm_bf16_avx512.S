@@ -23,6 +23,44 @@ engine_gemm_bf16_12x32:
         vbroadcastss %xmm0, %zmm26
         vbroadcastss %xmm1, %zmm27
         shlq    $2, %r8
+        # Pull the C tile toward L1 now (both 64-byte halves of each row): it is read or written only after the k loop,
+        # which hides the miss; without it every later K block's epilogue waited on C from L3 or memory.
+        movq    %rcx, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
         vpxord  %zmm0, %zmm0, %zmm0
         vpxord  %zmm1, %zmm1, %zmm1
         vpxord  %zmm2, %zmm2, %zmm2
