@@ -69,6 +69,11 @@ internal static unsafe class Bf16Pack
                 PanelByGather(b + (j0 + jp) * (long)ldb + p0, ldb, kc, d);
                 continue;
             }
+            if (!transB && cols == nr && Vector512.IsHardwareAccelerated)
+            {
+                PanelOfRows(b + (long)p0 * ldb + j0 + jp, ldb, kc, d);
+                continue;
+            }
             for (int j = 0; j < nr; j++)
             {
                 if (j >= cols) { for (int p = 0; p < kp; p++) d[(long)p * nr + j] = 0; continue; }
@@ -120,6 +125,28 @@ internal static unsafe class Bf16Pack
             var hi = Avx2.GatherVector128(w + p, i1, 1);
             ((lo << 16) | (lo >> 16)).Store(d);
             ((hi << 16) | (hi >> 16)).Store(d + 8);
+        }
+    }
+
+    /// <summary>
+    /// One full NR-column panel of B stored k × n (the autocast backward's G·W): rows 2p and 2p + 1 are read 32 columns
+    /// at a time, widened to 32-bit words and merged (row 2p high), two stores per pair instead of 32 strided ones.
+    /// </summary>
+    private static void PanelOfRows(ushort* s, int ldb, int kc, uint* d)
+    {
+        int full = kc / 2;
+        for (int p = 0; p < full; p++, d += Bf16Kernel.NR)
+        {
+            var (e0, e1) = Vector512.Widen(Vector512.Load(s + (long)2 * p * ldb));
+            var (o0, o1) = Vector512.Widen(Vector512.Load(s + (long)(2 * p + 1) * ldb));
+            ((e0 << 16) | o0).Store(d);
+            ((e1 << 16) | o1).Store(d + 16);
+        }
+        if ((kc & 1) != 0)
+        {
+            var (e0, e1) = Vector512.Widen(Vector512.Load(s + (long)(kc - 1) * ldb));
+            (e0 << 16).Store(d);
+            (e1 << 16).Store(d + 16);
         }
     }
 
