@@ -6,9 +6,13 @@
 #
 # void kernel(int64 kpairs, const uint32* a, const uint32* b, float* c, int64 ldc, float alpha, float beta)
 #   (System V AMD64: rdi, rsi, rdx, rcx, r8, xmm0, xmm1)
-#   a: packed A, for each k-pair 12 dwords (row r: bf16 a[r,2p] low half, a[r,2p+1] high half)
-#   b: packed B, for each k-pair 32 dwords (column j: bf16 b[2p,j] low half, b[2p+1,j] high half)
+#   a: packed A, for each k-pair 12 dwords (row r: bf16 a[r,2p] HIGH half, a[r,2p+1] low half)
+#   b: packed B, for each k-pair 32 dwords (column j: bf16 b[2p,j] HIGH half, b[2p+1,j] low half)
 #   c: 12 rows of 32 floats, row stride ldc floats.  C = alpha*acc + beta*C; beta == 0 never reads C.
+# Why k = 2p sits in the high half: VDPBF16PS adds the high-half product to the accumulator first, then the low-half
+# one, rounding after each (products of bf16 values are exact). With k = 2p high, the sums run k = 0, 1, 2, ... one
+# rounding per term, exactly the f32 FMA kernel's order, so both paths give the same bytes on bf16-exact inputs.
+# The beta != 0 epilogue computes fma(acc, alpha, beta*C), as the f32 kernel does (VFma.Update), for the same reason.
 # alpha and beta are broadcast into zmm26/zmm27 first: xmm0/xmm1 become accumulators.
 # Accumulators: zmm0..zmm23 (row r: zmm(2r) columns 0-15, zmm(2r+1) columns 16-31); B in zmm24/25.
 # Position independent: no data, no absolute addresses, only relative jumps. Uses only caller-saved registers.
@@ -19,6 +23,44 @@ engine_gemm_bf16_12x32:
         vbroadcastss %xmm0, %zmm26
         vbroadcastss %xmm1, %zmm27
         shlq    $2, %r8
+        # Pull the C tile toward L1 now (both 64-byte halves of each row): it is read or written only after the k loop,
+        # which hides the miss; without it every later K block's epilogue waited on C from L3 or memory.
+        movq    %rcx, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
+        addq    %r8, %rax
+        prefetcht0 (%rax)
+        prefetcht0 64(%rax)
         vpxord  %zmm0, %zmm0, %zmm0
         vpxord  %zmm1, %zmm1, %zmm1
         vpxord  %zmm2, %zmm2, %zmm2
@@ -144,88 +186,88 @@ engine_gemm_bf16_12x32:
         vzeroupper
         ret
 4:      # C = alpha*acc + beta*C
-        vmulps  %zmm26, %zmm0, %zmm0
-        vfmadd231ps 0(%rcx), %zmm27, %zmm0
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm0
         vmovups %zmm0, 0(%rcx)
-        vmulps  %zmm26, %zmm1, %zmm1
-        vfmadd231ps 64(%rcx), %zmm27, %zmm1
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm1
         vmovups %zmm1, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm2, %zmm2
-        vfmadd231ps 0(%rcx), %zmm27, %zmm2
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm2
         vmovups %zmm2, 0(%rcx)
-        vmulps  %zmm26, %zmm3, %zmm3
-        vfmadd231ps 64(%rcx), %zmm27, %zmm3
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm3
         vmovups %zmm3, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm4, %zmm4
-        vfmadd231ps 0(%rcx), %zmm27, %zmm4
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm4
         vmovups %zmm4, 0(%rcx)
-        vmulps  %zmm26, %zmm5, %zmm5
-        vfmadd231ps 64(%rcx), %zmm27, %zmm5
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm5
         vmovups %zmm5, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm6, %zmm6
-        vfmadd231ps 0(%rcx), %zmm27, %zmm6
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm6
         vmovups %zmm6, 0(%rcx)
-        vmulps  %zmm26, %zmm7, %zmm7
-        vfmadd231ps 64(%rcx), %zmm27, %zmm7
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm7
         vmovups %zmm7, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm8, %zmm8
-        vfmadd231ps 0(%rcx), %zmm27, %zmm8
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm8
         vmovups %zmm8, 0(%rcx)
-        vmulps  %zmm26, %zmm9, %zmm9
-        vfmadd231ps 64(%rcx), %zmm27, %zmm9
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm9
         vmovups %zmm9, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm10, %zmm10
-        vfmadd231ps 0(%rcx), %zmm27, %zmm10
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm10
         vmovups %zmm10, 0(%rcx)
-        vmulps  %zmm26, %zmm11, %zmm11
-        vfmadd231ps 64(%rcx), %zmm27, %zmm11
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm11
         vmovups %zmm11, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm12, %zmm12
-        vfmadd231ps 0(%rcx), %zmm27, %zmm12
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm12
         vmovups %zmm12, 0(%rcx)
-        vmulps  %zmm26, %zmm13, %zmm13
-        vfmadd231ps 64(%rcx), %zmm27, %zmm13
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm13
         vmovups %zmm13, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm14, %zmm14
-        vfmadd231ps 0(%rcx), %zmm27, %zmm14
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm14
         vmovups %zmm14, 0(%rcx)
-        vmulps  %zmm26, %zmm15, %zmm15
-        vfmadd231ps 64(%rcx), %zmm27, %zmm15
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm15
         vmovups %zmm15, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm16, %zmm16
-        vfmadd231ps 0(%rcx), %zmm27, %zmm16
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm16
         vmovups %zmm16, 0(%rcx)
-        vmulps  %zmm26, %zmm17, %zmm17
-        vfmadd231ps 64(%rcx), %zmm27, %zmm17
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm17
         vmovups %zmm17, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm18, %zmm18
-        vfmadd231ps 0(%rcx), %zmm27, %zmm18
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm18
         vmovups %zmm18, 0(%rcx)
-        vmulps  %zmm26, %zmm19, %zmm19
-        vfmadd231ps 64(%rcx), %zmm27, %zmm19
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm19
         vmovups %zmm19, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm20, %zmm20
-        vfmadd231ps 0(%rcx), %zmm27, %zmm20
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm20
         vmovups %zmm20, 0(%rcx)
-        vmulps  %zmm26, %zmm21, %zmm21
-        vfmadd231ps 64(%rcx), %zmm27, %zmm21
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm21
         vmovups %zmm21, 64(%rcx)
         addq    %r8, %rcx
-        vmulps  %zmm26, %zmm22, %zmm22
-        vfmadd231ps 0(%rcx), %zmm27, %zmm22
+        vmulps  0(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm22
         vmovups %zmm22, 0(%rcx)
-        vmulps  %zmm26, %zmm23, %zmm23
-        vfmadd231ps 64(%rcx), %zmm27, %zmm23
+        vmulps  64(%rcx), %zmm27, %zmm28
+        vfmadd213ps %zmm28, %zmm26, %zmm23
         vmovups %zmm23, 64(%rcx)
         vzeroupper
         ret

@@ -145,12 +145,68 @@ public unsafe class Bf16GemmTests
         Assert.True(Entry(Bf16Kernel.NativeSupported, a).AsSpan().SequenceEqual(Wide(a)), "f32 activations: the widening path");
         if (Bf16Kernel.NativeSupported)
         {
-            var dot = new float[m * n];
-            fixed (float* px = ar, py = dot) fixed (ushort* pb = b) Gemm.RunBf16Dot(true, false, true, m, n, k, 1f, px, k, pb, k, 0f, py, n, CpuThreads.Count);
-            Assert.True(Entry(true, ar).AsSpan().SequenceEqual(dot), "bf16-exact activations: the VDPBF16PS path");
-            Assert.False(dot.AsSpan().SequenceEqual(Wide(ar)), "the two paths sum in different orders; equal bytes would mean the kernel never ran");
+            long mid = Interlocked.Read(ref Bf16Gemm.Calls);
+            var y = Entry(true, ar);
+            Assert.True(Interlocked.Read(ref Bf16Gemm.Calls) > mid, "bf16-exact activations with the kernel on: the VDPBF16PS path must run");
+            Assert.True(y.AsSpan().SequenceEqual(Wide(ar)), "and give the widening path's bytes");
         }
         Assert.Equal(Bf16Compute.Enabled && Bf16Kernel.NativeSupported, Bf16Compute.Active);
+    }
+
+    [Theory]
+    [InlineData(13, 33, 17)]
+    [InlineData(37, 65, 385)]
+    [InlineData(70, 45, 1025)]
+    [InlineData(130, 600, 64)]
+    [InlineData(24, 100, 777)]
+    public void DotKernelGivesTheF32GemmBytes(int m, int n, int k)
+    {
+        // On bf16-exact A the dot kernel sums each output k = 0, 1, 2, … with one f32 rounding per term (even k in the
+        // pair's high half, which VDPBF16PS adds first), in the f32 GEMM's K blocks, with its epilogue: the same bytes
+        // as the widening path, for odd k, several K blocks (385, 777, 1025 > KC = 384), edge tiles, every transpose,
+        // alpha/beta ≠ 1 and 1–2 threads. (With k = 2p in the low half, as first written, every GEMM of the fixture
+        // models differed from the f32 GEMM by 1–4 f32 ulps in some elements.)
+        foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+            foreach (var (alpha, beta) in new[] { (1f, 0f), (1.5f, 0.25f) })
+            {
+                int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                var a = Round(GemmTestData.RandF(51, (long)(ta ? k : m) * lda));
+                var b = GemmTestData.RandF(52, (long)(tb ? n : k) * ldb).Select(DTypeConvert.FloatToBf16).ToArray();
+                var c0 = GemmTestData.RandF(53, (long)m * ldc);
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var wide = (float[])c0.Clone();
+                    fixed (float* pa = a, pc = wide) fixed (ushort* pb = b)
+                        Gemm.RunBf16B(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
+                    foreach (bool native in Kernels())
+                    {
+                        var c = (float[])c0.Clone();
+                        fixed (float* pa = a, pc = c) fixed (ushort* pb = b)
+                            Gemm.RunBf16Dot(native, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
+                        int bad = Enumerable.Range(0, c.Length).Count(i => BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(wide[i]));
+                        Assert.True(bad == 0, $"{m}x{n}x{k} ta={ta} tb={tb} alpha={alpha} beta={beta} native={native} threads={threads}: {bad} elements differ from the f32 GEMM");
+                    }
+                }
+            }
+    }
+
+    [Fact]
+    public void MachineCodeFlushesDenormalResults()
+    {
+        // The one documented difference between the paths: VDPBF16PS flushes denormal results to zero, the f32 GEMM
+        // keeps them. Products of 2⁻⁷⁰-sized values (2⁻¹⁴⁰ < 2⁻¹²⁶) show which path ran.
+        if (!Bf16Kernel.NativeSupported) return;
+        int m = 24, n = 64, k = 96;
+        var x = Enumerable.Range(0, m * k).Select(i => MathF.ScaleB(1f + (i % 4) / 4f, -70)).ToArray();
+        var w = Enumerable.Range(0, n * k).Select(i => DTypeConvert.FloatToBf16(MathF.ScaleB(1f + (i % 3) / 4f, -70))).ToArray();
+        var dot = new float[m * n]; var wide = new float[m * n];
+        fixed (float* px = x, py = dot, pw2 = wide) fixed (ushort* pw = w)
+        {
+            Gemm.Bf16Weights(true, false, true, m, n, k, 1f, px, k, pw, k, 0f, py, n);
+            Gemm.SgemmBf16B(false, true, m, n, k, 1f, px, k, pw, k, 0f, pw2, n);
+        }
+        Assert.All(wide, v => Assert.True(v > 0f && v < MathF.ScaleB(1f, -126), $"f32 GEMM: expected a positive denormal, got {v:G9}"));
+        Assert.All(dot, v => Assert.Equal(0f, v));
     }
 
     [Theory]

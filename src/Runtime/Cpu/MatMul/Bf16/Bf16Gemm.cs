@@ -3,7 +3,7 @@ namespace Engine.Runtime.Cpu;
 /// <summary>
 /// bf16 × bf16 → f32 GEMM: C[m×n] = alpha·op(A)·op(B) + beta·C with A f32 activations rounded to bf16 (nearest even)
 /// while packed, B bf16 weights, products exact and sums in f32 (Bf16Kernel). Same loop nest as the f32 driver
-/// (MC → KC → pack A → NC → pack B → 12×32 tiles). Threads take a fixed share of C's rows (or, for short-and-wide C,
+/// (MC → KC → pack A → NC → pack B → 12×32 tiles), with the same K blocks. Threads take a fixed share of C's rows (or, for short-and-wide C,
 /// columns) decided only by the shape and the thread count, and every element is summed over the same KC blocks in
 /// the same order whatever the thread count, so the result is the same bytes on 1 or 64 threads.
 /// </summary>
@@ -12,12 +12,16 @@ internal static unsafe class Bf16Gemm
     /// <summary>Below this many multiply-adds per thread, a fork costs more than it saves.</summary>
     private const long MinWorkPerThread = 1L << 20;
 
-    /// <summary>KC even so only the last K block can end in a half pair; 512 bf16 k-values × 512 columns = 512 KiB of B in L2.</summary>
-    private const int KcMax = 512, NcMax = 512, McMax = 1536;
+    /// <summary>512 columns × KC (the f32 GEMM's depth, 384) bf16 k-values = 384 KiB of packed B in L2.</summary>
+    private const int NcMax = 512, McMax = 1536;
+
+    /// <summary>Calls so far: the only way a test can tell this path ran, since its bytes equal the widening path's.</summary>
+    internal static long Calls;
 
     public static void Run(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         ushort* b, int ldb, float beta, float* c, int ldc, int threads)
     {
+        Interlocked.Increment(ref Calls);
         int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR;
         threads = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, threads));
         int mUnits = (m + mr - 1) / mr, nUnits = (n + nr - 1) / nr;
@@ -40,11 +44,12 @@ internal static unsafe class Bf16Gemm
         ushort* b, int ldb, float beta, float* c, int ldc)
     {
         int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR;
-        int KC = GemmBlocking.Balanced(k, KcMax, 2);
+        // The f32 GEMM's K blocks exactly: a later block is added onto C as there, so the bytes match it for any k.
+        int KC = GemmBlocking.Balanced(k, GemmTuning.Current.KcF32), KP = (KC + 1) / 2;
         int NC = GemmBlocking.Balanced(j1 - j0, NcMax, nr);
         int MC = GemmBlocking.Balanced(i1 - i0, McMax, mr);
-        uint* ap = GemmScratch.A<uint>((long)MC * (KC / 2));
-        uint* bp = GemmScratch.B<uint>((long)NC * (KC / 2));
+        uint* ap = GemmScratch.A<uint>((long)MC * KP);
+        uint* bp = GemmScratch.B<uint>((long)NC * KP);
         float* tmp = stackalloc float[mr * nr];
         for (int ic = i0; ic < i1; ic += MC)
         {

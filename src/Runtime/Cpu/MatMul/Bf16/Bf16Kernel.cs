@@ -6,10 +6,11 @@ namespace Engine.Runtime.Cpu;
 /// The bf16 × bf16 → f32 microkernel: C[12×32] = alpha·Σ_p A_p·B_p + beta·C over k-pairs, on packed operands
 /// (Bf16Pack). Two implementations with the same contract: the VDPBF16PS machine code (native/cpu/gemm_bf16_avx512.S)
 /// where the CPU has AVX512_BF16, and a managed loop that runs anywhere and is the reference in tests.
-/// Arithmetic: each product of two bf16 values is exact in f32; sums are f32. VDPBF16PS adds the two products of a
-/// pair to the accumulator one after the other (odd element first on Intel), flushes denormal inputs and outputs to
-/// zero and rounds to nearest even; the managed loop rounds the same way but keeps denormals, so the two agree to
-/// within f32 summation error, not bit for bit.
+/// Arithmetic: each product of two bf16 values is exact in f32; sums are f32. VDPBF16PS adds the high-half product of
+/// a pair to the accumulator, rounds, then adds the low-half one and rounds (nearest even), and flushes denormal
+/// inputs and outputs to zero. Bf16Pack puts the even k in the high half, so every output is summed k = 0, 1, 2, …
+/// with one rounding per term: the f32 FMA kernel's order, hence the same bytes. The managed loop does the same
+/// (keeping denormals), and both finish with fma(acc, alpha, beta·C) as the f32 kernel does.
 /// </summary>
 internal static unsafe class Bf16Kernel
 {
@@ -56,15 +57,15 @@ internal static unsafe class Bf16Kernel
         for (long p = 0; p < kpairs; p++, a += MR, b += NR)
             for (int r = 0; r < MR; r++)
             {
-                float a0 = Lo(a[r]), a1 = Hi(a[r]);
+                float a0 = Hi(a[r]), a1 = Lo(a[r]); // a0: k = 2p (high half), a1: k = 2p + 1
                 float* row = acc + r * NR;
                 for (int j = 0; j < NR; j++)
-                    row[j] = row[j] + a1 * Hi(b[j]) + a0 * Lo(b[j]);
+                    row[j] = row[j] + a0 * Hi(b[j]) + a1 * Lo(b[j]); // high half (even k) first, as VDPBF16PS
             }
         for (int r = 0; r < MR; r++)
         {
             float* cr = c + r * ldc, row = acc + r * NR;
-            for (int j = 0; j < NR; j++) cr[j] = beta == 0f ? alpha * row[j] : alpha * row[j] + beta * cr[j];
+            for (int j = 0; j < NR; j++) cr[j] = beta == 0f ? alpha * row[j] : MathF.FusedMultiplyAdd(row[j], alpha, beta * cr[j]);
         }
     }
 

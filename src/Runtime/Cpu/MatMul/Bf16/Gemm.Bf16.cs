@@ -6,8 +6,10 @@ public static unsafe partial class Gemm
     /// <summary>
     /// f32 activations × bf16 weights, the inference and frozen-base case: runs the bf16 dot-product GEMM (f32
     /// accumulation) when <see cref="Bf16Compute.Active"/> and the activations are bf16-exact (autocast), else <see cref="SgemmBf16B"/> (weights
-    /// widened to f32, activations kept in f32: the reference). x·Wᵀ with 1–4 rows (decode) streams W through Bf16Gemv
-    /// (f32 activations, weights widened in registers), tiny shapes keep the widening path.
+    /// widened to f32, activations kept in f32: the reference). On bf16-exact activations both give the same bytes
+    /// (same summation order, see Bf16Pack), so the choice is one of speed only. x·Wᵀ with 1–4 rows (decode) streams W
+    /// through Bf16Gemv (f32 activations, weights widened in registers); tiny and skinny (2–8 rows) shapes keep the
+    /// widening path, whose small-shape kernels sum in another order.
     /// </summary>
     public static void SgemmBf16Weights(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
         => Bf16Weights(Bf16Compute.Active, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -20,7 +22,7 @@ public static unsafe partial class Gemm
             Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
             Bf16Gemv.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
         }
-        else if (dot && !GemmSmall.Suits(m, n, k) && Bf16Exact(transA, m, k, a, lda))
+        else if (dot && !GemmSmall.Suits(m, n, k) && !GemmSkinny.Suits<float>(m) && Bf16Exact(transA, m, k, a, lda))
             RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
         else
             SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
