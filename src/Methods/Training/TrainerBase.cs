@@ -284,7 +284,7 @@ public abstract class TrainerBase<TExample> where TExample : class
             BeginStep(step);
             stepOffsets = _generators.Select(g => g.Offset).ToArray();
             // Data parallel: gradients go into all-reduce buckets during this rank's last backward of the step.
-            buckets = Communicator.RunsCollectives() ? _optimizer.BeginGradientSync() : null;
+            buckets = _optimizer.BeginGradientSync(); // null in a world of one, with the overlap off, or with ZeRO-1
             foreach (var (idx, ex) in step.MicroBatches())
             {
                 // Data parallel: this rank's block of the step's micro-batches (numbered as in the whole step).

@@ -59,6 +59,7 @@ public static class Autograd
 
     [ThreadStatic] private static int _backwardDepth;
     [ThreadStatic] private static Action<Tensor>? _leafFinal;
+    [ThreadStatic] private static Action<Func<Tensor, bool>>? _backwardStart;
 
     /// <summary>
     /// Until disposed, <paramref name="onFinal"/> is called on this thread once per leaf that needs a gradient, during
@@ -81,8 +82,6 @@ public static class Autograd
         (_leafFinal, _backwardStart) = (onFinal, onStart);
         return new Restore(() => (_leafFinal, _backwardStart) = previous);
     }
-
-    [ThreadStatic] private static Action<Func<Tensor, bool>>? _backwardStart;
 
     private sealed class Restore(Action undo) : IDisposable
     {

@@ -130,8 +130,7 @@ public sealed class TrainingCliOptions
     {
         var dir = ModelResolver.Resolve(r.GetValue(Model));
         // Under a launcher (mpirun, srun, torchrun) this process is one rank of a data-parallel run; trainers join the world set here.
-        var device = DistributedCli.PerProcessDevice(r.GetValue(Device)!, CliOptions.ParseDevice(r.GetValue(Device)!));
-        DistributedCli.Join(device);
+        var device = DistributedCli.JoinForTraining(r.GetValue(Device)!);
         // Full fine-tuning: the model's tensors are the f32 masters. LoRA under bf16: the frozen base is held in bf16
         // (half its memory; its matmuls take bf16 operands anyway), the adapters are the f32 masters.
         var baseType = r.GetValue(Lora) && ComputePrecisions.Parse(r.GetValue(Precision)!, device) == ComputePrecision.BF16 ? DType.BF16 : DType.F32;

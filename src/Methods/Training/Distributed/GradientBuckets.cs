@@ -85,13 +85,16 @@ public sealed class GradientBuckets
         if (p.Grad is { } g)
         {
             using var _ = Autograd.NoGrad();
-            var slot = Flat(b).Narrow(0, (int)_offset[i], (int)p.NumElements);
-            g.Contiguous().Reshape((int)p.NumElements).CopyTo(slot);
-            p.Grad = slot.Reshape(p.ShapeArray()); // the bucket holds it now; after the sum it holds the sum
+            var slot = Slot(i);
+            g.Contiguous().Reshape(slot.ShapeArray()).CopyTo(slot);
+            p.Grad = slot; // the bucket holds it now; after the sum it holds the sum
             _hasGrad[i] = true;
         }
         if (--_waiting[b] == 0) StartReadyBuckets();
     }
+
+    /// <summary>Tensor <paramref name="i"/>'s place in its bucket, shaped as the tensor.</summary>
+    private Tensor Slot(int i) => Flat(_bucketOf[i]).Narrow(0, (int)_offset[i], (int)_tensors[i].NumElements).Reshape(_tensors[i].ShapeArray());
 
     private Tensor Flat(int b)
     {
@@ -119,10 +122,9 @@ public sealed class GradientBuckets
         for (int i = 0; i < flags.Length; i++) flags[i] = _hasGrad[i] ? 1 : 0;
         _comm.AllReduceSum(flags);
         using var _ = Autograd.NoGrad();
+        // A tensor with a gradient here already points into its bucket; one with a gradient only elsewhere gets its slot.
         for (int i = 0; i < _tensors.Count; i++)
-        {
-            var p = _tensors[i];
-            p.Grad = flags[i] == 0 ? null : _hasGrad[i] ? p.Grad : Flat(_bucketOf[i]).Narrow(0, (int)_offset[i], (int)p.NumElements).Reshape(p.ShapeArray());
-        }
+            if (flags[i] == 0) _tensors[i].Grad = null;
+            else if (!_hasGrad[i]) _tensors[i].Grad = Slot(i);
     }
 }
