@@ -83,6 +83,9 @@ public static class DefaultModel
         {
             LearningRate = 2e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, MaxSteps = recipe.Steps, BatchSize = recipe.BatchSize, MaxLength = recipe.MaxLength,
             Seed = 1, LogSteps = 1_000_000,
+            // The recipe is versioned (Version): it keeps the full-logits loss it was made with, so its bytes stay
+            // those of every earlier build of this version even though SFT's own default is now the fused loss on CPU.
+            LossChunkTokens = 0,
         });
         foreach (var f in new[] { "model.safetensors", "config.json" }) File.Copy(Path.Combine(trained, f), Path.Combine(dir, f), overwrite: true);
         System.IO.Directory.Delete(trained, true);

@@ -50,11 +50,12 @@ public class SftTrainer(TrainableModel model, IReadOnlyList<SftExample> train, T
         int b = batch.Rows, t = batch.Time;
         Tensor? logits = null;
         Tensor perToken;
-        if (Options.LossChunkTokens > 0)
+        int chunk = Options.LossChunkTokens ?? Model.Model.AutoLossChunkTokens;
+        if (chunk > 0)
         {
             // Long contexts: the logits exist one block of positions at a time (ctx.Logits stays null).
             var hidden = Model.Model.ForwardHidden(batch.Ids, batch.KeyMask);
-            perToken = Model.Model.ChunkedCrossEntropy(hidden.Reshape(b * t, hidden.Size(-1)), batch.Targets.Reshape(b * t), Options.LossChunkTokens, LabelMask.Ignore).Reshape(b, t);
+            perToken = Model.Model.ChunkedCrossEntropy(hidden.Reshape(b * t, hidden.Size(-1)), batch.Targets.Reshape(b * t), chunk, LabelMask.Ignore).Reshape(b, t);
         }
         else
         {

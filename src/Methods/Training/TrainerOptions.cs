@@ -62,13 +62,15 @@ public sealed record TrainerOptions
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>
-    /// SFT's loss only: when positive, the LM head and cross-entropy run this many positions at a time, each block rerun
-    /// in the backward, so the [tokens, vocab] logits and their gradient never exist at once
-    /// (<see cref="Engine.Models.Transformer.TransformerModel.ChunkedCrossEntropy"/>); the step context then has no
-    /// <see cref="TrainingStepContext.Logits"/>. 0: the full logits (needed by a subclass that reads them). DPO, KTO and
-    /// CCL compute their losses from full logits and ignore it.
+    /// SFT's loss only: when positive, the LM head and cross-entropy run this many positions at a time, fused
+    /// (<see cref="Engine.Models.Transformer.TransformerModel.ChunkedCrossEntropy"/>), so the [tokens, vocab] logits and
+    /// their gradient never exist at once, and the step context then has no <see cref="TrainingStepContext.Logits"/>;
+    /// 0: the full logits (needed by a callback that reads them). Null (the default): the model decides
+    /// (<see cref="Engine.Models.Transformer.TransformerModel.AutoLossChunkTokens"/>: 512 on the CPU in f32/f64 without
+    /// autocast, where it was measured faster and lighter; else 0). Loss and gradients equal to rounding either way. DPO,
+    /// KTO and CCL compute their losses from full logits and ignore it.
     /// </summary>
-    public int LossChunkTokens { get; init; }
+    public int? LossChunkTokens { get; init; }
 
     /// <summary>
     /// Data parallel (several processes): compare a checksum of every rank's parameters every N steps and at the end,
@@ -98,7 +100,7 @@ public sealed record TrainerOptions
         if (GradientAccumulation <= 0) throw new ArgumentException($"gradient accumulation must be positive, got {GradientAccumulation}.");
         if (Epochs <= 0 && MaxSteps <= 0) throw new ArgumentException("Give a positive number of epochs or max steps.");
         if (WarmupSteps < 0 || WarmupRatio is < 0 or > 1) throw new ArgumentException("warmup steps must be ≥ 0 and warmup ratio in [0, 1].");
-        if (LossChunkTokens < 0) throw new ArgumentException($"loss chunk tokens must be ≥ 0 (0 = full logits), got {LossChunkTokens}.");
+        if (LossChunkTokens is < 0) throw new ArgumentException($"loss chunk tokens must be ≥ 0 (0 = full logits), got {LossChunkTokens}.");
         if (ZeroStage is not (0 or 1)) throw new ArgumentException($"ZeRO stage must be 0 or 1, got {ZeroStage}.");
         if (ParameterCheckSteps < 0) throw new ArgumentException($"parameter check steps must be ≥ 0, got {ParameterCheckSteps}.");
         if (SaveSteps > 0 && string.IsNullOrEmpty(OutputDir)) throw new ArgumentException("save steps need an output directory.");

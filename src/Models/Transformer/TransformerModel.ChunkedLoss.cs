@@ -5,6 +5,23 @@ namespace Engine.Models.Transformer;
 /// <summary>The LM head and next-token cross-entropy computed a block of positions at a time, for training on long contexts.</summary>
 public sealed partial class TransformerModel
 {
+    /// <summary>Positions per block of the automatic chunked loss (<see cref="AutoLossChunkTokens"/>).</summary>
+    public const int DefaultLossChunkTokens = 512;
+
+    /// <summary>
+    /// True when <see cref="ChunkedCrossEntropy"/> runs as the fused <see cref="Ops.LinearCrossEntropy"/> (f32/f64 LM head,
+    /// no autocast), which back-propagates each block in the forward and so costs no extra LM-head matmul.
+    /// </summary>
+    public bool FusesLinearCrossEntropy => ComputeDType is null && LmHead.DType is DType.F32 or DType.F64;
+
+    /// <summary>
+    /// The LM-head chunk a trainer uses when the caller did not choose one: <see cref="DefaultLossChunkTokens"/> where
+    /// the fused loss runs on the CPU (measured there: the 56M model's 8 × 255 step 1.36× faster and 0.5 GB lighter than
+    /// with the full logits, bench/results/cpu-training-step.md), else 0, the full logits (under autocast each block's
+    /// matmul would be rerun; on CUDA the fused op has not been timed against the full logits).
+    /// </summary>
+    public int AutoLossChunkTokens => Device.IsCpu && FusesLinearCrossEntropy ? DefaultLossChunkTokens : 0;
+
     /// <summary>
     /// Cross-entropy per position [N] of the LM head's logits for final hidden states <paramref name="hidden"/> [N, H]
     /// against <paramref name="targets"/> [N] (0 where the target is <paramref name="ignoreIndex"/>): the same values as
@@ -23,7 +40,7 @@ public sealed partial class TransformerModel
             throw new ArgumentException($"targets must be [{hidden.Size(0)}], got {targets.ShapeString}.");
         if (chunkTokens <= 0) throw new ArgumentOutOfRangeException(nameof(chunkTokens), $"chunkTokens must be positive, got {chunkTokens}.");
         // f32/f64 without autocast: the fused op (no checkpointed rerun of the forward; one chunk's logits at a time).
-        if (ComputeDType is null && hidden.DType == LmHead.DType && LmHead.DType is DType.F32 or DType.F64)
+        if (FusesLinearCrossEntropy && hidden.DType == LmHead.DType)
             return Ops.LinearCrossEntropy(hidden, LmHead, targets, chunkTokens, ignoreIndex);
         return Checkpoint.RunByRows((h, first) => Ops.CrossEntropy(Logits(h), targets.Narrow(0, first, h.Size(0)).Contiguous(), ignoreIndex, Reduction.None),
             hidden, chunkTokens, [LmHead]);

@@ -14,7 +14,7 @@ namespace Engine.Tests.Training;
 /// </summary>
 public class LongContextTrainingTests
 {
-    private static TrainerOptions Options(bool ckpt, int chunk = 0) => new()
+    private static TrainerOptions Options(bool ckpt, int? chunk = 0) => new()
     {
         LearningRate = 5e-3, BatchSize = 2, GradientAccumulation = 2, MaxSteps = 3, LogSteps = 0, Seed = 4, WeightDecay = 0.1,
         GradientCheckpointing = ckpt, LossChunkTokens = chunk,
@@ -78,6 +78,37 @@ public class LongContextTrainingTests
         var a = Snapshot(plain); var b = Snapshot(chunked);
         for (int i = 0; i < a.Length; i++)
             for (int j = 0; j < a[i].Length; j++) Assert.True(Math.Abs(a[i][j] - b[i][j]) <= 1e-5, $"tensor {i}[{j}]: {a[i][j]} vs {b[i][j]}");
+    }
+
+    [Fact]
+    public void SftDefaultsToTheFusedLossOnCpuInF32AndToFullLogitsUnderAutocast()
+    {
+        var data = ReverseTask(4);
+        var unset = Options(false) with { LossChunkTokens = null, MaxSteps = 1 };
+        (bool logits, float[][] weights) Run(Engine.Runtime.DType? compute, int? chunk)
+        {
+            var m = Fresh(false);
+            m.Model.ComputeDType = compute;
+            var trainer = new SftTrainer(m, data, unset with { LossChunkTokens = chunk });
+            bool? sawLogits = null;
+            trainer.Callbacks.Add(new MicroBatchHook(ctx => { Assert.NotNull(ctx.PerTokenLoss); sawLogits = ctx.Logits is not null; }));
+            trainer.Train();
+            return (sawLogits!.Value, Snapshot(m));
+        }
+        var f32 = Fresh(false).Model;
+        Assert.True(f32.FusesLinearCrossEntropy);
+        Assert.Equal(Engine.Models.Transformer.TransformerModel.DefaultLossChunkTokens, f32.AutoLossChunkTokens);
+        var (autoLogits, auto) = Run(null, null);
+        Assert.False(autoLogits);                                   // f32 on the CPU: the fused loss, no logits kept
+        var (_, explicit512) = Run(null, Engine.Models.Transformer.TransformerModel.DefaultLossChunkTokens);
+        for (int i = 0; i < auto.Length; i++) Assert.Equal(explicit512[i], auto[i]);
+
+        var bf16 = Fresh(false).Model;
+        bf16.ComputeDType = Engine.Runtime.DType.BF16;
+        Assert.False(bf16.FusesLinearCrossEntropy);
+        Assert.Equal(0, bf16.AutoLossChunkTokens);
+        Assert.True(Run(Engine.Runtime.DType.BF16, null).logits);   // under autocast: the full logits
+        Assert.False(Run(Engine.Runtime.DType.BF16, 3).logits);     // unless a chunk is asked for
     }
 
     [Fact]

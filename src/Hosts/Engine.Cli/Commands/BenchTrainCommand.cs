@@ -22,18 +22,19 @@ public static class BenchTrainCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps after one warm-up step; the mean is reported.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: ENGINE_THREADS or all cores).", DefaultValueFactory = _ => CpuThreads.Count };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Rerun each decoder layer's forward in the backward instead of keeping its activations (as `engine sft --gradient-checkpointing`)." };
-        var lossChunk = new Option<int>("--loss-chunk-tokens") { Description = "Compute the LM head and cross-entropy this many positions at a time, fused, so the [tokens × vocab] logits never exist whole (as `engine sft --loss-chunk-tokens`); 0 = full logits.", DefaultValueFactory = _ => 0 };
+        var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Compute the LM head and cross-entropy this many positions at a time, fused, so the [tokens × vocab] logits never exist whole; 0 = full logits. Default: what `engine sft` picks for this model and device (512 on the CPU in f32, else 0)." };
         var cmd = new Command("train", "Time full fine-tuning steps on random tokens: tokens/s, GFLOP/s, per-op breakdown, peak memory.") { model, batch, seq, steps, threads, checkpointing, lossChunk };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(batch), r.GetValue(seq), r.GetValue(steps), r.GetValue(threads), r.GetValue(checkpointing), r.GetValue(lossChunk)));
         return cmd;
     }
 
-    private static int Run(string dir, int batch, int seq, int steps, int threads, bool checkpointing, int lossChunk)
+    private static int Run(string dir, int batch, int seq, int steps, int threads, bool checkpointing, int? lossChunkOption)
     {
         if (batch <= 0 || seq <= 0 || steps <= 0 || threads <= 0) { Console.Error.WriteLine("--batch, --seq, --steps and --threads must be positive."); return 2; }
-        if (lossChunk < 0) { Console.Error.WriteLine("--loss-chunk-tokens must be ≥ 0."); return 2; }
+        if (lossChunkOption is < 0) { Console.Error.WriteLine("--loss-chunk-tokens must be ≥ 0."); return 2; }
         CpuThreads.Count = threads;
         var m = TransformerModel.Load(dir);
+        int lossChunk = lossChunkOption ?? m.AutoLossChunkTokens;
         m.GradientCheckpointing = checkpointing;
         var cfg = m.Config;
         var ps = m.Parameters.Values.Distinct().ToList();

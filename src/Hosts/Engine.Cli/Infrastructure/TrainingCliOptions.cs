@@ -84,12 +84,12 @@ public sealed class TrainingCliOptions
         Lora, LoraRank, LoraAlpha, LoraDropout, LoraTargets, SaveAdapter, MaxLength, SkipBadRecords, Device, Precision, GradientCheckpointing, Zero, OverlapAllReduce, ParameterCheckSteps];
 
     /// <summary>SFT's chunked LM-head loss (added by the verbs whose trainer computes SFT's loss).</summary>
-    public static Option<int> LossChunkTokens() => new("--loss-chunk-tokens")
+    public static Option<int?> LossChunkTokens() => new("--loss-chunk-tokens")
     {
-        Description = "Compute the LM head and cross-entropy this many positions at a time (fused in f32; under autocast each block is rerun in the backward), so the "
-            + "[tokens × vocabulary] logits and their gradient never exist at once (long contexts). 0 = the full logits at once. "
-            + "Loss and gradients equal to rounding. 512 suits a 32k vocabulary.",
-        DefaultValueFactory = _ => 0,
+        Description = "Compute the LM head and cross-entropy this many positions at a time, fused (under autocast each block is rerun in the backward), "
+            + "so the [tokens × vocabulary] logits and their gradient never exist at once. 0 = the full logits at once. "
+            + "Default: 512 on the CPU when the model runs in f32 without autocast (measured faster and lighter there), else 0. "
+            + "Loss and gradients equal to rounding.",
     };
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
