@@ -18,7 +18,7 @@ namespace Engine.Methods.Evaluation;
 /// </summary>
 public static class DefaultModel
 {
-    public const string Version = "default-v3";
+    public const string Version = "default-v4";
     /// <summary>SFT steps on clean testbed conversations after initialisation: the model learns the format, not the tasks.</summary>
     public const int PretrainSteps = 300;
     public const string ChatMlTemplate =
@@ -83,8 +83,8 @@ public static class DefaultModel
         {
             LearningRate = 2e-3, Schedule = LrScheduleKind.Cosine, WarmupRatio = 0.05, MaxSteps = recipe.Steps, BatchSize = recipe.BatchSize, MaxLength = recipe.MaxLength,
             Seed = 1, LogSteps = 1_000_000,
-            // The recipe is versioned (Version): it keeps the full-logits loss it was made with, so its bytes stay
-            // those of every earlier build of this version even though SFT's own default is now the fused loss on CPU.
+            // The loss is part of the versioned recipe (Version), fixed here so that a change of SFT's default (the fused
+            // loss on the CPU since v4) cannot silently give another model under the same version.
             LossChunkTokens = 0,
         });
         foreach (var f in new[] { "model.safetensors", "config.json" }) File.Copy(Path.Combine(trained, f), Path.Combine(dir, f), overwrite: true);

@@ -115,6 +115,12 @@ public class SelectItRunTests
             // The scores file feeds `engine testbed score` directly (id + score per record).
             var scores = Engine.Methods.Evaluation.Testbed.TestbedReader.ReadScores(output + ".scores.jsonl");
             Assert.Equal(60, scores.Count);
+            // The README quotes the AUC a fresh clone gets (`engine testbed score` on these files); it must stay true.
+            var key = Engine.Methods.Evaluation.Testbed.TestbedReader.ReadKey(Path.Combine(repo, "examples", "testbed-sample.key.jsonl")).ToDictionary(p => p.Key, p => p.Value.Corrupted);
+            double auc = Engine.Methods.Evaluation.Testbed.SelectionScoring.Evaluate(scores, key, null, true).Auc;
+            var quoted = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(repo, "README.md")), @"\(AUC (0\.\d\d) with the default model");
+            Assert.True(quoted.Success, "README.md no longer quotes the default model's AUC in the expected words");
+            Assert.Equal(quoted.Groups[1].Value, auc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
     }
