@@ -33,6 +33,7 @@ public static unsafe partial class Gemm
     /// then the kernel's rounding of A changes nothing and only the summation order differs from the widening path.
     /// f32 activations (a matmul kept in f32 on purpose) keep the widening path. One pass over A, O(m·k).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool Bf16Exact(bool transA, int m, int k, float* a, int lda)
     {
         int rows = transA ? k : m, len = transA ? m : k;
