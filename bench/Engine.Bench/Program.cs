@@ -3,7 +3,7 @@ using Engine.Bench;
 
 // Console comparisons (interleaved, fair under load):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
-//   gemm-bf16 [sizes...] [--threads T]          bf16 dot-product GEMM vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
+//   gemm-bf16 [n or MxNxK...] [--threads T]     bf16-weight entry (VDPBF16PS GEMM) vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
 //   gemm-bf16-parts [sizes...]                  one thread: bf16 and f32 GEMM calls split into A packing, B packing, the rest
 //   gemm-vs-openblas --skinny [--threads T]     decode shapes (M = 1–8, x·Wᵀ) vs OpenBLAS sgemm / sgemv
 //   attention-profile                           attention phases and building blocks (Stopwatch)
