@@ -29,23 +29,23 @@ internal static unsafe class Bf16PackSimd
         for (int half = 0; half < 2; half++) // 16 rows of W at a time, each read front to back
             for (int q = 0; q < blocks; q++)
             {
-                uint* src = (uint*)(s + half * 16 * ld + q * 2 * Pairs);
-                var r0 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 0 * ld)), 16);
-                var r1 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 1 * ld)), 16);
-                var r2 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 2 * ld)), 16);
-                var r3 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 3 * ld)), 16);
-                var r4 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 4 * ld)), 16);
-                var r5 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 5 * ld)), 16);
-                var r6 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 6 * ld)), 16);
-                var r7 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 7 * ld)), 16);
-                var r8 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 8 * ld)), 16);
-                var r9 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 9 * ld)), 16);
-                var r10 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 10 * ld)), 16);
-                var r11 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 11 * ld)), 16);
-                var r12 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 12 * ld)), 16);
-                var r13 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 13 * ld)), 16);
-                var r14 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 14 * ld)), 16);
-                var r15 = Avx512F.RotateLeft(Vector512.Load((uint*)((ushort*)src + 15 * ld)), 16);
+                ushort* src = s + half * 16 * ld + q * 2 * Pairs;
+                var r0 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 0 * ld)), 16);
+                var r1 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 1 * ld)), 16);
+                var r2 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 2 * ld)), 16);
+                var r3 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 3 * ld)), 16);
+                var r4 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 4 * ld)), 16);
+                var r5 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 5 * ld)), 16);
+                var r6 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 6 * ld)), 16);
+                var r7 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 7 * ld)), 16);
+                var r8 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 8 * ld)), 16);
+                var r9 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 9 * ld)), 16);
+                var r10 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 10 * ld)), 16);
+                var r11 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 11 * ld)), 16);
+                var r12 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 12 * ld)), 16);
+                var r13 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 13 * ld)), 16);
+                var r14 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 14 * ld)), 16);
+                var r15 = Avx512F.RotateLeft(Vector512.Load((uint*)(src + 15 * ld)), 16);
                 Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
                 uint* dst = d + (long)q * Pairs * Bf16Kernel.NR + half * 16;
                 r0.Store(dst + 0 * Bf16Kernel.NR);
