@@ -14,7 +14,9 @@
 # rounding per term, exactly the f32 FMA kernel's order, so both paths give the same bytes on bf16-exact inputs.
 # The beta != 0 epilogue computes fma(acc, alpha, beta*C), as the f32 kernel does (VFma.Update), for the same reason.
 # alpha and beta are broadcast into zmm26/zmm27 first: xmm0/xmm1 become accumulators.
-# Accumulators: zmm0..zmm23 (row r: zmm(2r) columns 0-15, zmm(2r+1) columns 16-31); B in zmm24/25.
+# Accumulators: zmm0..zmm23 (row r: zmm(2r) columns 0-15, zmm(2r+1) columns 16-31); B in zmm24/25; A pairs broadcast
+# into zmm28..zmm31 in turn, each used for both halves of its row: a {1to16} memory operand on every VDPBF16PS loaded
+# each A pair twice (26 loads per k-pair instead of 14).
 # Position independent: no data, no absolute addresses, only relative jumps. Uses only caller-saved registers.
 
         .text
@@ -90,30 +92,42 @@ engine_gemm_bf16_12x32:
 1:
         vmovups (%rdx), %zmm24
         vmovups 64(%rdx), %zmm25
-        vdpbf16ps 0(%rsi){1to16}, %zmm24, %zmm0
-        vdpbf16ps 0(%rsi){1to16}, %zmm25, %zmm1
-        vdpbf16ps 4(%rsi){1to16}, %zmm24, %zmm2
-        vdpbf16ps 4(%rsi){1to16}, %zmm25, %zmm3
-        vdpbf16ps 8(%rsi){1to16}, %zmm24, %zmm4
-        vdpbf16ps 8(%rsi){1to16}, %zmm25, %zmm5
-        vdpbf16ps 12(%rsi){1to16}, %zmm24, %zmm6
-        vdpbf16ps 12(%rsi){1to16}, %zmm25, %zmm7
-        vdpbf16ps 16(%rsi){1to16}, %zmm24, %zmm8
-        vdpbf16ps 16(%rsi){1to16}, %zmm25, %zmm9
-        vdpbf16ps 20(%rsi){1to16}, %zmm24, %zmm10
-        vdpbf16ps 20(%rsi){1to16}, %zmm25, %zmm11
-        vdpbf16ps 24(%rsi){1to16}, %zmm24, %zmm12
-        vdpbf16ps 24(%rsi){1to16}, %zmm25, %zmm13
-        vdpbf16ps 28(%rsi){1to16}, %zmm24, %zmm14
-        vdpbf16ps 28(%rsi){1to16}, %zmm25, %zmm15
-        vdpbf16ps 32(%rsi){1to16}, %zmm24, %zmm16
-        vdpbf16ps 32(%rsi){1to16}, %zmm25, %zmm17
-        vdpbf16ps 36(%rsi){1to16}, %zmm24, %zmm18
-        vdpbf16ps 36(%rsi){1to16}, %zmm25, %zmm19
-        vdpbf16ps 40(%rsi){1to16}, %zmm24, %zmm20
-        vdpbf16ps 40(%rsi){1to16}, %zmm25, %zmm21
-        vdpbf16ps 44(%rsi){1to16}, %zmm24, %zmm22
-        vdpbf16ps 44(%rsi){1to16}, %zmm25, %zmm23
+        vpbroadcastd 0(%rsi), %zmm28
+        vdpbf16ps %zmm28, %zmm24, %zmm0
+        vdpbf16ps %zmm28, %zmm25, %zmm1
+        vpbroadcastd 4(%rsi), %zmm29
+        vdpbf16ps %zmm29, %zmm24, %zmm2
+        vdpbf16ps %zmm29, %zmm25, %zmm3
+        vpbroadcastd 8(%rsi), %zmm30
+        vdpbf16ps %zmm30, %zmm24, %zmm4
+        vdpbf16ps %zmm30, %zmm25, %zmm5
+        vpbroadcastd 12(%rsi), %zmm31
+        vdpbf16ps %zmm31, %zmm24, %zmm6
+        vdpbf16ps %zmm31, %zmm25, %zmm7
+        vpbroadcastd 16(%rsi), %zmm28
+        vdpbf16ps %zmm28, %zmm24, %zmm8
+        vdpbf16ps %zmm28, %zmm25, %zmm9
+        vpbroadcastd 20(%rsi), %zmm29
+        vdpbf16ps %zmm29, %zmm24, %zmm10
+        vdpbf16ps %zmm29, %zmm25, %zmm11
+        vpbroadcastd 24(%rsi), %zmm30
+        vdpbf16ps %zmm30, %zmm24, %zmm12
+        vdpbf16ps %zmm30, %zmm25, %zmm13
+        vpbroadcastd 28(%rsi), %zmm31
+        vdpbf16ps %zmm31, %zmm24, %zmm14
+        vdpbf16ps %zmm31, %zmm25, %zmm15
+        vpbroadcastd 32(%rsi), %zmm28
+        vdpbf16ps %zmm28, %zmm24, %zmm16
+        vdpbf16ps %zmm28, %zmm25, %zmm17
+        vpbroadcastd 36(%rsi), %zmm29
+        vdpbf16ps %zmm29, %zmm24, %zmm18
+        vdpbf16ps %zmm29, %zmm25, %zmm19
+        vpbroadcastd 40(%rsi), %zmm30
+        vdpbf16ps %zmm30, %zmm24, %zmm20
+        vdpbf16ps %zmm30, %zmm25, %zmm21
+        vpbroadcastd 44(%rsi), %zmm31
+        vdpbf16ps %zmm31, %zmm24, %zmm22
+        vdpbf16ps %zmm31, %zmm25, %zmm23
         addq    $48, %rsi
         addq    $128, %rdx
         decq    %rdi

@@ -1,10 +1,12 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Runtime.Cpu;
 
 /// <summary>
 /// bf16 × bf16 → f32 GEMM: C[m×n] = alpha·op(A)·op(B) + beta·C with A f32 activations rounded to bf16 (nearest even)
 /// while packed, B bf16 weights, products exact and sums in f32 (Bf16Kernel). Same loop nest as the f32 driver
 /// (MC → KC → pack A → NC → pack B → 12×32 tiles), with the same K blocks. Threads take a fixed share of C's rows (or, for short-and-wide C,
-/// columns) decided only by the shape and the thread count, and every element is summed over the same KC blocks in
+/// columns) decided only by the shape and the thread count (a row split shares each packed B block, Cooperative), and every element is summed over the same KC blocks in
 /// the same order whatever the thread count, so the result is the same bytes on 1 or 64 threads.
 /// </summary>
 internal static unsafe class Bf16Gemm
@@ -29,6 +31,8 @@ internal static unsafe class Bf16Gemm
         int units = splitRows ? mUnits : nUnits, unit = splitRows ? mr : nr, extent = splitRows ? m : n;
         int t = Math.Min(threads, units);
         if (t <= 1) { Block(native, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }
+        if (splitRows && (mUnits + t - 1) / t * mr <= McMax && Cooperative(native, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, t))
+            return;
         GemmWorkers.Run(t, w =>
         {
             int lo = Math.Min(extent, (int)((long)units * w / t) * unit);
@@ -39,7 +43,9 @@ internal static unsafe class Bf16Gemm
         });
     }
 
-    /// <summary>C[i0..i1, j0..j1] on the calling thread.</summary>
+    /// <summary>C[i0..i1, j0..j1] on the calling thread. AggressiveOptimization as in GemmDriver: tier-0 code made a
+    /// process's first few hundred small products slower (and the 256³ benchmark with them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(bool native, bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha, float* a, int lda,
         ushort* b, int ldb, float beta, float* c, int ldc)
     {
@@ -63,25 +69,90 @@ internal static unsafe class Bf16Gemm
                 {
                     int nc = Math.Min(NC, j1 - jc);
                     Bf16Pack.B(transB, b, ldb, pc, kc, jc, nc, bp);
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        uint* apan = ap + (long)(ir / mr) * kp * mr;
-                        float* crow = c + (long)(ic + ir) * ldc + jc;
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int cols = Math.Min(nr, nc - jr);
-                            uint* bpan = bp + (long)(jr / nr) * kp * nr;
-                            if (rows == mr && cols == nr)
-                                Bf16Kernel.Run(native, kp, apan, bpan, crow + jr, ldc, alpha, betaEff);
-                            else
-                            {
-                                // Edge tile: full tile into scratch, then merge only the valid rows×cols.
-                                Bf16Kernel.Run(native, kp, apan, bpan, tmp, nr, alpha, 0f);
-                                Merge(tmp, nr, crow + jr, ldc, rows, cols, betaEff);
-                            }
-                        }
-                    }
+                    Tiles(native, ap, mc, bp, nc, kp, c + (long)ic * ldc + jc, ldc, alpha, betaEff, tmp);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Row split with one packed B block shared by all threads (as GemmDriver.Cooperative): each thread packs a slice of
+    /// every B block into a double buffer, waits at the barrier, then multiplies its own rows by the whole block. Each
+    /// thread packing all of B itself doubled B's packing on 2 threads. False if the workers are busy elsewhere.
+    /// </summary>
+    private static bool Cooperative(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        ushort* b, int ldb, float beta, float* c, int ldc, int t)
+    {
+        int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR, mUnits = (m + mr - 1) / mr;
+        int KC = GemmBlocking.Balanced(k, GemmTuning.Current.KcF32), KP = (KC + 1) / 2;
+        int NC = GemmBlocking.Balanced(n, NcMax, nr);
+        long bufWords = (long)KP * NC;
+        uint* shared = GemmScratch.B<uint>(2 * bufWords); // the caller's B scratch: no thread packs privately in this mode
+        var barrier = new GemmBarrier(t);
+        return GemmWorkers.TryRun(t, w =>
+        {
+            int lo = Math.Min(m, (int)((long)mUnits * w / t) * mr);
+            int hi = Math.Min(m, (int)((long)mUnits * (w + 1) / t) * mr);
+            CoopBlock(native, w, t, transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc, shared, bufWords, KC, NC, barrier);
+        });
+    }
+
+    /// <summary>One thread's rows [i0, i1) of a cooperative product: the same K and N blocks, hence the same bytes, as Block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CoopBlock(bool native, int w, int t, bool transA, bool transB, int i0, int i1, int n, int k, float alpha, float* a, int lda,
+        ushort* b, int ldb, float beta, float* c, int ldc, uint* shared, long bufWords, int KC, int NC, GemmBarrier barrier)
+    {
+        int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR, mc = i1 - i0;
+        uint* ap = GemmScratch.A<uint>((long)Math.Max(mr, (mc + mr - 1) / mr * mr) * ((KC + 1) / 2));
+        float* tmp = stackalloc float[mr * nr];
+        int sense = 0, step = 0;
+        try
+        {
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc), kp = (kc + 1) / 2;
+                float betaEff = pc == 0 ? beta : 1f;
+                if (mc > 0) Bf16Pack.A(transA, a, lda, i0, mc, pc, kc, ap);
+                for (int jc = 0; jc < n; jc += NC, step++)
+                {
+                    int nc = Math.Min(NC, n - jc);
+                    uint* bp = shared + (step & 1) * bufWords;
+                    int panels = (nc + nr - 1) / nr;
+                    int s = panels * w / t * nr, e = Math.Min(nc, panels * (w + 1) / t * nr);
+                    if (s < e) Bf16Pack.B(transB, b, ldb, pc, kc, jc + s, e - s, bp + (long)(s / nr) * kp * nr);
+                    barrier.Wait(ref sense);
+                    if (mc > 0) Tiles(native, ap, mc, bp, nc, kp, c + (long)i0 * ldc + jc, ldc, alpha, betaEff, tmp);
+                }
+            }
+        }
+        catch
+        {
+            barrier.Break();
+            throw;
+        }
+    }
+
+    /// <summary>All 12×32 tiles of one packed A block (mc rows) times one packed B block (nc columns), kp k-pairs deep.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles(bool native, uint* ap, int mc, uint* bp, int nc, int kp, float* c, int ldc, float alpha, float betaEff, float* tmp)
+    {
+        int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            uint* apan = ap + (long)(ir / mr) * kp * mr;
+            float* crow = c + (long)ir * ldc;
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int cols = Math.Min(nr, nc - jr);
+                uint* bpan = bp + (long)(jr / nr) * kp * nr;
+                if (rows == mr && cols == nr)
+                    Bf16Kernel.Run(native, kp, apan, bpan, crow + jr, ldc, alpha, betaEff);
+                else
+                {
+                    // Edge tile: full tile into scratch, then merge only the valid rows×cols.
+                    Bf16Kernel.Run(native, kp, apan, bpan, tmp, nr, alpha, 0f);
+                    Merge(tmp, nr, crow + jr, ldc, rows, cols, betaEff);
                 }
             }
         }

@@ -9,10 +9,21 @@ public static unsafe partial class Gemm
     /// widened to f32, activations kept in f32: the reference). On bf16-exact activations both give the same bytes
     /// (same summation order, see Bf16Pack), so the choice is one of speed only. x·Wᵀ with 1–4 rows (decode) streams W
     /// through Bf16Gemv (f32 activations, weights widened in registers); tiny and skinny (2–8 rows) shapes keep the
-    /// widening path, whose small-shape kernels sum in another order.
+    /// widening path, whose small-shape kernels sum in another order, and so do products under <see cref="MinDotWork"/>
+    /// multiply-adds, where the dot path was measured slower.
     /// </summary>
     public static void SgemmBf16Weights(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
         => Bf16Weights(Bf16Compute.Active, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <summary>
+    /// Fewest multiply-adds for which the dot path beat the widening path (gemm-bf16, Zen 5, 1 thread, bench/results/cpu-bf16.md):
+    /// below it a fixed per-call cost (~3 µs: scalar packing of depths under 32, edge tiles) outweighs the kernel; slower
+    /// measured: 16×16×17, 20³, 16×16×32, 24³ (13 824); faster: 16×16×64 (16 384), 16×32×32, 32³ and everything larger.
+    /// </summary>
+    internal const long MinDotWork = 1L << 14;
+
+    /// <summary>Shapes the dot path takes (given bf16-exact activations): past the GEMV, skinny and tiny routes, and at least MinDotWork.</summary>
+    internal static bool DotSuits(int m, int n, int k) => (long)m * n * k >= MinDotWork && !GemmSmall.Suits(m, n, k) && !GemmSkinny.Suits<float>(m);
 
     /// <summary>SgemmBf16Weights with the choice of the dot-product kernel made by the caller (tests do not flip the global switch).</summary>
     internal static void Bf16Weights(bool dot, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
@@ -22,7 +33,7 @@ public static unsafe partial class Gemm
             Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
             Bf16Gemv.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
         }
-        else if (dot && !GemmSmall.Suits(m, n, k) && !GemmSkinny.Suits<float>(m) && Bf16Exact(transA, m, k, a, lda))
+        else if (dot && DotSuits(m, n, k) && Bf16Exact(transA, m, k, a, lda))
             RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
         else
             SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -33,6 +44,7 @@ public static unsafe partial class Gemm
     /// then the kernel's rounding of A changes nothing and only the summation order differs from the widening path.
     /// f32 activations (a matmul kept in f32 on purpose) keep the widening path. One pass over A, O(m·k).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool Bf16Exact(bool transA, int m, int k, float* a, int lda)
     {
         int rows = transA ? k : m, len = transA ? m : k;
