@@ -15,7 +15,7 @@ internal static unsafe class GemvRoofline
 {
     public static int Run(string[] args)
     {
-        var dims = new List<int>(); int[] pfs = [0];
+        var dims = new List<int>(); int[] pfs = [Bf16Gemv.PrefetchAhead];
         for (int i = 1; i < args.Length; i++)
             if (args[i] == "--bf16-prefetch") pfs = args[++i].Split(',').Select(int.Parse).ToArray();
             else dims.Add(int.Parse(args[i]));

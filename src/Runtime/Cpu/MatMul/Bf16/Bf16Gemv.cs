@@ -17,8 +17,12 @@ internal static unsafe class Bf16Gemv
     /// <summary>Bytes of weights per thread below which a fork costs more than it saves.</summary>
     private const long MinBytesPerThread = 256 * 1024;
 
-    /// <summary>How far ahead (weights) each row of W is prefetched in software; 0 = hardware prefetch only.</summary>
-    internal static int PrefetchAhead;
+    /// <summary>
+    /// How far ahead (weights) each row of W is prefetched in software (0 = hardware prefetch only). 1024 weights (2 KiB)
+    /// read 24–25 GB/s on one Zen 5 core against 15–21 GB/s without (gemv-roofline, W out of cache, 4 runs paired in
+    /// one process); prefetches never fault, so running past the last row is harmless. Internal so the bench can compare.
+    /// </summary>
+    internal static int PrefetchAhead = 1024;
 
     public static bool Suits(bool transA, bool transB, int m) => !transA && transB && m >= 1 && m <= MaxRows && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
