@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Engine.Bench;
 
-// Console comparisons (interleaved, fair under load):
+// Console comparisons (interleaved call by call, or in blocks with idle gaps against OpenBLAS: see BlockTiming):
 //   gemm-vs-openblas [sizes...] [--threads T]   ours vs OpenBLAS sgemm
 //   gemm-bf16 [sizes...] [--threads T]          bf16 dot-product GEMM vs our f32 GEMM, memory bandwidth, bf16 GEMV roofline
 //   gemv-roofline [N K] [--bf16-prefetch D,..]  batch-1 GEMV (bf16 and f32 W) vs copy/triad bandwidth, 1 and 2 threads

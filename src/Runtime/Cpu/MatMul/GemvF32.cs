@@ -31,7 +31,7 @@ internal static unsafe class GemvF32
         int t = (int)Math.Clamp(bytes / MinBytesPerThread, 1, Math.Max(1, Math.Min(threads, groups)));
         if (t <= 1) { Columns(0, n, k, alpha, x, w, ldw, beta, y); return; }
         // Whole groups of four columns per thread, so every column is computed by the same code path on any thread count.
-        GemmWorkers.Run(t, i => Columns(Math.Min(n, groups * i / t * 4), Math.Min(n, groups * (i + 1) / t * 4), k, alpha, x, w, ldw, beta, y));
+        GemmWorkers.Run(t, i => Columns((int)Math.Min(n, (long)groups * i / t * 4), (int)Math.Min(n, (long)groups * (i + 1) / t * 4), k, alpha, x, w, ldw, beta, y));
     }
 
     /// <summary>AggressiveOptimization: tier-0 code of this loop is ~10× slower and on a busy 2-core machine its tier-1 replacement comes late.</summary>
