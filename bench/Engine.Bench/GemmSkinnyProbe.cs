@@ -4,8 +4,8 @@ using Engine.Runtime.Cpu;
 namespace Engine.Bench;
 
 /// <summary>
-/// Diagnostic for one decode shape (C[M×N] = X·Wᵀ): each route timed alone (back to back, no other library in the
-/// process busy), then interleaved with OpenBLAS sgemv, to separate a route's own speed from interference between
+/// Diagnostic for one decode shape (C[M×N] = X·Wᵀ): every route warmed first, then each timed alone (back to back, no
+/// other library in the process busy), then interleaved with OpenBLAS sgemv, to separate a route's own speed from interference between
 /// libraries (OpenBLAS's pthread workers keep spinning after each call). Usage: skinny-probe N K [M] [--threads T] [--spin-us S --hot-us H].
 /// </summary>
 internal static unsafe class GemmSkinnyProbe
@@ -30,6 +30,8 @@ internal static unsafe class GemmSkinnyProbe
             ("dispatch", () => Gemm.Sgemm(false, true, m, n, k, 1f, px, k, pw, k, 0f, pc, n)),
             ("small", () => GemmSmall.Run(false, true, m, n, k, 1f, px, k, bs, 0f, pc, n, threads)),
             ("skinny", () => GemmSkinny.Run(GemmIsa.Avx512, false, true, m, n, k, 1f, px, k, bs, 0f, pc, n, threads)),
+            ("gemv", () => { GemvF32.PrefetchAhead = 0; GemvF32.Run(n, k, 1f, px, pw, k, 0f, pc, threads); }),
+            ("gemv-pf512", () => { GemvF32.PrefetchAhead = 512; GemvF32.Run(n, k, 1f, px, pw, k, 0f, pc, threads); GemvF32.PrefetchAhead = 0; }),
             ("halves", () => RowDots(n, k, px, pw, pc, threads, 0)),
             ("halves-rev", () => RowDots(n, k, px, pw, pc, threads, 1)),
             ("halves-skew", () => RowDots(n, k, px, pw, pc, threads, 2)),
@@ -38,9 +40,11 @@ internal static unsafe class GemmSkinnyProbe
         double flops = 2.0 * m * n * k;
         int rounds = (int)Math.Clamp(0.3 * 20e9 / flops, 9, 2000);
         Console.WriteLine($"M={m} N={n} K={k} threads={threads} rounds={rounds}; median GFLOP/s (wall), cpu = flops/(cpu s/threads)");
+        // Every route warmed (and its JIT tiers settled) before any is timed: the first route timed used to run cold.
+        foreach (var (_, f) in routes) for (int i = 0; i < 3; i++) f();
+        Thread.Sleep(300);
         foreach (var (name, f) in routes)
         {
-            for (int i = 0; i < 3; i++) f();
             var t = new double[rounds]; double cpu = 0;
             for (int r = 0; r < rounds; r++) t[r] = CpuClock.Time(f, ref cpu);
             Array.Sort(t);

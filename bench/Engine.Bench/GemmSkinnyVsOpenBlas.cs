@@ -7,12 +7,12 @@ namespace Engine.Bench;
 /// <summary>
 /// Decode shapes, C[M×N] = X[M×K]·Wᵀ with W stored [N×K] row-major (a linear layer at batch M = 1–8), ours against
 /// OpenBLAS sgemm (transB), OpenBLAS sgemv (one call per row of X) and the route
-/// these shapes took before ("before"); interleaved call by call like <see cref="GemmVsOpenBlas"/>.
+/// these shapes took before ("before": GemmSmall for M < 4); timed in blocks per route with idle gaps (<see cref="BlockTiming"/>).
 /// GB/s counts one read of W, the traffic that bounds these shapes once W is out of cache.
 /// </summary>
 internal static unsafe class GemmSkinnyVsOpenBlas
 {
-    private static readonly (int N, int K)[] Shapes = [(512, 512), (1024, 1024), (2048, 2048), (4096, 4096), (11008, 4096), (32000, 512)];
+    private static readonly (int N, int K)[] Shapes = [(512, 512), (1024, 1024), (2048, 2048), (4096, 4096), (11008, 4096), (4096, 11008), (32000, 512)];
     private static readonly int[] Ms = [1, 2, 4, 8];
 
     public static int Run(int threads)
@@ -20,7 +20,7 @@ internal static unsafe class GemmSkinnyVsOpenBlas
         CpuThreads.Count = threads;
         OpenBlas.SetNumThreads(threads);
         Console.WriteLine($"OpenBLAS: {OpenBlas.Describe()}");
-        Console.WriteLine($"ours: kernel={Gemm.Resolve<float>(GemmIsa.Auto)} threads={threads}; C = X·Wᵀ, W [N×K] f32; median of interleaved calls");
+        Console.WriteLine($"ours: kernel={Gemm.Resolve<float>(GemmIsa.Auto)} threads={threads}; C = X·Wᵀ, W [N×K] f32; median of calls timed in blocks per route, idle gaps between");
         Console.WriteLine($"{"M",3} {"N",6} {"K",5} {"thr",4} {"ours GF/s",10} {"sgemm GF/s",11} {"ratio",6} {"sgemv GF/s",11} {"ratio",6} {"before",8} {"ours GB/s",10} {"ours cpu",9} {"blas cpu",9}  maxdiff");
         foreach (var (n, k) in Shapes)
             foreach (int m in Ms) Compare(m, n, k, threads);
@@ -44,18 +44,12 @@ internal static unsafe class GemmSkinnyVsOpenBlas
         }
         void Gemv() { for (int i = 0; i < m; i++) OpenBlas.Sgemv(n, k, 1f, pw, k, px + (long)i * k, 0f, p3 + (long)i * n); }
         double flops = 2.0 * m * n * k;
-        int rounds = (int)Math.Clamp(0.3 * 20e9 / flops, 7, 2000);
-        for (int i = 0; i < 3; i++) { Ours(); Blas(); Gemv(); Before(); }
-        var to = new double[rounds]; var tb = new double[rounds]; var tv = new double[rounds]; var tp = new double[rounds];
-        double cpuOurs = 0, cpuBlas = 0, cpuGemv = 0, cpuBefore = 0;
-        for (int r = 0; r < rounds; r++)
-        {
-            if ((r & 1) == 0) { to[r] = CpuClock.Time(Ours, ref cpuOurs); tb[r] = CpuClock.Time(Blas, ref cpuBlas); tv[r] = CpuClock.Time(Gemv, ref cpuGemv); tp[r] = CpuClock.Time(Before, ref cpuBefore); }
-            else { tp[r] = CpuClock.Time(Before, ref cpuBefore); tv[r] = CpuClock.Time(Gemv, ref cpuGemv); tb[r] = CpuClock.Time(Blas, ref cpuBlas); to[r] = CpuClock.Time(Ours, ref cpuOurs); }
-        }
+        int rounds = (int)Math.Clamp(0.2 * 20e9 / flops, 9, 1000);
+        var res = BlockTiming.Run([Ours, Blas, Gemv, Before], rounds);
+        var (to, cpuOurs) = res[0]; var (tb, cpuBlas) = res[1]; var (tv, _) = res[2]; var (tp, _) = res[3];
+        rounds = to.Length;
         double maxDiff = 0;
         for (long i = 0; i < (long)m * n; i++) maxDiff = Math.Max(maxDiff, Math.Abs(p1[i] - p2[i]));
-        Array.Sort(to); Array.Sort(tb); Array.Sort(tv); Array.Sort(tp);
         double om = flops / to[rounds / 2] / 1e9, bm = flops / tb[rounds / 2] / 1e9, vm = flops / tv[rounds / 2] / 1e9, pm = flops / tp[rounds / 2] / 1e9;
         double gbs = 4.0 * n * k / to[rounds / 2] / 1e9;
         double oc = flops * rounds / (cpuOurs / threads) / 1e9, bc = flops * rounds / (cpuBlas / threads) / 1e9;

@@ -7,7 +7,7 @@ namespace Engine.Runtime.Cpu;
 /// Row-major GEMM entry points of the CPU backend: C[m×n] = alpha·op(A)·op(B) + beta·C,
 /// where op(A) is m×k (A stored k×m when transA) and op(B) is k×n (B stored n×k when transB).
 /// Leading dimensions are row strides in elements. beta = 0 ignores C's prior contents (NaN included).
-/// C with at most 8 rows (decode) runs GemmSkinny; larger ones the packed, cache-blocked SIMD path (GemmDriver), except
+/// One f32 row times Wᵀ (batch-1 decode) runs GemvF32; C with at most 8 rows GemmSkinny; larger ones the packed, cache-blocked SIMD path (GemmDriver), except
 /// tiny problems, which run GemmSmall.
 /// </summary>
 public static unsafe partial class Gemm
@@ -38,6 +38,11 @@ public static unsafe partial class Gemm
         Validate<T>(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == T.Zero) { ScaleC(m, n, beta, c, ldc); return; }
+        if (typeof(T) == typeof(float) && !transA && GemvF32.Suits(transB, m) && Resolve<T>(isa) == GemmIsa.Avx512)
+        {
+            GemvF32.Run(n, k, float.CreateTruncating(alpha), (float*)a, (float*)b, ldb, float.CreateTruncating(beta), (float*)c, threads);
+            return;
+        }
         if (GemmSkinny.Suits<T>(m))
         {
             GemmSkinny.Run(Resolve<T>(isa), transA, transB, m, n, k, alpha, a, lda, new DenseB<T>(b, ldb, transB), beta, c, ldc, threads);

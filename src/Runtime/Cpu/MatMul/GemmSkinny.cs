@@ -19,8 +19,9 @@ internal static unsafe class GemmSkinny
     private const long MinWorkPerThread = 1L << 19;
 
     /// <summary>
-    /// 2–8 rows. One row (batch-1 decode) stays on GemmSmall's row kernel: on the quiet Zen 5 run it was 1.3–3× faster
-    /// than this path on 2 threads at n = k = 1024–4096 (bench/results/cpu-gemm.md), while 2–8 rows gain 1.2–3.3×.
+    /// 2–8 rows. One row (batch-1 decode) goes to GemvF32 (f32 x·Wᵀ on AVX-512) or else stays on GemmSmall's row
+    /// kernel: on the quiet Zen 5 run GemmSmall was 1.3–3× faster than this path on 2 threads at n = k = 1024–4096
+    /// (bench/results/cpu-gemm.md), while 2–8 rows gain 1.2–3.3×.
     /// </summary>
     public static bool Suits<T>(int m) => m >= 2 && m <= MaxM && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
