@@ -214,6 +214,10 @@ public unsafe class Bf16GemmTests
     [InlineData(2, 65, 1000)]
     [InlineData(4, 700, 512)]
     [InlineData(3, 9000, 64)]
+    [InlineData(1, 37, 1000)] // m = 1 row loop: 7 steps of 128, 6 chunks of 16, 8 scalars
+    [InlineData(1, 33, 255)]  // all seven 16-weight chunks after the 128 step, then 15 scalars
+    [InlineData(1, 19, 512)]  // whole 128-weight steps only
+    [InlineData(1, 41, 20)]   // one chunk and a scalar tail
     public void GemvMatchesReferenceWithF32Activations(int m, int n, int k)
     {
         // Decode shape x·Wᵀ through the public entry: x stays f32 (no rounding), W bf16; same bytes on 1, 2 and 3 threads.

@@ -18,9 +18,10 @@ internal static unsafe class Bf16Gemv
     private const long MinBytesPerThread = 256 * 1024;
 
     /// <summary>
-    /// How far ahead (weights) each row of W is prefetched in software (0 = hardware prefetch only). 1024 weights (2 KiB)
-    /// read 24–25 GB/s on one Zen 5 core against 15–21 GB/s without (gemv-roofline, W out of cache, 4 runs paired in
-    /// one process); prefetches never fault, so running past the last row is harmless. Internal so the bench can compare.
+    /// How far ahead (weights) each row of W is prefetched in software (0: no look-ahead, the prefetches touch the lines
+    /// being loaded). 1024 weights (2 KiB) read 24–25 GB/s on one Zen 5 core against 15–21 GB/s without (gemv-roofline,
+    /// W out of cache, 4 runs paired in one process); prefetches never fault, so running past the last row is harmless.
+    /// Internal so the bench can compare.
     /// </summary>
     internal static int PrefetchAhead = 1024;
 
@@ -35,7 +36,7 @@ internal static unsafe class Bf16Gemv
     }
 
     /// <remarks>
-    /// AggressiveOptimization (here and on FourColumns): without it these start as tier-0 code, about 10× slower (every
+    /// AggressiveOptimization (here and on OneRow): without it these start as tier-0 code, about 10× slower (every
     /// Vector512 helper a call), and are replaced only when the background JIT thread gets a core. On 2 threads of a
     /// 2-core machine the fork keeps both cores busy, so the tier-1 code came late: the 2-thread GEMV ran 5–13 ms for its
     /// first hundreds of calls against 1.1 ms on 1 thread (bench/results/cpu-bf16.md, "Decode GEMV").
@@ -46,7 +47,7 @@ internal static unsafe class Bf16Gemv
         int k32 = k & ~31;
         var acc = stackalloc Vector512<float>[2 * MaxRows];
         int j = j0;
-        if (m == 1) for (; j + 4 <= j1; j += 4) FourColumns(j, k, k32, alpha, x, w, ldw, beta, y);
+        if (m == 1) { for (; j < j1; j++) OneRow(j, k, alpha, x, w + (long)j * ldw, beta, y); return; }
         for (; j < j1; j++)
         {
             ushort* wj = w + (long)j * ldw;
@@ -76,35 +77,49 @@ internal static unsafe class Bf16Gemv
     }
 
     /// <summary>
-    /// One row of x against four rows of W at once (batch-1 decode): four independent weight streams and eight
-    /// accumulators keep more loads in flight than one row's two FMA chains. Each output is summed exactly as in the
-    /// one-column loop (same lanes, same order), so the bytes do not change.
+    /// Batch-1 decode: x against one row of W, 128 weights per step into eight accumulators (chunk i of 16 weights
+    /// goes to accumulator i mod 8), summed in a fixed tree, then the k tail. Every m = 1 output takes this path on
+    /// any thread count, so the bytes depend on the shape alone.
     /// </summary>
+    /// <remarks>
+    /// One row at a time, so each thread reads its columns of W as one sequential stream. Four rows at once (four
+    /// streams 8 KiB apart) read 27–28 GB/s on one Zen 5 core where this loop reads 38–39 and a plain read-only stream
+    /// 42 (4096², W from DRAM, one process; bench/results/cpu-bf16.md, "Decode GEMV at the read roofline"). x stays in
+    /// L1 (16 KiB at k = 4096), so reloading it per row is free. The row pointer is bumped rather than indexed: the
+    /// indexed form made the JIT recompute every address and prefetch target in the loop.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourColumns(int j, int k, int k32, float alpha, float* x, ushort* w, int ldw, float beta, float* y)
+    private static void OneRow(int j, int k, float alpha, float* x, ushort* wj, float beta, float* y)
     {
-        ushort* w0 = w + (long)j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        int pf = PrefetchAhead;
-        for (int p = 0; p < k32; p += 32)
+        byte* q = (byte*)wj;
+        nint pf = 2 * PrefetchAhead; // bytes
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        float* xp = x, x128 = x + (k & ~127), x16 = x + (k & ~15);
+        // Written out (no helper taking the accumulators by ref), so they stay in registers.
+        for (; xp < x128; xp += 128, q += 256)
         {
-            if (pf != 0) { Sse.Prefetch0(w0 + p + pf); Sse.Prefetch0(w1 + p + pf); Sse.Prefetch0(w2 + p + pf); Sse.Prefetch0(w3 + p + pf); }
-            var xl = Vector512.Load(x + p); var xh = Vector512.Load(x + p + 16);
-            // Written out (no helper taking the accumulators by ref), so they stay in registers.
-            a0 = Avx512F.FusedMultiplyAdd(xl, Widen(w0 + p), a0); b0 = Avx512F.FusedMultiplyAdd(xh, Widen(w0 + p + 16), b0);
-            a1 = Avx512F.FusedMultiplyAdd(xl, Widen(w1 + p), a1); b1 = Avx512F.FusedMultiplyAdd(xh, Widen(w1 + p + 16), b1);
-            a2 = Avx512F.FusedMultiplyAdd(xl, Widen(w2 + p), a2); b2 = Avx512F.FusedMultiplyAdd(xh, Widen(w2 + p + 16), b2);
-            a3 = Avx512F.FusedMultiplyAdd(xl, Widen(w3 + p), a3); b3 = Avx512F.FusedMultiplyAdd(xh, Widen(w3 + p + 16), b3);
+            Sse.Prefetch0(q + pf); Sse.Prefetch0(q + pf + 64); Sse.Prefetch0(q + pf + 128); Sse.Prefetch0(q + pf + 192);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), Widen(q + 32), a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 32), Widen(q + 64), a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 48), Widen(q + 96), a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 64), Widen(q + 128), a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 80), Widen(q + 160), a5);
+            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 96), Widen(q + 192), a6);
+            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 112), Widen(q + 224), a7);
         }
-        Finish(0, w0, a0, b0); Finish(1, w1, a1, b1); Finish(2, w2, a2, b2); Finish(3, w3, a3, b3);
-
-        void Finish(int c, ushort* wc, Vector512<float> lo, Vector512<float> hi)
-        {
-            float s = Vector512.Sum(lo + hi);
-            for (int p = k32; p < k; p++) s += x[p] * DTypeConvert.Bf16ToFloat(wc[p]);
-            float* yj = y + j + c;
-            *yj = beta == 0f ? alpha * s : alpha * s + beta * *yj;
-        }
+        // Up to seven more 16-weight chunks, each into the accumulator the main loop would have used.
+        if (xp < x16) { a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a0); xp += 16; q += 32; }
+        if (xp < x16) { a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a1); xp += 16; q += 32; }
+        if (xp < x16) { a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a2); xp += 16; q += 32; }
+        if (xp < x16) { a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a3); xp += 16; q += 32; }
+        if (xp < x16) { a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a4); xp += 16; q += 32; }
+        if (xp < x16) { a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a5); xp += 16; q += 32; }
+        if (xp < x16) { a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a6); xp += 16; q += 32; }
+        float s = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
+        for (int p = k & ~15; p < k; p++) s += x[p] * DTypeConvert.Bf16ToFloat(wj[p]);
+        float* yj = y + j;
+        *yj = beta == 0f ? alpha * s : alpha * s + beta * *yj;
     }
 
     /// <summary>
@@ -112,5 +127,5 @@ internal static unsafe class Bf16Gemv
     /// lanes as Vector512.Widen of a 32-weight load, without its unpack-and-permute sequence.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen(ushort* wp) => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load(wp)), 16).AsSingle();
+    private static Vector512<float> Widen(byte* wp) => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)wp)), 16).AsSingle();
 }
