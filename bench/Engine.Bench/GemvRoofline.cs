@@ -13,21 +13,23 @@ namespace Engine.Bench;
 /// memory), as a model's weights do. Consecutive calls cycle through
 /// enough copies of W (≥ 256 MiB in all) that no call finds its weights in the L3 cache, as in decoding, where each
 /// layer's weights come back only after every other layer's. GB/s counts the weight bytes read per call.
-/// Usage: gemv-roofline [N K] [--bf16-prefetch 0,1024] (software prefetch distances, in weights, for Bf16Gemv to compare).
+/// Usage: gemv-roofline [N K] [--bf16-prefetch 0,1024] (software prefetch distances, in weights, for Bf16Gemv to compare)
+/// [--rows M] (rows of x, 1–4: small-batch decode; default 1).
 /// </summary>
 internal static unsafe class GemvRoofline
 {
     public static int Run(string[] args)
     {
-        var dims = new List<int>(); int[] pfs = [Bf16Gemv.PrefetchAhead];
+        var dims = new List<int>(); int m = 1; int[] pfs = [Bf16Gemv.PrefetchAhead];
         for (int i = 1; i < args.Length; i++)
             if (args[i] == "--bf16-prefetch") pfs = args[++i].Split(',').Select(int.Parse).ToArray();
+            else if (args[i] == "--rows") m = int.Parse(args[++i]);
             else dims.Add(int.Parse(args[i]));
         int n = dims.Count > 1 ? dims[0] : 4096, k = dims.Count > 1 ? dims[1] : 4096;
-        Console.WriteLine($"gemv-roofline N={n} K={k}: best of 5 for copy/triad; GEMV median (and best) of calls cycling through copies of W");
+        Console.WriteLine($"gemv-roofline M={m} N={n} K={k}: best of 5 for copy/triad; GEMV median (and best) of calls cycling through copies of W");
         Console.WriteLine("  'of read' = weight GB/s ÷ the read-only stream's; 'of max' = ÷ max(copy, triad), which count written bytes too");
         Console.WriteLine($"{"thr",4} {"copy GB/s",10} {"triad GB/s",11} {"read GB/s",10} {"bf16 ms",9} {"GB/s",6} {"of read",8} {"of max",7} {"f32 ms",9} {"GB/s",6} {"of read",8} {"of max",7}   (best-call GB/s: bf16 / f32)");
-        var x = Tensor.RandN([1, k], 3); var y = Tensor.Zeros([1, n]);
+        var x = Tensor.RandN([m, k], 3); var y = Tensor.Zeros([m, n]);
         long bf16Bytes = 2L * n * k, f32Bytes = 4L * n * k;
         int bCopies = (int)Math.Max(2, (256L << 20) / bf16Bytes), fCopies = (int)Math.Max(2, (256L << 20) / f32Bytes);
         var wb = new Tensor[bCopies]; var wf = new Tensor[fCopies];
@@ -47,8 +49,8 @@ internal static unsafe class GemvRoofline
                 CpuThreads.Count = threads;
                 float* px = x.Ptr<float>(), py = y.Ptr<float>();
                 int cb = 0, cf = 0;
-                var tb = Time(() => { var w = wb[cb++ % bCopies].Ptr<ushort>(); Gemm.SgemmBf16Weights(false, true, 1, n, k, 1f, px, k, w, k, 0f, py, n); });
-                var tf = Time(() => { var w = wf[cf++ % fCopies].Ptr<float>(); Gemm.Sgemm(false, true, 1, n, k, 1f, px, k, w, k, 0f, py, n); });
+                var tb = Time(() => { var w = wb[cb++ % bCopies].Ptr<ushort>(); Gemm.SgemmBf16Weights(false, true, m, n, k, 1f, px, k, w, k, 0f, py, n); });
+                var tf = Time(() => { var w = wf[cf++ % fCopies].Ptr<float>(); Gemm.Sgemm(false, true, m, n, k, 1f, px, k, w, k, 0f, py, n); });
                 double gb = bf16Bytes / tb.Med / 1e9, gf = f32Bytes / tf.Med / 1e9;
                 Console.WriteLine($"{threads,4} {copy,10:F1} {triad,11:F1} {read,10:F1} {tb.Med * 1e3,9:F3} {gb,6:F1} {gb / read,8:P0} {gb / roof,7:P0} {tf.Med * 1e3,9:F3} {gf,6:F1} {gf / read,8:P0} {gf / roof,7:P0}   ({bf16Bytes / tb.Best / 1e9:F1} / {f32Bytes / tf.Best / 1e9:F1}) pf={pf}");
             }

@@ -239,6 +239,25 @@ public unsafe class Bf16GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(2, 37, 1000)]
+    [InlineData(3, 50, 255)]
+    [InlineData(4, 21, 4096)]
+    public void GemvRowDoesNotDependOnHowManyRowsShareTheCall(int m, int n, int k)
+    {
+        // Batched decode (m rows of x in one call) gives each row the bytes it gets alone (m = 1), so a prompt's tokens
+        // do not depend on what else is in its batch.
+        var x = GemmTestData.RandF(51, (long)m * k);
+        var w = GemmTestData.RandF(52, (long)n * k).Select(DTypeConvert.FloatToBf16).ToArray();
+        var together = new float[m * n]; var alone = new float[m * n];
+        fixed (float* px = x, pt = together, pa = alone) fixed (ushort* pw = w)
+        {
+            Gemm.SgemmBf16Weights(false, true, m, n, k, 1f, px, k, pw, k, 0f, pt, n);
+            for (int i = 0; i < m; i++) Gemm.SgemmBf16Weights(false, true, 1, n, k, 1f, px + (long)i * k, k, pw, k, 0f, pa + (long)i * n, n);
+        }
+        Assert.True(together.AsSpan().SequenceEqual(alone), $"gemv {m}x{n}x{k}: a row's result depends on m");
+    }
+
     private static float[] Round(float[] x) => x.Select(v => DTypeConvert.Bf16ToFloat(DTypeConvert.FloatToBf16(v))).ToArray();
 
     /// <summary>alpha·op(A)·op(B) + beta·C in double over the given (already bf16-exact) values, with each element's error bound.</summary>

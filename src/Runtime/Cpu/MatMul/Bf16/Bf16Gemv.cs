@@ -5,10 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Engine.Runtime.Cpu;
 
 /// <summary>
-/// y = alpha·x·Wᵀ + beta·y for a few rows of x (decode: m = 1) and bf16 W stored n×k: memory-bound, so the weights
+/// y = alpha·x·Wᵀ + beta·y for a few rows of x (decode: m = 1–4) and bf16 W stored n×k: memory-bound, so the weights
 /// are streamed once, widened to f32 in registers (a shift: exact) and multiplied by f32 x with f32 sums; x is not
-/// rounded. Each output is one dot product summed in a fixed order (32 lanes, then a fixed lane sum), and threads
-/// take fixed column ranges, so the bytes do not depend on the thread count.
+/// rounded. Each output is one dot product summed in a fixed order (two 16-lane accumulators over 32-weight steps,
+/// then a fixed lane sum, then the k tail), the same for every m, and threads take fixed column ranges, so the bytes
+/// depend neither on the thread count nor on how many rows of x share the call.
 /// </summary>
 internal static unsafe class Bf16Gemv
 {
@@ -18,10 +19,10 @@ internal static unsafe class Bf16Gemv
     private const long MinBytesPerThread = 256 * 1024;
 
     /// <summary>
-    /// How far ahead (weights) each row of W is prefetched in software (0: no look-ahead, the prefetches touch the lines
-    /// being loaded). 1024 weights (2 KiB) read 24–25 GB/s on one Zen 5 core against 15–21 GB/s without (gemv-roofline,
-    /// W out of cache, 4 runs paired in one process); prefetches never fault, so running past the last row is harmless.
-    /// Internal so the bench can compare.
+    /// How far ahead (weights) the row of W is prefetched in software (0: no look-ahead, the prefetches touch the lines
+    /// being loaded). 1024 weights (2 KiB) read 33–34 GB/s on one Zen 5 core against 31–33 with 512 ahead and 31–33
+    /// with none (W from DRAM, variants interleaved in one process); prefetches never fault, so running past the last
+    /// row is harmless. Internal so the bench can compare.
     /// </summary>
     internal static int PrefetchAhead = 1024;
 
@@ -35,91 +36,91 @@ internal static unsafe class Bf16Gemv
         GemmWorkers.Run(t, i => Columns(m, (int)((long)n * i / t), (int)((long)n * (i + 1) / t), k, alpha, x, ldx, w, ldw, beta, y, ldy));
     }
 
-    /// <remarks>
-    /// AggressiveOptimization (here and on OneRow): without it these start as tier-0 code, about 10× slower (every
-    /// Vector512 helper a call), and are replaced only when the background JIT thread gets a core. On 2 threads of a
-    /// 2-core machine the fork keeps both cores busy, so the tier-1 code came late: the 2-thread GEMV ran 5–13 ms for its
-    /// first hundreds of calls against 1.1 ms on 1 thread (bench/results/cpu-bf16.md, "Decode GEMV").
-    /// </remarks>
+    /// <remarks>AggressiveOptimization as on OneRow: at tier 0 each of the n calls below would cost a slow call.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(int m, int j0, int j1, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy)
     {
-        int k32 = k & ~31;
-        var acc = stackalloc Vector512<float>[2 * MaxRows];
-        int j = j0;
-        if (m == 1) { for (; j < j1; j++) OneRow(j, k, alpha, x, w + (long)j * ldw, beta, y); return; }
-        for (; j < j1; j++)
+        switch (m)
         {
-            ushort* wj = w + (long)j * ldw;
-            for (int i = 0; i < 2 * m; i++) acc[i] = Vector512<float>.Zero;
-            for (int p = 0; p < k32; p += 32)
-            {
-                var bits = Vector512.Load(wj + p);
-                var (lo, hi) = Vector512.Widen(bits);
-                var w0 = (lo << 16).AsSingle();
-                var w1 = (hi << 16).AsSingle();
-                for (int i = 0; i < m; i++)
-                {
-                    float* xi = x + (long)i * ldx + p;
-                    acc[2 * i] = Vector512.FusedMultiplyAdd(Vector512.Load(xi), w0, acc[2 * i]);
-                    acc[2 * i + 1] = Vector512.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, acc[2 * i + 1]);
-                }
-            }
-            for (int i = 0; i < m; i++)
-            {
-                float s = Vector512.Sum(acc[2 * i] + acc[2 * i + 1]);
-                float* xi = x + (long)i * ldx;
-                for (int p = k32; p < k; p++) s += xi[p] * DTypeConvert.Bf16ToFloat(wj[p]);
-                float* yij = y + (long)i * ldy + j;
-                *yij = beta == 0f ? alpha * s : alpha * s + beta * *yij;
-            }
+            case 1: for (int j = j0; j < j1; j++) OneRow<R1>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
+            case 2: for (int j = j0; j < j1; j++) OneRow<R2>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
+            case 3: for (int j = j0; j < j1; j++) OneRow<R3>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
+            default: for (int j = j0; j < j1; j++) OneRow<R4>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
         }
     }
 
     /// <summary>
-    /// Batch-1 decode: x against one row of W, 128 weights per step into eight accumulators (chunk i of 16 weights
-    /// goes to accumulator i mod 8), summed in a fixed tree, then the k tail. Every m = 1 output takes this path on
-    /// any thread count, so the bytes depend on the shape alone.
+    /// Column j of y for all M rows of x: one row of W streamed once, 64 weights per step. Row i of x has two
+    /// accumulators, one for the first and one for the second 16 weights of each 32, in k order.
     /// </summary>
     /// <remarks>
-    /// One row at a time, so each thread reads its columns of W as one sequential stream. Four rows at once (four
-    /// streams 8 KiB apart) read 27–28 GB/s on one Zen 5 core where this loop reads 38–39 and a plain read-only stream
-    /// 42 (4096², W from DRAM, one process; bench/results/cpu-bf16.md, "Decode GEMV at the read roofline"). x stays in
-    /// L1 (16 KiB at k = 4096), so reloading it per row is free. The row pointer is bumped rather than indexed: the
-    /// indexed form made the JIT recompute every address and prefetch target in the loop.
+    /// <para>One row of W at a time, so each thread reads its columns of W as one sequential stream. Four rows at once
+    /// (four streams 8 KiB apart, the previous loop) read 27–28 GB/s on one Zen 5 core where this reads 33–39 and a
+    /// plain read-only stream 37–42 (4096², W from DRAM; bench/results/cpu-bf16.md, "Decode GEMV at the read
+    /// roofline"). Eight accumulators instead of two were no faster (1.01 against 1.02 ms), so the order stayed.</para>
+    /// <para>Pointers are bumped, not indexed: indexed off one counter, the JIT recomputed every address and prefetch
+    /// target inside the loop. M is a type (R1–R4), so the JIT compiles one loop per row count with no branches on it
+    /// and keeps the accumulators in registers; the old loop for m &gt; 1 kept them in a stack array and ran 2–2.5×
+    /// slower than the f32 GEMM at m = 2 and 4.</para>
+    /// <para>AggressiveOptimization: without it this starts as tier-0 code, about 10× slower, and on 2 busy cores the
+    /// tier-1 code came after hundreds of calls (bench/results/cpu-bf16.md, "Decode GEMV").</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneRow(int j, int k, float alpha, float* x, ushort* wj, float beta, float* y)
+    private static void OneRow<TM>(int j, int k, float alpha, float* x, int ldx, ushort* wj, float beta, float* y, int ldy) where TM : struct, IRowCount
     {
         byte* q = (byte*)wj;
         nint pf = 2 * PrefetchAhead; // bytes
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        float* xp = x, x128 = x + (k & ~127), x16 = x + (k & ~15);
+        nint r1 = ldx, r2 = 2 * (nint)ldx, r3 = 3 * (nint)ldx;
+        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        float* xp = x, x64 = x + (k & ~63), x32 = x + (k & ~31);
         // Written out (no helper taking the accumulators by ref), so they stay in registers.
-        for (; xp < x128; xp += 128, q += 256)
+        for (; xp < x64; xp += 64, q += 128)
         {
-            Sse.Prefetch0(q + pf); Sse.Prefetch0(q + pf + 64); Sse.Prefetch0(q + pf + 128); Sse.Prefetch0(q + pf + 192);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), Widen(q + 32), a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 32), Widen(q + 64), a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 48), Widen(q + 96), a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 64), Widen(q + 128), a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 80), Widen(q + 160), a5);
-            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 96), Widen(q + 192), a6);
-            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 112), Widen(q + 224), a7);
+            Sse.Prefetch0(q + pf); Sse.Prefetch0(q + pf + 64);
+            var w0 = Widen(q); var w1 = Widen(q + 32); var w2 = Widen(q + 64); var w3 = Widen(q + 96);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), w0, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), w1, b0);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 32), w2, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 48), w3, b0);
+            if (TM.M > 1)
+            {
+                float* xi = xp + r1;
+                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi), w0, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, b1);
+                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b1);
+            }
+            if (TM.M > 2)
+            {
+                float* xi = xp + r2;
+                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi), w0, a2); b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, b2);
+                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a2); b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b2);
+            }
+            if (TM.M > 3)
+            {
+                float* xi = xp + r3;
+                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi), w0, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, b3);
+                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b3);
+            }
         }
-        // Up to seven more 16-weight chunks, each into the accumulator the main loop would have used.
-        if (xp < x16) { a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a0); xp += 16; q += 32; }
-        if (xp < x16) { a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a1); xp += 16; q += 32; }
-        if (xp < x16) { a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a2); xp += 16; q += 32; }
-        if (xp < x16) { a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a3); xp += 16; q += 32; }
-        if (xp < x16) { a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a4); xp += 16; q += 32; }
-        if (xp < x16) { a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a5); xp += 16; q += 32; }
-        if (xp < x16) { a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), Widen(q), a6); xp += 16; q += 32; }
-        float s = Vector512.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
-        for (int p = k & ~15; p < k; p++) s += x[p] * DTypeConvert.Bf16ToFloat(wj[p]);
-        float* yj = y + j;
-        *yj = beta == 0f ? alpha * s : alpha * s + beta * *yj;
+        if (xp < x32) // one more 32-weight step when k % 64 >= 32, in the same order
+        {
+            var w0 = Widen(q); var w1 = Widen(q + 32);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), w0, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), w1, b0);
+            if (TM.M > 1) { a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r1), w0, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r1 + 16), w1, b1); }
+            if (TM.M > 2) { a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r2), w0, a2); b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r2 + 16), w1, b2); }
+            if (TM.M > 3) { a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r3), w0, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r3 + 16), w1, b3); }
+        }
+        int k32 = k & ~31;
+        Finish(k32, k, alpha, x, wj, beta, y + j, a0, b0);
+        if (TM.M > 1) Finish(k32, k, alpha, x + r1, wj, beta, y + j + ldy, a1, b1);
+        if (TM.M > 2) Finish(k32, k, alpha, x + r2, wj, beta, y + j + 2L * ldy, a2, b2);
+        if (TM.M > 3) Finish(k32, k, alpha, x + r3, wj, beta, y + j + 3L * ldy, a3, b3);
+    }
+
+    /// <summary>The lane sum, the k tail and the store of one output. A static method: a local function capturing x, y
+    /// or k moved them into a frame struct, and the JIT then spilled the accumulators in the loop.</summary>
+    private static void Finish(int k32, int k, float alpha, float* xi, ushort* wj, float beta, float* yij, Vector512<float> lo, Vector512<float> hi)
+    {
+        float s = Vector512.Sum(lo + hi);
+        for (int p = k32; p < k; p++) s += xi[p] * DTypeConvert.Bf16ToFloat(wj[p]);
+        *yij = beta == 0f ? alpha * s : alpha * s + beta * *yij;
     }
 
     /// <summary>
@@ -128,4 +129,11 @@ internal static unsafe class Bf16Gemv
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Widen(byte* wp) => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)wp)), 16).AsSingle();
+
+    /// <summary>Rows of x as a type, so OneRow is compiled once per row count.</summary>
+    private interface IRowCount { static abstract int M { get; } }
+    private struct R1 : IRowCount { public static int M => 1; }
+    private struct R2 : IRowCount { public static int M => 2; }
+    private struct R3 : IRowCount { public static int M => 3; }
+    private struct R4 : IRowCount { public static int M => 4; }
 }
