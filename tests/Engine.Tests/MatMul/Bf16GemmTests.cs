@@ -214,10 +214,11 @@ public unsafe class Bf16GemmTests
     [InlineData(2, 65, 1000)]
     [InlineData(4, 700, 512)]
     [InlineData(3, 9000, 64)]
-    [InlineData(1, 37, 1000)] // m = 1 row loop: 7 steps of 128, 6 chunks of 16, 8 scalars
-    [InlineData(1, 33, 255)]  // all seven 16-weight chunks after the 128 step, then 15 scalars
-    [InlineData(1, 19, 512)]  // whole 128-weight steps only
-    [InlineData(1, 41, 20)]   // one chunk and a scalar tail
+    [InlineData(1, 37, 1000)] // 15 steps of 64, one 32-weight step, 8 scalars
+    [InlineData(1, 33, 255)]  // 3 steps of 64, one 32-weight step, 31 scalars
+    [InlineData(1, 19, 512)]  // whole 64-weight steps only
+    [InlineData(1, 41, 20)]   // scalar tail only
+    [InlineData(3, 45, 3000)] // 36 KiB of x: k blocked
     public void GemvMatchesReferenceWithF32Activations(int m, int n, int k)
     {
         // Decode shape x·Wᵀ through the public entry: x stays f32 (no rounding), W bf16; same bytes on 1, 2 and 3 threads.
@@ -242,7 +243,8 @@ public unsafe class Bf16GemmTests
     [Theory]
     [InlineData(2, 37, 1000)]
     [InlineData(3, 50, 255)]
-    [InlineData(4, 21, 4096)]
+    [InlineData(4, 21, 4096)] // 64 KiB of x: k blocked (KBlocked), against the unblocked m = 1 loop
+    [InlineData(2, 19, 3100)] // k blocked, 3 columns in the last group, a 32-weight step and a scalar tail
     public void GemvRowDoesNotDependOnHowManyRowsShareTheCall(int m, int n, int k)
     {
         // Batched decode (m rows of x in one call) gives each row the bytes it gets alone (m = 1), so a prompt's tokens

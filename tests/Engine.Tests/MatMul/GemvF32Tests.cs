@@ -45,7 +45,10 @@ public unsafe class GemvF32Tests
     [InlineData(typeof(GemvF32), "Four")]
     [InlineData(typeof(GemvF32), "One")]
     [InlineData(typeof(Bf16Gemv), "Columns")]
-    [InlineData(typeof(Bf16Gemv), "OneRow")]
+    [InlineData(typeof(Bf16Gemv), "Steps")]
+    [InlineData(typeof(Bf16Gemv), "StepsFor")]
+    [InlineData(typeof(Bf16Gemv), "Finish")]
+    [InlineData(typeof(Bf16Gemv), "KBlocked")]
     public void DecodeLoopsSkipTier0(Type type, string method)
     {
         var m = type.GetMethod(method, BindingFlags.NonPublic | BindingFlags.Static);

@@ -36,22 +36,67 @@ internal static unsafe class Bf16Gemv
         GemmWorkers.Run(t, i => Columns(m, (int)((long)n * i / t), (int)((long)n * (i + 1) / t), k, alpha, x, ldx, w, ldw, beta, y, ldy));
     }
 
-    /// <remarks>AggressiveOptimization as on OneRow: at tier 0 each of the n calls below would cost a slow call.</remarks>
+    /// <summary>Rows of x (f32) that fit in L1 next to the streamed W: beyond this, m &gt; 1 blocks k (KBlocked).</summary>
+    private const int XBytesInL1 = 24 * 1024;
+
+    /// <summary>Columns of W per k-blocked group: their partial sums wait in a small stack array between k blocks.</summary>
+    private const int ColumnGroup = 8;
+
+    /// <remarks>
+    /// AggressiveOptimization on every method here that runs per column (see Steps): at tier 0 each Vector512 helper is
+    /// a call, and on 2 busy cores the tier-1 code comes late. Finish without it made the 2-thread GEMV slower than 1.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(int m, int j0, int j1, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy)
     {
-        switch (m)
+        if (m > 1 && 4L * m * k > XBytesInL1) { KBlocked(m, j0, j1, k, alpha, x, ldx, w, ldw, beta, y, ldy); return; }
+        var acc = stackalloc Vector512<float>[2 * MaxRows];
+        int k64 = k & ~63;
+        for (int j = j0; j < j1; j++)
         {
-            case 1: for (int j = j0; j < j1; j++) OneRow<R1>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
-            case 2: for (int j = j0; j < j1; j++) OneRow<R2>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
-            case 3: for (int j = j0; j < j1; j++) OneRow<R3>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
-            default: for (int j = j0; j < j1; j++) OneRow<R4>(j, k, alpha, x, ldx, w + (long)j * ldw, beta, y, ldy); break;
+            ushort* wj = w + (long)j * ldw;
+            new Span<Vector512<float>>(acc, 2 * m).Clear();
+            StepsFor(m, acc, x, ldx, 0, k64, wj);
+            Finish(m, acc, k, alpha, x, ldx, wj, beta, y + j, ldy);
         }
     }
 
     /// <summary>
-    /// Column j of y for all M rows of x: one row of W streamed once, 64 weights per step. Row i of x has two
-    /// accumulators, one for the first and one for the second 16 weights of each 32, in k order.
+    /// m &gt; 1 rows of x too large for L1 next to W (4·m·k bytes above 24 KiB, e.g. m = 4 at k = 4096: 64 KiB): a group
+    /// of 8 columns walks k in blocks whose x rows fit, keeping each column's accumulators between blocks. Each
+    /// accumulator still takes its 16-weight chunks in k order, so the bytes are those of the unblocked loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KBlocked(int m, int j0, int j1, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy)
+    {
+        int kb = Math.Max(64, XBytesInL1 / (4 * m) & ~63), k64 = k & ~63;
+        var acc = stackalloc Vector512<float>[ColumnGroup * 2 * MaxRows];
+        for (int jg = j0; jg < j1; jg += ColumnGroup)
+        {
+            int cols = Math.Min(ColumnGroup, j1 - jg);
+            new Span<Vector512<float>>(acc, cols * 2 * m).Clear();
+            for (int p0 = 0; p0 < k64; p0 += kb)
+                for (int c = 0; c < cols; c++) StepsFor(m, acc + c * 2 * m, x, ldx, p0, Math.Min(p0 + kb, k64), w + (long)(jg + c) * ldw);
+            for (int c = 0; c < cols; c++) Finish(m, acc + c * 2 * m, k, alpha, x, ldx, w + (long)(jg + c) * ldw, beta, y + jg + c, ldy);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StepsFor(int m, Vector512<float>* acc, float* x, int ldx, int p0, int p1, ushort* wj)
+    {
+        switch (m)
+        {
+            case 1: Steps<R1>(acc, x, ldx, p0, p1, wj); break;
+            case 2: Steps<R2>(acc, x, ldx, p0, p1, wj); break;
+            case 3: Steps<R3>(acc, x, ldx, p0, p1, wj); break;
+            default: Steps<R4>(acc, x, ldx, p0, p1, wj); break;
+        }
+    }
+
+    /// <summary>
+    /// Weights [p0, p1) of one row of W (both multiples of 64) against all M rows of x, 64 weights per step. Row i of
+    /// x has two accumulators, acc[2i] for the first and acc[2i + 1] for the second 16 weights of each 32, in k order;
+    /// they are loaded into registers here and stored back at the end.
     /// </summary>
     /// <remarks>
     /// <para>One row of W at a time, so each thread reads its columns of W as one sequential stream. Four rows at once
@@ -66,15 +111,17 @@ internal static unsafe class Bf16Gemv
     /// tier-1 code came after hundreds of calls (bench/results/cpu-bf16.md, "Decode GEMV").</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneRow<TM>(int j, int k, float alpha, float* x, int ldx, ushort* wj, float beta, float* y, int ldy) where TM : struct, IRowCount
+    private static void Steps<TM>(Vector512<float>* acc, float* x, int ldx, int p0, int p1, ushort* wj) where TM : struct, IRowCount
     {
-        byte* q = (byte*)wj;
+        byte* q = (byte*)(wj + p0);
         nint pf = 2 * PrefetchAhead; // bytes
         nint r1 = ldx, r2 = 2 * (nint)ldx, r3 = 3 * (nint)ldx;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        float* xp = x, x64 = x + (k & ~63), x32 = x + (k & ~31);
+        Vector512<float> a0 = acc[0], b0 = acc[1], a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        if (TM.M > 1) { a1 = acc[2]; b1 = acc[3]; }
+        if (TM.M > 2) { a2 = acc[4]; b2 = acc[5]; }
+        if (TM.M > 3) { a3 = acc[6]; b3 = acc[7]; }
         // Written out (no helper taking the accumulators by ref), so they stay in registers.
-        for (; xp < x64; xp += 64, q += 128)
+        for (float* xp = x + p0, xe = x + p1; xp < xe; xp += 64, q += 128)
         {
             Sse.Prefetch0(q + pf); Sse.Prefetch0(q + pf + 64);
             var w0 = Widen(q); var w1 = Widen(q + 32); var w2 = Widen(q + 64); var w3 = Widen(q + 96);
@@ -99,28 +146,35 @@ internal static unsafe class Bf16Gemv
                 a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b3);
             }
         }
-        if (xp < x32) // one more 32-weight step when k % 64 >= 32, in the same order
-        {
-            var w0 = Widen(q); var w1 = Widen(q + 32);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), w0, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), w1, b0);
-            if (TM.M > 1) { a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r1), w0, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r1 + 16), w1, b1); }
-            if (TM.M > 2) { a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r2), w0, a2); b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r2 + 16), w1, b2); }
-            if (TM.M > 3) { a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r3), w0, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + r3 + 16), w1, b3); }
-        }
-        int k32 = k & ~31;
-        Finish(k32, k, alpha, x, wj, beta, y + j, a0, b0);
-        if (TM.M > 1) Finish(k32, k, alpha, x + r1, wj, beta, y + j + ldy, a1, b1);
-        if (TM.M > 2) Finish(k32, k, alpha, x + r2, wj, beta, y + j + 2L * ldy, a2, b2);
-        if (TM.M > 3) Finish(k32, k, alpha, x + r3, wj, beta, y + j + 3L * ldy, a3, b3);
+        acc[0] = a0; acc[1] = b0;
+        if (TM.M > 1) { acc[2] = a1; acc[3] = b1; }
+        if (TM.M > 2) { acc[4] = a2; acc[5] = b2; }
+        if (TM.M > 3) { acc[6] = a3; acc[7] = b3; }
     }
 
-    /// <summary>The lane sum, the k tail and the store of one output. A static method: a local function capturing x, y
-    /// or k moved them into a frame struct, and the JIT then spilled the accumulators in the loop.</summary>
-    private static void Finish(int k32, int k, float alpha, float* xi, ushort* wj, float beta, float* yij, Vector512<float> lo, Vector512<float> hi)
+    /// <summary>
+    /// After Steps over [0, k &amp; ~63): one more 32-weight step when k % 64 ≥ 32 (same order), then for each row of x
+    /// the lane sum, the k tail and the store. A static method, not a local function: a local function capturing x, y
+    /// or k moved them into a frame struct, and the JIT then spilled the accumulators in the loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Finish(int m, Vector512<float>* acc, int k, float alpha, float* x, int ldx, ushort* wj, float beta, float* yj, int ldy)
     {
-        float s = Vector512.Sum(lo + hi);
-        for (int p = k32; p < k; p++) s += xi[p] * DTypeConvert.Bf16ToFloat(wj[p]);
-        *yij = beta == 0f ? alpha * s : alpha * s + beta * *yij;
+        int k64 = k & ~63, k32 = k & ~31;
+        for (int i = 0; i < m; i++)
+        {
+            float* xi = x + (long)i * ldx;
+            Vector512<float> lo = acc[2 * i], hi = acc[2 * i + 1];
+            if (k64 < k32)
+            {
+                lo = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + k64), Widen((byte*)(wj + k64)), lo);
+                hi = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + k64 + 16), Widen((byte*)(wj + k64 + 16)), hi);
+            }
+            float s = Vector512.Sum(lo + hi);
+            for (int p = k32; p < k; p++) s += xi[p] * DTypeConvert.Bf16ToFloat(wj[p]);
+            float* yij = yj + (long)i * ldy;
+            *yij = beta == 0f ? alpha * s : alpha * s + beta * *yij;
+        }
     }
 
     /// <summary>
@@ -130,7 +184,7 @@ internal static unsafe class Bf16Gemv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Widen(byte* wp) => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)wp)), 16).AsSingle();
 
-    /// <summary>Rows of x as a type, so OneRow is compiled once per row count.</summary>
+    /// <summary>Rows of x as a type, so Steps is compiled once per row count.</summary>
     private interface IRowCount { static abstract int M { get; } }
     private struct R1 : IRowCount { public static int M => 1; }
     private struct R2 : IRowCount { public static int M => 2; }
