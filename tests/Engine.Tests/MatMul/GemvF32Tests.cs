@@ -49,6 +49,7 @@ public unsafe class GemvF32Tests
     [InlineData(typeof(Bf16Gemv), "StepsFor")]
     [InlineData(typeof(Bf16Gemv), "Finish")]
     [InlineData(typeof(Bf16Gemv), "KBlocked")]
+    [InlineData(typeof(Bf16Gemv), "OneRowOfX")]
     public void DecodeLoopsSkipTier0(Type type, string method)
     {
         var m = type.GetMethod(method, BindingFlags.NonPublic | BindingFlags.Static);
