@@ -17,13 +17,9 @@ internal static unsafe class Bf16Gemm
     /// <summary>512 columns × KC (the f32 GEMM's depth, 384) bf16 k-values = 384 KiB of packed B in L2.</summary>
     private const int NcMax = 512, McMax = 1536;
 
-    /// <summary>Calls so far: the only way a test can tell this path ran, since its bytes equal the widening path's.</summary>
-    internal static long Calls;
-
     public static void Run(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         ushort* b, int ldb, float beta, float* c, int ldc, int threads)
     {
-        Interlocked.Increment(ref Calls);
         int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR;
         threads = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, threads));
         int mUnits = (m + mr - 1) / mr, nUnits = (n + nr - 1) / nr;
