@@ -39,4 +39,26 @@ public class GemmWorkersTests
         threads.ForEach(th => th.Join());
         Assert.Equal(0, failures);
     }
+
+    [Fact]
+    public void MoveOffLeavesTheCpuAndLiftsTheRestrictionAgain()
+    {
+        // GemmWorkers moves a worker off the caller's CPU. The move must happen, and must not pin: moving off the new
+        // CPU must then succeed too (on 2 CPUs that means going back to the first, which a left-over pin would forbid).
+        if (!CpuPlacement.Supported || Environment.ProcessorCount < 2) return;
+        int first = -1, second = -1, third = -1; bool moved1 = false, moved2 = false;
+        var th = new Thread(() =>
+        {
+            first = CpuPlacement.CurrentCpu();
+            moved1 = CpuPlacement.MoveOff(first);
+            second = CpuPlacement.CurrentCpu();
+            moved2 = CpuPlacement.MoveOff(second);
+            third = CpuPlacement.CurrentCpu();
+        });
+        th.Start();
+        th.Join();
+        Assert.True(moved1 && moved2, $"moves refused: {moved1} {moved2}");
+        Assert.NotEqual(first, second);
+        Assert.NotEqual(second, third);
+    }
 }
