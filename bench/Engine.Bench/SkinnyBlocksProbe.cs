@@ -7,8 +7,8 @@ namespace Engine.Bench;
 /// Diagnostic for one M = 1 decode shape timed in blocks as in the skinny table (<see cref="BlockTiming"/>): the same
 /// four routes rotated with idle gaps, then fewer routes, other gaps, so a route's speed in the table can be traced to
 /// what runs around it. Prints each route's median per block (the route before it differs from block to block) and
-/// overall; on 2 threads also the GEMV split in fixed halves as before stop 31 ("halves"), each half timed and its CPU
-/// noted, which showed both halves often running on one CPU. Usage: skinny-blocks N K [--threads T] [--rounds R].
+/// overall; on 2 threads also GemvF32's two halves timed one by one with the CPU each ran on ("halves"), with and
+/// without GemmWorkers.MoveOffCallersCpu, which showed both halves often running on one CPU without it. Usage: skinny-blocks N K [--threads T] [--rounds R].
 /// </summary>
 internal static unsafe partial class SkinnyBlocksProbe
 {
@@ -18,7 +18,7 @@ internal static unsafe partial class SkinnyBlocksProbe
     /// <summary>Per call of the instrumented GEMV: each half's start (after the call began) and length in ticks, and its CPU.</summary>
     private static readonly List<(long Start0, long Len0, int Cpu0, long Start1, long Len1, int Cpu1)> Trace = [];
 
-    /// <summary>GemvF32 on 2 threads split as before stop 31 (fixed halves, no claiming), timing each half and noting the CPU it ran on.</summary>
+    /// <summary>GemvF32 on 2 threads in its fixed halves, timing each half and noting the CPU it ran on.</summary>
     private static void TracedGemv(int n, int k, float* x, float* w, float* y)
     {
         int groups = (n + 3) / 4;
@@ -65,12 +65,12 @@ internal static unsafe partial class SkinnyBlocksProbe
             {
                 GemmWorkers.MoveOffCallersCpu = move;
                 Trace.Clear();
-                Schedule($"halves (the old fixed split, each half timed), worker moves off the caller's CPU: {move}, with sgemv, before, 250 ms gaps", [traced, sgemv, before], rounds, BlockTiming.GapMs, flops);
+                Schedule($"halves (GemvF32's split, each half timed), worker moves off the caller's CPU: {move}, with sgemv, before, 250 ms gaps", [traced, sgemv, before], rounds, BlockTiming.GapMs, flops);
                 Report(Trace);
                 Trace.Clear();
                 Schedule($"halves alone, moves off: {move}, 250 ms gaps", [traced], rounds, BlockTiming.GapMs, flops);
                 Report(Trace);
-                Schedule($"ours (chunks claimed), moves off: {move}, with sgemv, before, 250 ms gaps", [ours, sgemv, before], rounds, BlockTiming.GapMs, flops);
+                Schedule($"ours, moves off: {move}, with sgemv, before, 250 ms gaps", [ours, sgemv, before], rounds, BlockTiming.GapMs, flops);
             }
             GemmWorkers.MoveOffCallersCpu = true;
         }

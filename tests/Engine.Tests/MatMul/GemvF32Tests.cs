@@ -35,37 +35,6 @@ public unsafe class GemvF32Tests
         }
     }
 
-    [Fact]
-    public void ChunkSizeDoesNotMoveTheBytes()
-    {
-        // Threads claim chunks of W's rows in whatever order they arrive; any chunking (one group of four rows, a few,
-        // the default, all of W) must give the reference's values and the same bytes as one thread.
-        if (!GemvF32.Suits(true, 1)) return;
-        int n = 2050, k = 1500; // 12 MB of W: forks on 2 threads; a group of two columns at the end
-        var x = GemmTestData.RandF(6, k);
-        var w = GemmTestData.RandF(7, (long)n * k);
-        var expected = new float[n];
-        fixed (float* px = x, pw = w, pe = expected) GemmReference.Gemm(false, true, 1, n, k, 1f, px, k, pw, k, 0f, pe, n);
-        var one = new float[n];
-        fixed (float* px = x, pw = w, py = one) Gemm.Run(false, true, 1, n, k, 1f, px, k, pw, k, 0f, py, n, 1, GemmIsa.Avx512);
-        GemmTestData.Near(expected, one, k, "gemv f32, 1 thread");
-        long saved = GemvF32.ChunkBytes;
-        try
-        {
-            foreach (long chunk in new[] { 1L, 16L * k * 3, 512L << 10, 1L << 40 })
-            {
-                GemvF32.ChunkBytes = chunk;
-                foreach (int threads in new[] { 2, 3 })
-                {
-                    var y = new float[n];
-                    fixed (float* px = x, pw = w, py = y) Gemm.Run(false, true, 1, n, k, 1f, px, k, pw, k, 0f, py, n, threads, GemmIsa.Avx512);
-                    Assert.True(one.AsSpan().SequenceEqual(y), $"chunk {chunk} B, {threads} threads: other bytes than 1 thread");
-                }
-            }
-        }
-        finally { GemvF32.ChunkBytes = saved; }
-    }
-
     /// <summary>
     /// The decode GEMVs' loops must be compiled optimized from their first call: as tier-0 code they ran ~10× slower, and
     /// on 2 threads of a 2-core machine the tier-1 replacement came only after hundreds of calls (the 2-thread bf16 GEMV

@@ -9,7 +9,7 @@ namespace Engine.Runtime.Cpu;
 /// bandwidth. Four rows of W at a time, two vectors of each per step (eight independent FMA chains, eight loads in
 /// flight), each row prefetched a fixed distance ahead in its own stream. Each output is summed in a fixed order
 /// (two 16-lane partial sums over k, added, lanes in a fixed order, then the k tail) whoever computes it, and threads
-/// claim chunks of whole four-column groups, so the bytes depend neither on the thread count nor on who took which chunk.
+/// take column ranges fixed by n and the thread count, so the bytes do not depend on the thread count.
 /// </summary>
 internal static unsafe class GemvF32
 {
@@ -24,35 +24,20 @@ internal static unsafe class GemvF32
 
     public static bool Suits(bool transB, int m) => transB && m == 1 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
-    /// <summary>
-    /// Bytes of W per chunk that a thread claims at a time (rounded to whole groups of four rows). Threads claim chunks
-    /// from a shared counter instead of owning fixed halves: on this 2-core VM the scheduler often woke our worker on
-    /// the caller's CPU, the two halves then ran one after the other, and as the worker had gone to sleep again before
-    /// the next call, it stayed there for whole blocks of calls (2048², W in cache: 25–30 against 75–80 GFLOP/s;
-    /// bench/results/cpu-gemm.md, stop 31). With claiming, a thread that is not running takes no share, and the one
-    /// that runs does the rest. 512 KiB is ~8 µs of DRAM streaming: small enough to balance, large enough that the
-    /// claim (one interlocked add) costs nothing measurable. Internal so the tests can vary it (the bytes must not move).
-    /// </summary>
-    internal static long ChunkBytes = 512 << 10;
-
     public static void Run(int n, int k, float alpha, float* x, float* w, int ldw, float beta, float* y, int threads)
     {
         long bytes = 4L * n * k;
         int groups = (n + 3) / 4;
         int t = (int)Math.Clamp(bytes / MinBytesPerThread, 1, Math.Max(1, Math.Min(threads, groups)));
         if (t <= 1) { Columns(0, n, k, alpha, x, w, ldw, beta, y); return; }
-        // Whole groups of four columns per chunk, so every column is computed by the same code path whichever thread
-        // claims it, and on any thread count: the bytes depend only on n and k.
-        int per = (int)Math.Clamp(ChunkBytes / (16L * Math.Max(1, k)), 1, groups);
-        int chunks = (groups + per - 1) / per, next = 0;
-        GemmWorkers.Run(t, _ =>
-        {
-            for (int c; (c = Interlocked.Increment(ref next) - 1) < chunks;)
-                Columns((int)Math.Min(n, (long)c * per * 4), (int)Math.Min(n, (long)(c + 1) * per * 4), k, alpha, x, w, ldw, beta, y);
-        });
+        // Whole groups of four columns per thread, so every column is computed by the same code path on any thread count.
+        // Fixed halves, not chunks claimed from a counter: with W in cache (2048², 2 threads) claiming was ~7 % slower
+        // (79–80 against 85–86 GFLOP/s, skinny-blocks), each core no longer reading the same rows call after call.
+        GemmWorkers.Run(t, i => Columns((int)Math.Min(n, (long)groups * i / t * 4), (int)Math.Min(n, (long)groups * (i + 1) / t * 4), k, alpha, x, w, ldw, beta, y));
     }
 
-    /// <summary>AggressiveOptimization: tier-0 code of this loop is ~10× slower and on a busy 2-core machine its tier-1 replacement comes late.</summary>
+    /// <summary>AggressiveOptimization: tier-0 code of this loop is ~10× slower and on a busy 2-core machine its tier-1 replacement comes late.
+    /// Internal for the skinny-blocks probe, which times each thread's half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Columns(int j0, int j1, int k, float alpha, float* x, float* w, int ldw, float beta, float* y)
     {
