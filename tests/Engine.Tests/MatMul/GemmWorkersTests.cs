@@ -43,22 +43,27 @@ public class GemmWorkersTests
     [Fact]
     public void MoveOffLeavesTheCpuAndLiftsTheRestrictionAgain()
     {
-        // GemmWorkers moves a worker off the caller's CPU. The move must happen, and must not pin: moving off the new
-        // CPU must then succeed too (on 2 CPUs that means going back to the first, which a left-over pin would forbid).
+        // GemmWorkers moves a worker off the caller's CPU. The move must happen (seen right after the call; the
+        // scheduler may move the thread back at any time later, so a few tries) and must not pin: the thread's
+        // affinity afterwards is what it was before.
         if (!CpuPlacement.Supported || Environment.ProcessorCount < 2) return;
-        int first = -1, second = -1, third = -1; bool moved1 = false, moved2 = false;
+        int allowedBefore = -1, allowedAfter = -1; bool refused = false, moved = false;
         var th = new Thread(() =>
         {
-            first = CpuPlacement.CurrentCpu();
-            moved1 = CpuPlacement.MoveOff(first);
-            second = CpuPlacement.CurrentCpu();
-            moved2 = CpuPlacement.MoveOff(second);
-            third = CpuPlacement.CurrentCpu();
+            allowedBefore = CpuPlacement.AllowedCpuCount();
+            for (int attempt = 0; attempt < 5 && !moved; attempt++)
+            {
+                int cpu = CpuPlacement.CurrentCpu();
+                refused |= !CpuPlacement.MoveOff(cpu);
+                moved = CpuPlacement.CurrentCpu() != cpu;
+            }
+            allowedAfter = CpuPlacement.AllowedCpuCount();
         });
         th.Start();
         th.Join();
-        Assert.True(moved1 && moved2, $"moves refused: {moved1} {moved2}");
-        Assert.NotEqual(first, second);
-        Assert.NotEqual(second, third);
+        Assert.False(refused, "MoveOff refused with two or more CPUs allowed");
+        Assert.True(moved, "the thread never left its CPU");
+        Assert.True(allowedBefore >= 2, $"{allowedBefore} CPUs allowed");
+        Assert.Equal(allowedBefore, allowedAfter);
     }
 }

@@ -27,6 +27,18 @@ internal static unsafe partial class CpuPlacement
     /// <summary>The CPU the calling thread is on now, or −1 where unknown.</summary>
     public static int CurrentCpu() => Supported ? SchedGetCpu() : -1;
 
+    /// <summary>How many CPUs the calling thread may run on (its affinity mask), or −1 where unknown.</summary>
+    public static int AllowedCpuCount()
+    {
+        if (!Supported) return -1;
+        ulong* allowed = stackalloc ulong[MaskWords];
+        new Span<ulong>(allowed, MaskWords).Clear();
+        if (SchedGetAffinity(0, MaskWords * sizeof(ulong), allowed) != 0) return -1;
+        int count = 0;
+        for (int i = 0; i < MaskWords; i++) count += System.Numerics.BitOperations.PopCount(allowed[i]);
+        return count;
+    }
+
     /// <summary>
     /// Moves the calling thread off <paramref name="cpu"/> to another CPU it is allowed on, then allows it everywhere
     /// it was allowed before: a nudge, not a pin (the next wake-up starts from the new CPU). False if there is no other CPU.
