@@ -13,7 +13,19 @@ internal static unsafe partial class CpuPlacement
     /// <summary>glibc's cpu_set_t: 1024 CPUs.</summary>
     private const int MaskWords = 16;
 
-    public static readonly bool Supported = OperatingSystem.IsLinux();
+    /// <summary>Linux with a libc that has the calls (probed once: a missing entry point must not reach the worker loop).</summary>
+    public static readonly bool Supported = Probe();
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            ulong* mask = stackalloc ulong[MaskWords];
+            return SchedGetCpu() >= 0 && SchedGetAffinity(0, MaskWords * sizeof(ulong), mask) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
 
     [LibraryImport("libc", EntryPoint = "sched_getcpu")]
     private static partial int SchedGetCpu();
