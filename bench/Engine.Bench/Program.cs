@@ -9,6 +9,7 @@ using Engine.Bench;
 //   gemm-vs-openblas --skinny [--threads T]     decode shapes (M = 1–8, x·Wᵀ) vs OpenBLAS sgemm / sgemv
 //   attention-profile                           attention phases and building blocks (Stopwatch)
 //   skinny-probe N K [M] [--threads T]          one decode shape: each route alone, then interleaved with sgemv
+//   skinny-blocks N K [--threads T]             one M = 1 shape timed in blocks as in the skinny table, route by route and gap by gap
 //   square-probe [n] [--threads T]              one small square GEMM: whole call vs its packing steps vs OpenBLAS
 //   kernel-peak | variants                      GEMM microkernel studies
 //   llama-vs-engine --model DIR --llama-lib DIR  batch-1 prefill/scoring/decode vs llama.cpp, same f32 weights
@@ -19,6 +20,7 @@ if (args.Length > 0 && args[0] == "variants") return Engine.Bench.Variants.Varia
 if (args.Length > 0 && args[0] == "llama-vs-engine") return LlamaVsEngine.Run(args);
 if (args.Length > 0 && args[0] == "gemm-vs-openblas") return GemmVsOpenBlas.Run(args);
 if (args.Length > 0 && args[0] == "skinny-probe") return GemmSkinnyProbe.Run(args);
+if (args.Length > 0 && args[0] == "skinny-blocks") return SkinnyBlocksProbe.Run(args);
 if (args.Length > 0 && args[0] == "square-probe") return GemmSmallSquareProbe.Run(args);
 if (args.Length > 0 && args[0] == "gemv-roofline") return GemvRoofline.Run(args);
 if (args.Length > 0 && args[0] == "gemm-bf16") return Bf16VsF32.Run(args);

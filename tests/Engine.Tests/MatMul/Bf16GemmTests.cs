@@ -143,13 +143,14 @@ public unsafe class Bf16GemmTests
         float[] Wide(float[] x) { var y = new float[m * n]; fixed (float* px = x, py = y) fixed (ushort* pb = b) Gemm.SgemmBf16B(false, true, m, n, k, 1f, px, k, pb, k, 0f, py, n); return y; }
         Assert.True(Entry(false, ar).AsSpan().SequenceEqual(Wide(ar)), "off: the widening path");
         Assert.True(Entry(Bf16Kernel.NativeSupported, a).AsSpan().SequenceEqual(Wide(a)), "f32 activations: the widening path");
-        if (Bf16Kernel.NativeSupported)
+        fixed (float* pa = a, par = ar)
         {
-            long mid = Interlocked.Read(ref Bf16Gemm.Calls);
-            var y = Entry(true, ar);
-            Assert.True(Interlocked.Read(ref Bf16Gemm.Calls) > mid, "bf16-exact activations with the kernel on: the VDPBF16PS path must run");
-            Assert.True(y.AsSpan().SequenceEqual(Wide(ar)), "and give the widening path's bytes");
+            Assert.Equal(Gemm.Bf16Route.Widen, Gemm.Bf16RouteOf(false, false, true, m, n, k, par, k));
+            Assert.Equal(Gemm.Bf16Route.Widen, Gemm.Bf16RouteOf(true, false, true, m, n, k, pa, k));
+            Assert.Equal(Gemm.Bf16Route.Dot, Gemm.Bf16RouteOf(true, false, true, m, n, k, par, k)); // bf16-exact, kernel on: the VDPBF16PS path
         }
+        if (Bf16Kernel.NativeSupported)
+            Assert.True(Entry(true, ar).AsSpan().SequenceEqual(Wide(ar)), "bf16-exact activations on the dot path give the widening path's bytes");
         Assert.Equal(Bf16Compute.Enabled && Bf16Kernel.NativeSupported, Bf16Compute.Active);
     }
 

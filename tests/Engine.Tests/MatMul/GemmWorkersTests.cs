@@ -39,4 +39,31 @@ public class GemmWorkersTests
         threads.ForEach(th => th.Join());
         Assert.Equal(0, failures);
     }
+
+    [Fact]
+    public void MoveOffLeavesTheCpuAndLiftsTheRestrictionAgain()
+    {
+        // GemmWorkers moves a worker off the caller's CPU. The move must happen (seen right after the call; the
+        // scheduler may move the thread back at any time later, so a few tries) and must not pin: the thread's
+        // affinity afterwards is what it was before.
+        if (!CpuPlacement.Supported || Environment.ProcessorCount < 2) return;
+        int allowedBefore = -1, allowedAfter = -1; bool refused = false, moved = false;
+        var th = new Thread(() =>
+        {
+            allowedBefore = CpuPlacement.AllowedCpuCount();
+            for (int attempt = 0; attempt < 5 && !moved; attempt++)
+            {
+                int cpu = CpuPlacement.CurrentCpu();
+                refused |= !CpuPlacement.MoveOff(cpu);
+                moved = CpuPlacement.CurrentCpu() != cpu;
+            }
+            allowedAfter = CpuPlacement.AllowedCpuCount();
+        });
+        th.Start();
+        th.Join();
+        Assert.False(refused, "MoveOff refused with two or more CPUs allowed");
+        Assert.True(moved, "the thread never left its CPU");
+        Assert.True(allowedBefore >= 2, $"{allowedBefore} CPUs allowed");
+        Assert.Equal(allowedBefore, allowedAfter);
+    }
 }

@@ -55,17 +55,28 @@ internal static unsafe class GemmDriver
         where TK : IGemmKernel<T>
         where TB : struct, IGemmBSource<T>
     {
-        int mr = TK.MR, nr = TK.NR, mUnits = (m + mr - 1) / mr;
-        int KC = GemmBlocking.Balanced(k, bl.KC), NC = GemmBlocking.Balanced(n, bl.NC, nr);
-        long bufElems = (long)KC * ((NC + nr - 1) / nr * nr);
-        T* shared = GemmScratch.B<T>(2 * bufElems); // the caller's B scratch: no thread packs privately in this mode
-        var barrier = new GemmBarrier(t);
-        return GemmWorkers.TryRun(t, w =>
-        {
-            int lo = Math.Min(m, (int)((long)mUnits * w / t) * mr);
-            int hi = Math.Min(m, (int)((long)mUnits * (w + 1) / t) * mr);
-            CoopBlock<T, TK, TB>(w, t, transA, lo, hi, n, k, alpha, a, lda, b, beta, c, ldc, shared, bufElems, KC, NC, barrier);
-        });
+        int KC = GemmBlocking.Balanced(k, bl.KC), NC = GemmBlocking.Balanced(n, bl.NC, TK.NR);
+        var ops = new CoopOps<T, TK, TB>(transA, a, lda, b, alpha, beta, c, ldc);
+        return GemmCooperative.TryRun<T, CoopOps<T, TK, TB>>(ops, m, n, k, KC, NC, t);
+    }
+
+    /// <summary>This driver's packing and tiles for <see cref="GemmCooperative"/>.</summary>
+    private readonly struct CoopOps<T, TK, TB>(bool transA, T* a, int lda, TB b, T alpha, T beta, T* c, int ldc) : ICoopGemm<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TK : IGemmKernel<T>
+        where TB : struct, IGemmBSource<T>
+    {
+        public static int MR => TK.MR;
+        public static int NR => TK.NR;
+        public static int Depth(int kc) => kc;
+        public static int TileBytes => TK.MR * TK.NR * sizeof(T);
+
+        public void PackA(int i0, int mc, int pc, int kc, T* ap) => GemmPackA.Pack(transA, a, lda, i0, mc, pc, kc, TK.MR, ap);
+
+        public void PackB(int pc, int kc, int j0, int nc, T* dst) => b.Pack(pc, kc, j0, nc, TK.NR, dst);
+
+        public void Multiply(T* ap, int mc, T* bp, int nc, int kc, int i0, int jc, bool firstK, byte* tile)
+            => Tiles<T, TK>(ap, mc, bp, nc, kc, c + (long)i0 * ldc + jc, ldc, alpha, firstK ? beta : T.One, (T*)tile);
     }
 
     /// <summary>C[i0..i1, j0..j1] on the calling thread.</summary>
@@ -128,49 +139,6 @@ internal static unsafe class GemmDriver
                     Merge(tmp, nr, crow + jr, ldc, rows, cols, betaEff);
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// One thread's rows [i0, i1) of a cooperative GEMM: all threads walk the same KC×NC blocks, each packs a slice of
-    /// every B block into a shared double buffer, waits at the barrier, then multiplies its own rows by the whole block.
-    /// Double buffering needs one barrier per block: a thread can only refill a buffer after passing the next barrier,
-    /// which every thread reaches only once done with that buffer.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CoopBlock<T, TK, TB>(int w, int t, bool transA, int i0, int i1, int n, int k, T alpha, T* a, int lda, TB b, T beta,
-        T* c, int ldc, T* shared, long bufElems, int KC, int NC, GemmBarrier barrier)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TK : IGemmKernel<T>
-        where TB : struct, IGemmBSource<T>
-    {
-        int mr = TK.MR, nr = TK.NR, mc = i1 - i0;
-        T* ap = GemmScratch.A<T>((long)Math.Max(mr, (mc + mr - 1) / mr * mr) * KC);
-        T* tmp = stackalloc T[mr * nr];
-        int sense = 0, step = 0;
-        try
-        {
-            for (int pc = 0; pc < k; pc += KC)
-            {
-                int kc = Math.Min(KC, k - pc);
-                T betaEff = pc == 0 ? beta : T.One;
-                if (mc > 0) GemmPackA.Pack(transA, a, lda, i0, mc, pc, kc, mr, ap);
-                for (int jc = 0; jc < n; jc += NC, step++)
-                {
-                    int nc = Math.Min(NC, n - jc);
-                    T* bp = shared + (step & 1) * bufElems;
-                    int panels = (nc + nr - 1) / nr;
-                    int s = panels * w / t * nr, e = Math.Min(nc, panels * (w + 1) / t * nr);
-                    if (s < e) b.Pack(pc, kc, jc + s, e - s, nr, bp + (long)s * kc);
-                    barrier.Wait(ref sense);
-                    if (mc > 0) Tiles<T, TK>(ap, mc, bp, nc, kc, c + (long)i0 * ldc + jc, ldc, alpha, betaEff, tmp);
-                }
-            }
-        }
-        catch
-        {
-            barrier.Break();
-            throw;
         }
     }
 

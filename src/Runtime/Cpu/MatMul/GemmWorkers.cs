@@ -20,6 +20,15 @@ internal static class GemmWorkers
     /// </summary>
     internal static long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
+    /// <summary>
+    /// A worker that starts a job on the caller's CPU moves itself to another (CpuPlacement.MoveOff): there the two run
+    /// one after the other, and on the Zen 5 VM the kernel kept waking the worker there for whole blocks of calls
+    /// (the 2-thread GEMV of a 2048² W, in cache: 25–30 instead of 75–80 GFLOP/s; bench/results/cpu-gemm.md, stop 31).
+    /// It costs one sched_getcpu per job on each side, and two system calls only when they collide. Timing only, never
+    /// which part of a job a thread does. Internal and settable so the probes can compare.
+    /// </summary>
+    internal static bool MoveOffCallersCpu = true;
+
     /// <summary>The first part of the wait, polled with pause instructions only; after it, polls call sched_yield.</summary>
     internal static long HotTicks = Stopwatch.Frequency / 20_000; // 50 µs: no yield phase by default
 
@@ -28,9 +37,10 @@ internal static class GemmWorkers
     /// from the same object, so a late worker can never mix one job's participant count with another job's body, and
     /// runs each generation at most once; a stale decrement could only touch its own (finished) job.
     /// </summary>
-    private sealed class Job(Action<int> body, int activeWorkers, int generation)
+    private sealed class Job(Action<int> body, int activeWorkers, int generation, int callerCpu)
     {
         public readonly Action<int> Body = body;
+        public readonly int CallerCpu = callerCpu;
         public readonly int ActiveWorkers = activeWorkers;
         public readonly int Generation = generation;
         public int Pending = activeWorkers;
@@ -66,7 +76,7 @@ internal static class GemmWorkers
                 Threads.Add(th);
                 th.Start();
             }
-            var job = new Job(body, t - 1, ++_generation);
+            var job = new Job(body, t - 1, ++_generation, MoveOffCallersCpu ? CpuPlacement.CurrentCpu() : -1);
             lock (Bell) { Volatile.Write(ref _current, job); Monitor.PulseAll(Bell); }
 
             Exception? mine = null;
@@ -98,6 +108,7 @@ internal static class GemmWorkers
             var job = Volatile.Read(ref _current)!;
             seen = job.Generation;
             if (index > job.ActiveWorkers) continue;
+            if (job.CallerCpu >= 0 && CpuPlacement.CurrentCpu() == job.CallerCpu) CpuPlacement.MoveOff(job.CallerCpu);
             try { job.Body(index); }
             catch (Exception e) { job.Error = e; }
             Interlocked.Decrement(ref job.Pending);

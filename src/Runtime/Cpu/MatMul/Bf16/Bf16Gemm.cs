@@ -17,13 +17,9 @@ internal static unsafe class Bf16Gemm
     /// <summary>512 columns × KC (the f32 GEMM's depth, 384) bf16 k-values = 384 KiB of packed B in L2.</summary>
     private const int NcMax = 512, McMax = 1536;
 
-    /// <summary>Calls so far: the only way a test can tell this path ran, since its bytes equal the widening path's.</summary>
-    internal static long Calls;
-
     public static void Run(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         ushort* b, int ldb, float beta, float* c, int ldc, int threads)
     {
-        Interlocked.Increment(ref Calls);
         int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR;
         threads = (int)Math.Clamp((long)m * n * k / MinWorkPerThread, 1, Math.Max(1, threads));
         int mUnits = (m + mr - 1) / mr, nUnits = (n + nr - 1) / nr;
@@ -76,60 +72,34 @@ internal static unsafe class Bf16Gemm
     }
 
     /// <summary>
-    /// Row split with one packed B block shared by all threads (as GemmDriver.Cooperative): each thread packs a slice of
-    /// every B block into a double buffer, waits at the barrier, then multiplies its own rows by the whole block. Each
-    /// thread packing all of B itself doubled B's packing on 2 threads. False if the workers are busy elsewhere.
+    /// Row split with one packed B block shared by all threads (<see cref="GemmCooperative"/>): each thread packing all
+    /// of B itself doubled B's packing on 2 threads. The same K and N blocks, hence the same bytes, as Block. False if
+    /// the workers are busy elsewhere.
     /// </summary>
     private static bool Cooperative(bool native, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         ushort* b, int ldb, float beta, float* c, int ldc, int t)
     {
-        int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR, mUnits = (m + mr - 1) / mr;
-        int KC = GemmBlocking.Balanced(k, GemmTuning.Current.KcF32), KP = (KC + 1) / 2;
-        int NC = GemmBlocking.Balanced(n, NcMax, nr);
-        long bufWords = (long)KP * NC;
-        uint* shared = GemmScratch.B<uint>(2 * bufWords); // the caller's B scratch: no thread packs privately in this mode
-        var barrier = new GemmBarrier(t);
-        return GemmWorkers.TryRun(t, w =>
-        {
-            int lo = Math.Min(m, (int)((long)mUnits * w / t) * mr);
-            int hi = Math.Min(m, (int)((long)mUnits * (w + 1) / t) * mr);
-            CoopBlock(native, w, t, transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc, shared, bufWords, KC, NC, barrier);
-        });
+        int KC = GemmBlocking.Balanced(k, GemmTuning.Current.KcF32);
+        int NC = GemmBlocking.Balanced(n, NcMax, Bf16Kernel.NR);
+        var ops = new CoopOps(native, transA, transB, a, lda, b, ldb, alpha, beta, c, ldc);
+        return GemmCooperative.TryRun<uint, CoopOps>(ops, m, n, k, KC, NC, t);
     }
 
-    /// <summary>One thread's rows [i0, i1) of a cooperative product: the same K and N blocks, hence the same bytes, as Block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CoopBlock(bool native, int w, int t, bool transA, bool transB, int i0, int i1, int n, int k, float alpha, float* a, int lda,
-        ushort* b, int ldb, float beta, float* c, int ldc, uint* shared, long bufWords, int KC, int NC, GemmBarrier barrier)
+    /// <summary>This driver's packing (A rounded to bf16 k-pairs, B in k-pairs) and 12×32 tiles for <see cref="GemmCooperative"/>.</summary>
+    private readonly struct CoopOps(bool native, bool transA, bool transB, float* a, int lda, ushort* b, int ldb, float alpha, float beta, float* c, int ldc)
+        : ICoopGemm<uint>
     {
-        int mr = Bf16Kernel.MR, nr = Bf16Kernel.NR, mc = i1 - i0;
-        uint* ap = GemmScratch.A<uint>((long)Math.Max(mr, (mc + mr - 1) / mr * mr) * ((KC + 1) / 2));
-        float* tmp = stackalloc float[mr * nr];
-        int sense = 0, step = 0;
-        try
-        {
-            for (int pc = 0; pc < k; pc += KC)
-            {
-                int kc = Math.Min(KC, k - pc), kp = (kc + 1) / 2;
-                float betaEff = pc == 0 ? beta : 1f;
-                if (mc > 0) Bf16Pack.A(transA, a, lda, i0, mc, pc, kc, ap);
-                for (int jc = 0; jc < n; jc += NC, step++)
-                {
-                    int nc = Math.Min(NC, n - jc);
-                    uint* bp = shared + (step & 1) * bufWords;
-                    int panels = (nc + nr - 1) / nr;
-                    int s = panels * w / t * nr, e = Math.Min(nc, panels * (w + 1) / t * nr);
-                    if (s < e) Bf16Pack.B(transB, b, ldb, pc, kc, jc + s, e - s, bp + (long)(s / nr) * kp * nr);
-                    barrier.Wait(ref sense);
-                    if (mc > 0) Tiles(native, ap, mc, bp, nc, kp, c + (long)i0 * ldc + jc, ldc, alpha, betaEff, tmp);
-                }
-            }
-        }
-        catch
-        {
-            barrier.Break();
-            throw;
-        }
+        public static int MR => Bf16Kernel.MR;
+        public static int NR => Bf16Kernel.NR;
+        public static int Depth(int kc) => (kc + 1) / 2;
+        public static int TileBytes => Bf16Kernel.MR * Bf16Kernel.NR * sizeof(float);
+
+        public void PackA(int i0, int mc, int pc, int kc, uint* ap) => Bf16Pack.A(transA, a, lda, i0, mc, pc, kc, ap);
+
+        public void PackB(int pc, int kc, int j0, int nc, uint* dst) => Bf16Pack.B(transB, b, ldb, pc, kc, j0, nc, dst);
+
+        public void Multiply(uint* ap, int mc, uint* bp, int nc, int kc, int i0, int jc, bool firstK, byte* tile)
+            => Tiles(native, ap, mc, bp, nc, (kc + 1) / 2, c + (long)i0 * ldc + jc, ldc, alpha, firstK ? beta : 1f, (float*)tile);
     }
 
     /// <summary>All 12×32 tiles of one packed A block (mc rows) times one packed B block (nc columns), kp k-pairs deep.</summary>

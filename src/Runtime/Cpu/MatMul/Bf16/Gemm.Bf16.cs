@@ -25,18 +25,40 @@ public static unsafe partial class Gemm
     /// <summary>Shapes the dot path takes (given bf16-exact activations): past the GEMV, skinny and tiny routes, and at least MinDotWork.</summary>
     internal static bool DotSuits(int m, int n, int k) => (long)m * n * k >= MinDotWork && !GemmSmall.Suits(m, n, k) && !GemmSkinny.Suits<float>(m);
 
+    /// <summary>The kernels <see cref="Bf16Weights"/> can route a product to.</summary>
+    internal enum Bf16Route { Gemv, Dot, Widen }
+
+    /// <summary>
+    /// The route Bf16Weights takes, and nothing else: a pure function of the operands, so a test can tell which path a
+    /// product takes (the dot and widening paths give the same bytes) without a counter on the per-call path.
+    /// </summary>
+    internal static Bf16Route Bf16RouteOf(bool dot, bool transA, bool transB, int m, int n, int k, float* a, int lda)
+    {
+        if (Bf16Gemv.Suits(transA, transB, m) && k > 0) return Bf16Route.Gemv;
+        if (dot && DotSuits(m, n, k) && Bf16Exact(transA, m, k, a, lda)) return Bf16Route.Dot;
+        return Bf16Route.Widen;
+    }
+
     /// <summary>SgemmBf16Weights with the choice of the dot-product kernel made by the caller (tests do not flip the global switch).</summary>
     internal static void Bf16Weights(bool dot, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
+        => Bf16Weights(Bf16RouteOf(dot, transA, transB, m, n, k, a, lda), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <summary>The product on a given route (tests force each one; Bf16RouteOf says which the entry takes).</summary>
+    internal static void Bf16Weights(Bf16Route route, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc)
     {
-        if (Bf16Gemv.Suits(transA, transB, m) && k > 0)
+        switch (route)
         {
-            Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
-            Bf16Gemv.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
+            case Bf16Route.Gemv:
+                Validate<float>(transA, transB, m, n, k, lda, ldb, ldc);
+                Bf16Gemv.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
+                break;
+            case Bf16Route.Dot:
+                RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
+                break;
+            default:
+                SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                break;
         }
-        else if (dot && DotSuits(m, n, k) && Bf16Exact(transA, m, k, a, lda))
-            RunBf16Dot(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CpuThreads.Count);
-        else
-            SgemmBf16B(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     /// <summary>
