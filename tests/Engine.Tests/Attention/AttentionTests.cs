@@ -191,6 +191,23 @@ public class AttentionTests
         for (int i = 0; i < 3; i++) Assert.Equal(one[i], four[i]);
     }
 
+    [Theory]
+    [InlineData(1, 300, 8, 2)]  // a batch-1 decode step: little work, its tasks run on the calling thread
+    [InlineData(100, 100, 4, 2)] // prefill-sized: 5M multiply-adds, tasks spread over the threads
+    public void ForwardIsTheSameOnAnyThreadCount(int tq, int tk, int hq, int hkv)
+    {
+        var q = Tensor.RandN([1, hq, tq, 64], 51); var k = Tensor.RandN([1, hkv, tk, 64], 52); var v = Tensor.RandN([1, hkv, tk, 64], 53);
+        float[] Run(int threads)
+        {
+            using var pin = CpuThreads.Pin(threads);
+            using var noGrad = Autograd.NoGrad();
+            return Ops.Attention(q, k, v, causal: true).ToFloatArray();
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
+    }
+
     [Fact]
     public void BadShapesAreRejectedWithTheShapesInTheMessage()
     {

@@ -22,14 +22,25 @@ internal static unsafe class CpuAttentionForward
     /// </summary>
     private const int ChunkK = 512;
 
+    /// <summary>
+    /// Multiply-adds (scores and P·V) below which the tasks run on the calling thread: a batch-1 decode step (one query
+    /// row per head) is a few µs of work per head, less than a Parallel.For costs, and on 2 cores the fork also met the
+    /// GEMM workers still spinning from the previous matmul. Which thread runs a task never changes its bytes.
+    /// </summary>
+    private const long MinParallelWork = 1L << 21;
+
+    private static bool SmallWork<T>(AttentionPlan<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
+        2L * p.B * p.Hq * p.Tq * p.Tk * p.D < MinParallelWork;
+
     public static void Run<T>(AttentionPlan<T> p, HeadRows<T> q, HeadRows<T> k, HeadRows<T> v, T* o, T* lse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int bq = RowsQ, bk = ChunkK;
         int d = p.D;
         int qTiles = (p.Tq + bq - 1) / bq;
+        int tasks = p.B * p.Hq * qTiles;
         // Tasks run last query tile first: under causal masking those see the most keys, so the long tasks start early.
-        CpuThreads.For(p.B * p.Hq * qTiles, task =>
+        CpuThreads.For(tasks, task =>
         {
             int bhN = p.B * p.Hq, qt = qTiles - 1 - task / bhN, bh = task % bhN, h = bh % p.Hq, b = bh / p.Hq, hk = h / p.Group;
             int i0 = qt * bq, mq = Math.Min(bq, p.Tq - i0);
@@ -80,6 +91,6 @@ internal static unsafe class CpuAttentionForward
                 }
             }
             finally { NativeMemory.AlignedFree(s); }
-        });
+        }, minPerThread: SmallWork(p) ? tasks : 1);
     }
 }
