@@ -114,6 +114,9 @@ internal static unsafe class GemmDriver
         }
     }
 
+    /// <summary>Whether short last row panels take GemmKernelAvx512Edge (tests compare both ways; the bytes must agree).</summary>
+    internal static bool EdgeKernel = true;
+
     /// <summary>All MR×NR tiles of one packed A block (mc rows) times one packed B block (nc columns).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiles<T, TK>(T* ap, int mc, T* bp, int nc, int kc, T* c, int ldc, T alpha, T betaEff, T* tmp)
@@ -134,8 +137,12 @@ internal static unsafe class GemmDriver
                     TK.Run(kc, apan, bpan, crow + jr, ldc, alpha, betaEff);
                 else
                 {
-                    // Edge tile: full tile into scratch, then merge only the valid rows×cols.
-                    TK.Run(kc, apan, bpan, tmp, nr, alpha, T.Zero);
+                    // Edge tile: the tile into scratch, then merge only the valid rows×cols. A short last row panel of the
+                    // AVX-512 kernel skips its padding rows (same bytes: GemmKernelAvx512Edge).
+                    if (typeof(TK) == typeof(GemmKernelAvx512<T>) && rows <= 8 && EdgeKernel)
+                        GemmKernelAvx512Edge.Run(rows, kc, apan, bpan, tmp, nr, alpha);
+                    else
+                        TK.Run(kc, apan, bpan, tmp, nr, alpha, T.Zero);
                     Merge(tmp, nr, crow + jr, ldc, rows, cols, betaEff);
                 }
             }
