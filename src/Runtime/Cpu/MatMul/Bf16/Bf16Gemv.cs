@@ -44,7 +44,7 @@ internal static unsafe class Bf16Gemv
 
     /// <remarks>
     /// AggressiveOptimization on every method here that runs per column (see Steps): at tier 0 each Vector512 helper is
-    /// a call, and on 2 busy cores the tier-1 code comes late. Finish without it made the 2-thread GEMV slower than 1.
+    /// a call, and on 2 busy cores the tier-1 code comes late (bench/results/cpu-bf16.md, "Decode GEMV").
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(int m, int j0, int j1, int k, float alpha, float* x, int ldx, ushort* w, int ldw, float beta, float* y, int ldy)
@@ -63,11 +63,17 @@ internal static unsafe class Bf16Gemv
     }
 
     /// <summary>
-    /// m = 1 (batch-1 decode), columns j0..j1: Steps&lt;R1&gt; and Finish written as one loop over the columns, so the
-    /// accumulators never leave registers. At k = 512 a row of W is 1 KiB, about 30 ns of reading, and the general
+    /// m = 1 (batch-1 decode), columns j0..j1: Steps and Finish for one row of x, written as one loop over the columns
+    /// so the accumulators never leave registers. At k = 512 a row of W is 1 KiB, about 30 ns of reading, and the general
     /// path's per-column calls, stack round trip and lane-sum call took about as long again: 32000×512 read 22 GB/s.
     /// The same summation order as Steps and Finish (a test holds m = 1 against m = 2–4 byte for byte).
     /// </summary>
+    /// <remarks>
+    /// One row of W at a time, so each thread reads its columns of W as one sequential stream. Four rows at once (four
+    /// streams 8 KiB apart, the previous loop) read 27–28 GB/s on one Zen 5 core where one row reads 33–39 and a plain
+    /// read-only stream 37–42 (4096², W from DRAM; bench/results/cpu-bf16.md, "Decode GEMV at the read roofline").
+    /// Eight accumulators instead of two were no faster (1.01 against 1.02 ms), so the summation order stayed.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OneRowOfX(int j0, int j1, int k, float alpha, float* x, ushort* w, int ldw, float beta, float* y)
     {
@@ -122,7 +128,6 @@ internal static unsafe class Bf16Gemv
     {
         switch (m)
         {
-            case 1: Steps<R1>(acc, x, ldx, p0, p1, wj); break;
             case 2: Steps<R2>(acc, x, ldx, p0, p1, wj); break;
             case 3: Steps<R3>(acc, x, ldx, p0, p1, wj); break;
             default: Steps<R4>(acc, x, ldx, p0, p1, wj); break;
@@ -130,17 +135,14 @@ internal static unsafe class Bf16Gemv
     }
 
     /// <summary>
-    /// Weights [p0, p1) of one row of W (both multiples of 64) against all M rows of x, 64 weights per step. Row i of
+    /// Weights [p0, p1) of one row of W (both multiples of 64) against all M = 2–4 rows of x (m = 1 is OneRowOfX), 64
+    /// weights per step, one row of W at a time as OneRowOfX reads it. Row i of
     /// x has two accumulators, acc[2i] for the first and acc[2i + 1] for the second 16 weights of each 32, in k order;
     /// they are loaded into registers here and stored back at the end.
     /// </summary>
     /// <remarks>
-    /// <para>One row of W at a time, so each thread reads its columns of W as one sequential stream. Four rows at once
-    /// (four streams 8 KiB apart, the previous loop) read 27–28 GB/s on one Zen 5 core where this reads 33–39 and a
-    /// plain read-only stream 37–42 (4096², W from DRAM; bench/results/cpu-bf16.md, "Decode GEMV at the read
-    /// roofline"). Eight accumulators instead of two were no faster (1.01 against 1.02 ms), so the order stayed.</para>
     /// <para>Pointers are bumped, not indexed: indexed off one counter, the JIT recomputed every address and prefetch
-    /// target inside the loop. M is a type (R1–R4), so the JIT compiles one loop per row count with no branches on it
+    /// target inside the loop. M is a type (R2–R4), so the JIT compiles one loop per row count with no branches on it
     /// and keeps the accumulators in registers; the old loop for m &gt; 1 kept them in a stack array and ran 2–2.5×
     /// slower than the f32 GEMM at m = 2 and 4.</para>
     /// <para>AggressiveOptimization: without it this starts as tier-0 code, about 10× slower, and on 2 busy cores the
@@ -152,8 +154,7 @@ internal static unsafe class Bf16Gemv
         byte* q = (byte*)(wj + p0);
         nint pf = 2 * PrefetchAhead; // bytes
         nint r1 = ldx, r2 = 2 * (nint)ldx, r3 = 3 * (nint)ldx;
-        Vector512<float> a0 = acc[0], b0 = acc[1], a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        if (TM.M > 1) { a1 = acc[2]; b1 = acc[3]; }
+        Vector512<float> a0 = acc[0], b0 = acc[1], a1 = acc[2], b1 = acc[3], a2 = default, b2 = default, a3 = default, b3 = default;
         if (TM.M > 2) { a2 = acc[4]; b2 = acc[5]; }
         if (TM.M > 3) { a3 = acc[6]; b3 = acc[7]; }
         // Written out (no helper taking the accumulators by ref), so they stay in registers.
@@ -163,12 +164,9 @@ internal static unsafe class Bf16Gemv
             var w0 = Widen(q); var w1 = Widen(q + 32); var w2 = Widen(q + 64); var w3 = Widen(q + 96);
             a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp), w0, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 16), w1, b0);
             a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 32), w2, a0); b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xp + 48), w3, b0);
-            if (TM.M > 1)
-            {
-                float* xi = xp + r1;
-                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi), w0, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 16), w1, b1);
-                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b1);
-            }
+            float* x1 = xp + r1;
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1), w0, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + 16), w1, b1);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + 32), w2, a1); b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + 48), w3, b1);
             if (TM.M > 2)
             {
                 float* xi = xp + r2;
@@ -182,8 +180,7 @@ internal static unsafe class Bf16Gemv
                 a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 32), w2, a3); b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xi + 48), w3, b3);
             }
         }
-        acc[0] = a0; acc[1] = b0;
-        if (TM.M > 1) { acc[2] = a1; acc[3] = b1; }
+        acc[0] = a0; acc[1] = b0; acc[2] = a1; acc[3] = b1;
         if (TM.M > 2) { acc[4] = a2; acc[5] = b2; }
         if (TM.M > 3) { acc[6] = a3; acc[7] = b3; }
     }
@@ -220,9 +217,8 @@ internal static unsafe class Bf16Gemv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Widen(byte* wp) => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)wp)), 16).AsSingle();
 
-    /// <summary>Rows of x as a type, so Steps is compiled once per row count.</summary>
+    /// <summary>Rows of x (2–4) as a type, so Steps is compiled once per row count.</summary>
     private interface IRowCount { static abstract int M { get; } }
-    private struct R1 : IRowCount { public static int M => 1; }
     private struct R2 : IRowCount { public static int M => 2; }
     private struct R3 : IRowCount { public static int M => 3; }
     private struct R4 : IRowCount { public static int M => 4; }
